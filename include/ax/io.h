@@ -1,0 +1,70 @@
+/* ax/io.h — named array maps and file formats (.npy, .npz, .safetensors).
+ *
+ * Readers never trust a file: a malformed, truncated or oversized header,
+ * data past the end, or an unsupported dtype is an AX_ERR_FORMAT naming the
+ * file and what is wrong, and nothing is read out of bounds. */
+#ifndef AX_IO_H
+#define AX_IO_H
+
+#include "core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------- dict */
+
+/* An ordered map from names to arrays. It holds its own reference to each
+ * array (so they outlive scopes) and copies of the names. */
+typedef struct ax_dict ax_dict;
+AX_API ax_dict *ax_dict_new(void);
+AX_API void ax_dict_free(ax_dict *d); /* NULL-safe; drops the references */
+/* Insert or replace; the dict takes a new reference. AX_ERR_NULL / AX_ERR_OOM. */
+AX_API ax_status ax_dict_set(ax_dict *d, const char *name, ax_array *a);
+AX_API ax_array *ax_dict_get(const ax_dict *d, const char *name); /* borrowed; NULL if absent */
+AX_API int ax_dict_size(const ax_dict *d);
+AX_API const char *ax_dict_key(const ax_dict *d, int i);
+AX_API ax_array *ax_dict_value(const ax_dict *d, int i); /* borrowed */
+
+/* An ordered map from strings to strings (safetensors metadata). */
+typedef struct ax_strmap ax_strmap;
+AX_API ax_strmap *ax_strmap_new(void);
+AX_API void ax_strmap_free(ax_strmap *m);
+AX_API ax_status ax_strmap_set(ax_strmap *m, const char *key, const char *value);
+AX_API const char *ax_strmap_get(const ax_strmap *m, const char *key);
+AX_API int ax_strmap_size(const ax_strmap *m);
+AX_API const char *ax_strmap_key(const ax_strmap *m, int i);
+AX_API const char *ax_strmap_value(const ax_strmap *m, int i);
+
+/* ---------------------------------------------------------------- npy / npz */
+
+/* NumPy .npy, format versions 1.0-3.0; C or Fortran order on read, C order on
+ * write. bfloat16 has no NumPy dtype: saving one is AX_ERR_DTYPE. */
+AX_API ax_status ax_save_npy(ax_ctx *ctx, const char *path, ax_array *a);
+AX_API ax_array *ax_load_npy(ax_ctx *ctx, const char *path);
+/* Parse a .npy held in memory (copied). */
+AX_API ax_array *ax_load_npy_buffer(ax_ctx *ctx, const void *data, size_t size);
+
+/* .npz: a zip of .npy members named after the dict's keys; `compressed`
+ * deflates them (np.savez_compressed). Reading accepts stored and deflated
+ * members and fills `out` (names without the ".npy"). */
+AX_API ax_status ax_save_npz(ax_ctx *ctx, const char *path, const ax_dict *arrays,
+                             bool compressed);
+AX_API ax_status ax_load_npz(ax_ctx *ctx, const char *path, ax_dict *out);
+
+/* ---------------------------------------------------------------- safetensors */
+
+/* Read with mmap: arrays are views of the mapped file, which stays mapped
+ * until the last of them is freed. `metadata` may be NULL. */
+AX_API ax_status ax_load_safetensors(ax_ctx *ctx, const char *path, ax_dict *out,
+                                     ax_strmap *metadata);
+AX_API ax_status ax_load_safetensors_buffer(ax_ctx *ctx, const void *data, size_t size,
+                                            ax_dict *out, ax_strmap *metadata);
+/* Write every array of the dict (in the dict's order) with optional metadata. */
+AX_API ax_status ax_save_safetensors(ax_ctx *ctx, const char *path, const ax_dict *arrays,
+                                     const ax_strmap *metadata);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,280 @@
+/* ax/ops.h — array operations.
+ *
+ * Every op is lazy: it validates its arguments, works out the result's shape
+ * and dtype, and returns a new array owned by the innermost scope. Nothing is
+ * computed until the result is evaluated. On bad input an op records an
+ * error naming itself and the shapes involved and returns NULL; given a NULL
+ * input it returns NULL without touching the recorded error.
+ *
+ * Axes may be negative (counted from the end). Binary ops broadcast as NumPy
+ * does and promote dtypes as JAX/MLX do (docs/promotion.md).
+ */
+#ifndef AX_OPS_H
+#define AX_OPS_H
+
+#include "core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* "No axis": flatten first (argmax, take, repeat, roll with this axis). */
+#define AX_AXIS_NONE INT32_MIN
+/* An omitted slice bound, like an empty position in Python's a[::-1]. */
+#define AX_SLICE_NONE INT64_MIN
+
+/* ---------------------------------------------------------------- creation */
+
+/* Values start, start+step, ... below stop (NumPy's length rule). */
+AX_API ax_array *ax_arange(ax_ctx *ctx, double start, double stop, double step, ax_dtype dtype);
+/* `num` evenly spaced values from start to stop (stop included if endpoint). */
+AX_API ax_array *ax_linspace(ax_ctx *ctx, double start, double stop, int64_t num, bool endpoint,
+                             ax_dtype dtype);
+AX_API ax_array *ax_full(ax_ctx *ctx, const int64_t *shape, int ndim, double value, ax_dtype dtype);
+AX_API ax_array *ax_zeros(ax_ctx *ctx, const int64_t *shape, int ndim, ax_dtype dtype);
+AX_API ax_array *ax_ones(ax_ctx *ctx, const int64_t *shape, int ndim, ax_dtype dtype);
+AX_API ax_array *ax_full_like(ax_ctx *ctx, ax_array *a, double value);
+AX_API ax_array *ax_zeros_like(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_ones_like(ax_ctx *ctx, ax_array *a);
+/* n x m with ones on diagonal k (k > 0 above the main diagonal). */
+AX_API ax_array *ax_eye(ax_ctx *ctx, int64_t n, int64_t m, int64_t k, ax_dtype dtype);
+AX_API ax_array *ax_identity(ax_ctx *ctx, int64_t n, ax_dtype dtype);
+/* n x m with ones at and below diagonal k. */
+AX_API ax_array *ax_tri(ax_ctx *ctx, int64_t n, int64_t m, int64_t k, ax_dtype dtype);
+/* Coordinate grids from n 1-D arrays into out[0..n-1]; `ij` selects matrix
+ * indexing (else Cartesian "xy", NumPy's default). */
+AX_API ax_status ax_meshgrid(ax_ctx *ctx, ax_array *const *xs, int n, bool ij, ax_array **out);
+
+/* ---------------------------------------------------------------- cast */
+
+AX_API ax_array *ax_astype(ax_ctx *ctx, ax_array *a, ax_dtype dtype);
+/* A copy with its own buffer (row-major). */
+AX_API ax_array *ax_copy(ax_ctx *ctx, ax_array *a);
+
+/* ---------------------------------------------------------------- unary */
+
+AX_API ax_array *ax_abs(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_negative(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_sign(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_square(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_sqrt(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_rsqrt(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_reciprocal(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_exp(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_exp2(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_expm1(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_log(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_log2(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_log10(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_log1p(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_sin(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_cos(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_tan(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_arcsin(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_arccos(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_arctan(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_sinh(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_cosh(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_tanh(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_arcsinh(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_arccosh(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_arctanh(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_floor(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_ceil(ax_ctx *ctx, ax_array *a);
+/* Round half to even, as NumPy. */
+AX_API ax_array *ax_round(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_trunc(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_erf(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_erfinv(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_sigmoid(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_degrees(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_radians(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_logical_not(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_bitwise_invert(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_isnan(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_isinf(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_isfinite(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_isposinf(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_isneginf(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_conjugate(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_real(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_imag(ax_ctx *ctx, ax_array *a);
+
+/* ---------------------------------------------------------------- binary */
+
+AX_API ax_array *ax_add(ax_ctx *ctx, ax_array *a, ax_array *b);
+AX_API ax_array *ax_subtract(ax_ctx *ctx, ax_array *a, ax_array *b);
+AX_API ax_array *ax_multiply(ax_ctx *ctx, ax_array *a, ax_array *b);
+/* True division: integers promote to float32 (as JAX/MLX). */
+AX_API ax_array *ax_divide(ax_ctx *ctx, ax_array *a, ax_array *b);
+/* NumPy's floor_divide and remainder (sign of the divisor). Integer division
+ * by zero gives 0, as NumPy does. */
+AX_API ax_array *ax_floor_divide(ax_ctx *ctx, ax_array *a, ax_array *b);
+AX_API ax_array *ax_remainder(ax_ctx *ctx, ax_array *a, ax_array *b);
+AX_API ax_array *ax_power(ax_ctx *ctx, ax_array *a, ax_array *b);
+AX_API ax_array *ax_maximum(ax_ctx *ctx, ax_array *a, ax_array *b); /* NaN propagates */
+AX_API ax_array *ax_minimum(ax_ctx *ctx, ax_array *a, ax_array *b);
+AX_API ax_array *ax_equal(ax_ctx *ctx, ax_array *a, ax_array *b);
+AX_API ax_array *ax_not_equal(ax_ctx *ctx, ax_array *a, ax_array *b);
+AX_API ax_array *ax_less(ax_ctx *ctx, ax_array *a, ax_array *b);
+AX_API ax_array *ax_less_equal(ax_ctx *ctx, ax_array *a, ax_array *b);
+AX_API ax_array *ax_greater(ax_ctx *ctx, ax_array *a, ax_array *b);
+AX_API ax_array *ax_greater_equal(ax_ctx *ctx, ax_array *a, ax_array *b);
+AX_API ax_array *ax_logical_and(ax_ctx *ctx, ax_array *a, ax_array *b);
+AX_API ax_array *ax_logical_or(ax_ctx *ctx, ax_array *a, ax_array *b);
+AX_API ax_array *ax_logical_xor(ax_ctx *ctx, ax_array *a, ax_array *b);
+AX_API ax_array *ax_logaddexp(ax_ctx *ctx, ax_array *a, ax_array *b);
+AX_API ax_array *ax_arctan2(ax_ctx *ctx, ax_array *a, ax_array *b);
+AX_API ax_array *ax_hypot(ax_ctx *ctx, ax_array *a, ax_array *b);
+AX_API ax_array *ax_copysign(ax_ctx *ctx, ax_array *a, ax_array *b);
+AX_API ax_array *ax_nextafter(ax_ctx *ctx, ax_array *a, ax_array *b);
+AX_API ax_array *ax_bitwise_and(ax_ctx *ctx, ax_array *a, ax_array *b);
+AX_API ax_array *ax_bitwise_or(ax_ctx *ctx, ax_array *a, ax_array *b);
+AX_API ax_array *ax_bitwise_xor(ax_ctx *ctx, ax_array *a, ax_array *b);
+/* Shifts by a negative amount or by >= the bit width give 0 (or -1 for a
+ * right shift of a negative signed value), as NumPy does. */
+AX_API ax_array *ax_left_shift(ax_ctx *ctx, ax_array *a, ax_array *b);
+AX_API ax_array *ax_right_shift(ax_ctx *ctx, ax_array *a, ax_array *b);
+/* |a - b| <= atol + rtol * |b|, elementwise (NaN never close unless equal_nan). */
+AX_API ax_array *ax_isclose(ax_ctx *ctx, ax_array *a, ax_array *b, double rtol, double atol,
+                            bool equal_nan);
+AX_API ax_status ax_allclose(ax_ctx *ctx, ax_array *a, ax_array *b, double rtol, double atol,
+                             bool equal_nan, bool *result);
+
+/* ---------------------------------------------------------------- ternary */
+
+/* cond ? x : y, broadcast over all three; cond is cast to bool. */
+AX_API ax_array *ax_where(ax_ctx *ctx, ax_array *cond, ax_array *x, ax_array *y);
+/* Elementwise min(max(a, lo), hi); the result has a's dtype promoted with lo/hi. */
+AX_API ax_array *ax_clip(ax_ctx *ctx, ax_array *a, ax_array *lo, ax_array *hi);
+/* Scalar bounds; pass -INFINITY / INFINITY for no bound. Keeps a's dtype. */
+AX_API ax_array *ax_clip_scalar(ax_ctx *ctx, ax_array *a, double lo, double hi);
+
+/* ---------------------------------------------------------------- reductions */
+/* `axes == NULL` reduces over all axes; otherwise the `naxes` listed axes (an
+ * empty list reduces nothing). */
+
+AX_API ax_array *ax_sum(ax_ctx *ctx, ax_array *a, const int *axes, int naxes, bool keepdims);
+AX_API ax_array *ax_prod(ax_ctx *ctx, ax_array *a, const int *axes, int naxes, bool keepdims);
+AX_API ax_array *ax_max(ax_ctx *ctx, ax_array *a, const int *axes, int naxes, bool keepdims);
+AX_API ax_array *ax_min(ax_ctx *ctx, ax_array *a, const int *axes, int naxes, bool keepdims);
+AX_API ax_array *ax_mean(ax_ctx *ctx, ax_array *a, const int *axes, int naxes, bool keepdims);
+AX_API ax_array *ax_var(ax_ctx *ctx, ax_array *a, const int *axes, int naxes, bool keepdims,
+                        int ddof);
+AX_API ax_array *ax_std(ax_ctx *ctx, ax_array *a, const int *axes, int naxes, bool keepdims,
+                        int ddof);
+AX_API ax_array *ax_all(ax_ctx *ctx, ax_array *a, const int *axes, int naxes, bool keepdims);
+AX_API ax_array *ax_any(ax_ctx *ctx, ax_array *a, const int *axes, int naxes, bool keepdims);
+AX_API ax_array *ax_logsumexp(ax_ctx *ctx, ax_array *a, const int *axes, int naxes,
+                              bool keepdims);
+/* int64 index of the first max/min along `axis` (NaN counts as the max and
+ * the min, as NumPy), or of the flattened array for AX_AXIS_NONE. */
+AX_API ax_array *ax_argmax(ax_ctx *ctx, ax_array *a, int axis, bool keepdims);
+AX_API ax_array *ax_argmin(ax_ctx *ctx, ax_array *a, int axis, bool keepdims);
+/* exp(a - max) / sum(exp(a - max)) over the axes (NULL: all). */
+AX_API ax_array *ax_softmax(ax_ctx *ctx, ax_array *a, const int *axes, int naxes);
+
+/* ---------------------------------------------------------------- shape */
+
+/* One entry of `shape` may be -1 (inferred). A view when the strides allow. */
+AX_API ax_array *ax_reshape(ax_ctx *ctx, ax_array *a, const int64_t *shape, int ndim);
+AX_API ax_array *ax_flatten(ax_ctx *ctx, ax_array *a, int start_axis, int end_axis);
+/* axes == NULL squeezes every size-1 axis. */
+AX_API ax_array *ax_squeeze(ax_ctx *ctx, ax_array *a, const int *axes, int naxes);
+AX_API ax_array *ax_expand_dims(ax_ctx *ctx, ax_array *a, const int *axes, int naxes);
+/* perm == NULL reverses the axes. */
+AX_API ax_array *ax_transpose(ax_ctx *ctx, ax_array *a, const int *perm, int nperm);
+AX_API ax_array *ax_swapaxes(ax_ctx *ctx, ax_array *a, int axis1, int axis2);
+AX_API ax_array *ax_moveaxis(ax_ctx *ctx, ax_array *a, int source, int destination);
+AX_API ax_array *ax_broadcast_to(ax_ctx *ctx, ax_array *a, const int64_t *shape, int ndim);
+AX_API ax_array *ax_concatenate(ax_ctx *ctx, ax_array *const *arrays, int n, int axis);
+AX_API ax_array *ax_stack(ax_ctx *ctx, ax_array *const *arrays, int n, int axis);
+/* Split into `sections` equal parts along axis, written to out[0..sections-1]. */
+AX_API ax_status ax_split(ax_ctx *ctx, ax_array *a, int sections, int axis, ax_array **out);
+/* Split before each of the n sorted indices: out gets n + 1 arrays. */
+AX_API ax_status ax_split_at(ax_ctx *ctx, ax_array *a, const int64_t *indices, int n, int axis,
+                             ax_array **out);
+AX_API ax_array *ax_tile(ax_ctx *ctx, ax_array *a, const int64_t *reps, int nreps);
+AX_API ax_array *ax_repeat(ax_ctx *ctx, ax_array *a, int64_t repeats, int axis);
+
+typedef enum ax_pad_mode { AX_PAD_CONSTANT, AX_PAD_EDGE, AX_PAD_REFLECT } ax_pad_mode;
+/* pad_width holds (before, after) for each of a's axes: 2 * ndim values. */
+AX_API ax_array *ax_pad(ax_ctx *ctx, ax_array *a, const int64_t *pad_width, ax_pad_mode mode,
+                        double value);
+/* Roll by shifts[i] along axes[i]; axes == NULL rolls the flattened array by shifts[0]. */
+AX_API ax_array *ax_roll(ax_ctx *ctx, ax_array *a, const int64_t *shifts, const int *axes, int n);
+/* axes == NULL flips every axis. A view. */
+AX_API ax_array *ax_flip(ax_ctx *ctx, ax_array *a, const int *axes, int naxes);
+/* A view of the diagonal `offset` of axes (axis1, axis2), moved to the end. */
+AX_API ax_array *ax_diagonal(ax_ctx *ctx, ax_array *a, int64_t offset, int axis1, int axis2);
+AX_API ax_array *ax_trace(ax_ctx *ctx, ax_array *a, int64_t offset, int axis1, int axis2);
+AX_API ax_array *ax_tril(ax_ctx *ctx, ax_array *a, int64_t k);
+AX_API ax_array *ax_triu(ax_ctx *ctx, ax_array *a, int64_t k);
+/* A view with explicit shape and strides (elements) starting `offset`
+ * elements past a's first element. The extent must stay inside a's buffer. */
+AX_API ax_array *ax_as_strided(ax_ctx *ctx, ax_array *a, const int64_t *shape,
+                               const int64_t *strides, int ndim, int64_t offset);
+/* Row-major copy if a is not contiguous (else a itself, with a new reference). */
+AX_API ax_array *ax_contiguous(ax_ctx *ctx, ax_array *a);
+
+/* ---------------------------------------------------------------- indexing */
+/* Index policy (docs/indexing.md): negative indices count from the end;
+ * indices outside [-n, n) are an error (AX_ERR_INDEX), reported when the
+ * indices are known, which for lazy index arrays is at evaluation. */
+
+/* a[start:stop:step, ...] for the first n axes, NumPy's clamping rules; use
+ * AX_SLICE_NONE for an omitted bound; step != 0. A view. */
+AX_API ax_array *ax_slice(ax_ctx *ctx, ax_array *a, const int64_t *start, const int64_t *stop,
+                          const int64_t *step, int n);
+AX_API ax_array *ax_slice_axis(ax_ctx *ctx, ax_array *a, int axis, int64_t start, int64_t stop,
+                               int64_t step);
+/* A copy of a with a[start:stop:step] replaced by update (broadcast to the slice). */
+AX_API ax_array *ax_slice_update(ax_ctx *ctx, ax_array *a, ax_array *update,
+                                 const int64_t *start, const int64_t *stop, const int64_t *step,
+                                 int n);
+/* np.take: select along axis with integer indices (AX_AXIS_NONE flattens). */
+AX_API ax_array *ax_take(ax_ctx *ctx, ax_array *a, ax_array *indices, int axis);
+AX_API ax_array *ax_take_along_axis(ax_ctx *ctx, ax_array *a, ax_array *indices, int axis);
+/* A copy of a with values put at indices along axis (np.put_along_axis). */
+AX_API ax_array *ax_put_along_axis(ax_ctx *ctx, ax_array *a, ax_array *indices, ax_array *values,
+                                   int axis);
+/* General gather (as MLX): indices[i] index axis axes[i] of a; the indices are
+ * broadcast together to shape B; from each indexed position a slice of size
+ * slice_sizes (one per axis of a, 1 on the indexed axes) is taken. Result
+ * shape: B + slice_sizes. */
+AX_API ax_array *ax_gather(ax_ctx *ctx, ax_array *a, ax_array *const *indices, int nidx,
+                           const int *axes, const int64_t *slice_sizes);
+
+typedef enum ax_scatter_mode {
+    AX_SCATTER_ASSIGN, /* last write wins (order unspecified for duplicates) */
+    AX_SCATTER_ADD,
+    AX_SCATTER_PROD,
+    AX_SCATTER_MAX,
+    AX_SCATTER_MIN
+} ax_scatter_mode;
+/* The inverse of gather: a copy of a where the slices at the indexed positions
+ * are combined with `updates` (shape: broadcast(indices) + one slice of ndim(a)
+ * dims). */
+AX_API ax_array *ax_scatter(ax_ctx *ctx, ax_array *a, ax_array *const *indices, int nidx,
+                            ax_array *updates, const int *axes, ax_scatter_mode mode);
+
+/* ---------------------------------------------------------------- products */
+
+/* NumPy matmul: 1-D operands are promoted and the added axis removed; batch
+ * axes broadcast. Float dtypes only (integers: AX_ERR_DTYPE). */
+AX_API ax_array *ax_matmul(ax_ctx *ctx, ax_array *a, ax_array *b);
+/* beta * c + alpha * (a @ b), c broadcast to the product's shape. */
+AX_API ax_array *ax_addmm(ax_ctx *ctx, ax_array *c, ax_array *a, ax_array *b, double alpha,
+                          double beta);
+AX_API ax_array *ax_inner(ax_ctx *ctx, ax_array *a, ax_array *b);
+AX_API ax_array *ax_outer(ax_ctx *ctx, ax_array *a, ax_array *b);
+/* Contract a's axes_a[i] with b's axes_b[i], i < n. */
+AX_API ax_array *ax_tensordot(ax_ctx *ctx, ax_array *a, ax_array *b, const int *axes_a,
+                              const int *axes_b, int n);
+/* Contract the last n axes of a with the first n of b. */
+AX_API ax_array *ax_tensordot_n(ax_ctx *ctx, ax_array *a, ax_array *b, int n);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

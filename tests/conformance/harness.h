@@ -1,0 +1,89 @@
+/* The op-conformance harness (docs/testing.md).
+ *
+ * A case names the ops it covers, the input dtypes it runs, input shapes and
+ * value ranges, and a build function that applies the op(s) to the inputs.
+ * For every case x dtype x variant the harness:
+ *   1. makes seeded random inputs (the seed is printed with the case name),
+ *   2. builds and evaluates the result with the fast kernels, then again with
+ *      the reference kernels (ax__cpu_force_reference), in guard-byte mode so
+ *      any write outside a buffer is caught,
+ *   3. compares: same shape and dtype, NaN/Inf at the same places, and the
+ *      normalized error under the dtype's bound times case->tol,
+ *   4. if the case has an `expect` function, also compares with it (a
+ *      from-first-principles answer in float64, independent of ax's kernels).
+ * Variants: CONF_CONTIG (row-major inputs), CONF_PERMUTED (inputs are
+ * transposed views), CONF_STRIDED (inputs are step-2 slices), CONF_EMPTY (the
+ * first axis of every input set to 0), CONF_LARGE (case->large shapes, big
+ * enough for SIMD and threaded paths). A case whose op returns
+ * AX_ERR_UNSUPPORTED or AX_ERR_DTYPE for a dtype is reported as "unsupported"
+ * in the support matrix, not failed (the case's dtype mask should exclude
+ * dtypes the op rejects by design).
+ *
+ * Cases live in tests/conformance/cases_<family>.c, each exporting a table
+ * `const conf_case conf_cases_<family>[]` ended by an entry with name NULL,
+ * listed in conformance_main.c. */
+#ifndef AX_CONF_HARNESS_H
+#define AX_CONF_HARNESS_H
+
+#include "ax/ax.h"
+
+#define CONF_MAX_IN 4
+#define CONF_MAX_DIM 6
+
+enum {
+    CONF_CONTIG = 1u << 0,
+    CONF_PERMUTED = 1u << 1,
+    CONF_STRIDED = 1u << 2,
+    CONF_EMPTY = 1u << 3,
+    CONF_LARGE = 1u << 4,
+    CONF_ALL_VARIANTS = 0x1f,
+};
+
+/* dtype masks */
+#define CONF_DT(t) (1u << (t))
+#define CONF_FLOATS (CONF_DT(AX_FLOAT16) | CONF_DT(AX_BFLOAT16) | CONF_DT(AX_FLOAT32) | CONF_DT(AX_FLOAT64))
+#define CONF_SINTS (CONF_DT(AX_INT8) | CONF_DT(AX_INT16) | CONF_DT(AX_INT32) | CONF_DT(AX_INT64))
+#define CONF_UINTS (CONF_DT(AX_UINT8) | CONF_DT(AX_UINT16) | CONF_DT(AX_UINT32) | CONF_DT(AX_UINT64))
+#define CONF_INTS (CONF_SINTS | CONF_UINTS)
+#define CONF_COMPLEX CONF_DT(AX_COMPLEX64)
+#define CONF_BOOL CONF_DT(AX_BOOL)
+#define CONF_NUMERIC (CONF_FLOATS | CONF_INTS)
+#define CONF_ALL_DTYPES (CONF_NUMERIC | CONF_COMPLEX | CONF_BOOL)
+
+typedef struct conf_case conf_case;
+
+/* Apply the op(s) under test; in[] are the inputs (dtype and layout per
+ * variant). Return the result (NULL on error, left in ctx). */
+typedef ax_array *(*conf_build_fn)(ax_ctx *ctx, ax_array *const *in, const conf_case *c);
+/* Optional independent expectation: compute the expected output (float64,
+ * row-major, out_size elements) from the inputs converted to float64
+ * row-major. Return false if the case cannot say (the check is skipped). */
+typedef bool (*conf_expect_fn)(const conf_case *c, const double *const *in,
+                               const int64_t *const *in_shapes, const int *in_ndims,
+                               double *out, int64_t out_size);
+
+struct conf_case {
+    const char *name;   /* unique, e.g. "add/broadcast_row" */
+    const char *covers; /* space-separated op names from ops.def */
+    unsigned dtypes;    /* CONF_DT mask of input dtypes */
+    unsigned variants;  /* CONF_* mask (CONF_CONTIG is always run) */
+    int n_in;
+    int ndim[CONF_MAX_IN];
+    int64_t shape[CONF_MAX_IN][CONF_MAX_DIM];
+    int64_t large[CONF_MAX_IN][CONF_MAX_DIM]; /* shapes for CONF_LARGE (same ndim) */
+    double lo, hi;          /* uniform input range (integers: rounded) */
+    unsigned index_mask;    /* bit i: input i is an int64 index array with values
+                               in [idx_lo, idx_hi] (negative values allowed) */
+    int64_t idx_lo, idx_hi;
+    unsigned bool_mask;     /* bit i: input i is a random bool array */
+    double tol;             /* multiplier on the dtype's error bound (0 means 1) */
+    conf_build_fn build;
+    conf_expect_fn expect;
+    int64_t ip[6];          /* integer parameters for build/expect */
+    double fp[2];           /* float parameters */
+};
+
+/* The dtype of input i when the case runs at run_dtype. */
+ax_dtype conf_input_dtype(const conf_case *c, int i, ax_dtype run_dtype);
+
+#endif
