@@ -40,7 +40,7 @@ static void run_chunks(job *j) {
 }
 
 static void *worker(void *arg) {
-    (void)arg;
+    int id = (int)(intptr_t)arg; /* workers with id >= nthreads - 1 sit jobs out */
     in_parallel = true;
     unsigned long seen = 0;
     pthread_mutex_lock(&pool.lock);
@@ -48,8 +48,9 @@ static void *worker(void *arg) {
         while (pool.generation == seen) pthread_cond_wait(&pool.wake, &pool.lock);
         seen = pool.generation;
         job *j = pool.current;
+        bool take_part = id < pool.nthreads - 1;
         pthread_mutex_unlock(&pool.lock);
-        if (j) run_chunks(j);
+        if (j && take_part) run_chunks(j);
         pthread_mutex_lock(&pool.lock);
         if (j && atomic_fetch_sub(&j->remaining, 1) == 1) pthread_cond_signal(&pool.done);
     }
@@ -72,7 +73,7 @@ static void ensure_workers(void) {
         pthread_attr_t attr;
         pthread_attr_init(&attr);
         pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-        int rc = pthread_create(&t, &attr, worker, NULL);
+        int rc = pthread_create(&t, &attr, worker, (void *)(intptr_t)pool.started);
         pthread_attr_destroy(&attr);
         if (rc != 0) {
             pool.nthreads = pool.started + 1; /* run with what we have */
