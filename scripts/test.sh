@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# The whole test suite, as CI runs it (.ci/run):
+#   1. Release build (library, tests, examples, benches) + ctest
+#   2. Debug build with AddressSanitizer + UBSan, whole suite, LeakSanitizer on
+#   3. install test: install to a temp prefix, build downstream CMake and
+#      pkg-config programs against it (tests/install/run.sh)
+#   4. bounded fuzzing of the file parsers (scripts/fuzz.sh), when present
+#   5. docs check: docs/api.md matches the public headers
+# Environment: AX_BUILD_DIR (default build/ci), AX_JOBS (default nproc),
+# AX_FUZZ_SECONDS (per fuzz target, default 30; 0 skips fuzzing).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root="$(pwd)"
+bdir="${AX_BUILD_DIR:-build/ci}"
+jobs="${AX_JOBS:-$(nproc)}"
+fuzz_seconds="${AX_FUZZ_SECONDS:-30}"
+t_start=$(date +%s)
+summary=()
+
+step() { # step NAME COMMAND...
+    local name="$1"; shift
+    local t0; t0=$(date +%s)
+    echo
+    echo "==== $name"
+    "$@"
+    local dt=$(( $(date +%s) - t0 ))
+    summary+=("$(printf '%-34s %4d s' "$name" "$dt")")
+    echo "==== $name: ok (${dt} s)"
+}
+
+release() {
+    cmake -S . -B "$bdir/release" -DCMAKE_BUILD_TYPE=Release -DAX_BUILD_TESTS=ON \
+        -DAX_BUILD_EXAMPLES=ON -DAX_BUILD_BENCH=ON >/dev/null
+    cmake --build "$bdir/release" -j"$jobs"
+    ctest --test-dir "$bdir/release" -j"$jobs" --output-on-failure --timeout 600
+}
+
+sanitized() {
+    cmake -S . -B "$bdir/asan" -DCMAKE_BUILD_TYPE=Debug -DAX_SANITIZE=ON -DAX_BUILD_TESTS=ON \
+        -DAX_BUILD_EXAMPLES=ON -DAX_BUILD_BENCH=OFF >/dev/null
+    cmake --build "$bdir/asan" -j"$jobs"
+    ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1" \
+    UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
+        ctest --test-dir "$bdir/asan" -j"$jobs" --output-on-failure --timeout 1200
+}
+
+install_test() { bash tests/install/run.sh "$bdir/release"; }
+
+fuzz() {
+    if [ ! -f scripts/fuzz.sh ]; then echo "scripts/fuzz.sh not present: skipped"; return; fi
+    if [ "$fuzz_seconds" = 0 ]; then echo "AX_FUZZ_SECONDS=0: skipped"; return; fi
+    AX_FUZZ_SECONDS="$fuzz_seconds" AX_FUZZ_BUILD_DIR="$bdir/fuzz" bash scripts/fuzz.sh
+}
+
+docs() { python3 scripts/gen_api_docs.py --check; }
+
+step "release build + ctest" release
+step "asan/ubsan/lsan build + ctest" sanitized
+step "install test" install_test
+step "fuzz (${fuzz_seconds} s per target)" fuzz
+step "docs check" docs
+
+echo
+echo "==== summary ($root)"
+printf '%s\n' "${summary[@]}"
+echo "total: $(( $(date +%s) - t_start )) s -- all passed"
