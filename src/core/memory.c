@@ -1,10 +1,12 @@
 /* The process-wide host buffer pool: size-bucketed cache of freed buffers,
  * with active/peak/cache figures and limits. */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "core/internal.h"
+#include "core/memory_debug.h"
 
 #define POOL_ALIGN 64
 #define SMALL_CLASSES 21 /* power-of-two classes 64 B .. 64 MiB */
@@ -161,18 +163,144 @@ static void pool_free(void *p, size_t c) {
     pthread_mutex_unlock(&pool.lock);
 }
 
+/* ---------------------------------------------------------------- guard mode */
+
+static atomic_int guard_mode = -1; /* -1: read AX_DEBUG_GUARDS once */
+static atomic_long guard_failures;
+static char guard_tag; /* b->user of guarded pool buffers (release stays NULL) */
+
+bool ax__memory_guards(void) {
+    int v = atomic_load(&guard_mode);
+    if (v < 0) {
+        const char *e = getenv("AX_DEBUG_GUARDS");
+        v = e && *e && *e != '0';
+        atomic_store(&guard_mode, v);
+    }
+    return v == 1;
+}
+
+bool ax__memory_set_guards(bool on) {
+    bool old = ax__memory_guards();
+    atomic_store(&guard_mode, on ? 1 : 0);
+    return old;
+}
+
+long ax__memory_guard_failures(void) { return atomic_load(&guard_failures); }
+
+bool ax__buffer_is_guarded(const ax_buffer *b) {
+    return b && b->pool_size && b->user == &guard_tag;
+}
+
+/* Pattern byte i of a guard region: varies with position so that a stray
+ * fill with any constant is caught. */
+static unsigned char guard_byte(size_t i) { return (unsigned char)(0x5Bu ^ (i * 37u)); }
+
+/* Bytes of the trailing guard: up to a 64-byte boundary, then AX_GUARD_BYTES. */
+static size_t tail_bytes(size_t nbytes) {
+    return (POOL_ALIGN - nbytes % POOL_ALIGN) % POOL_ALIGN + AX_GUARD_BYTES;
+}
+
+static void fill_guard(unsigned char *p, size_t n) {
+    for (size_t i = 0; i < n; i++) p[i] = guard_byte(i);
+}
+
+/* Index of the first corrupted byte of a guard region, or n if intact. */
+static size_t check_guard(const unsigned char *p, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != guard_byte(i)) return i;
+    return n;
+}
+
+bool ax__buffer_guards_ok(const ax_buffer *b) {
+    if (!ax__buffer_is_guarded(b)) return true;
+    const unsigned char *data = b->data;
+    size_t tail = tail_bytes(b->nbytes);
+    return check_guard(data - AX_GUARD_BYTES, AX_GUARD_BYTES) == AX_GUARD_BYTES &&
+           check_guard(data + b->nbytes, tail) == tail;
+}
+
+/* Allocate b's data with guards, bypassing the cache; sets pool_size to the
+ * whole block (what active counts). */
+static bool guarded_alloc(ax_ctx *ctx, ax_buffer *b, size_t nbytes) {
+    size_t tail = tail_bytes(nbytes);
+    if (nbytes > SIZE_MAX - AX_GUARD_BYTES - tail) {
+        ax__error(ctx, AX_ERR_OOM, "cannot allocate %zu bytes: size too large", nbytes);
+        return false;
+    }
+    size_t total = AX_GUARD_BYTES + nbytes + tail; /* a multiple of POOL_ALIGN */
+    pthread_mutex_lock(&pool.lock);
+    if (pool.limit && pool.active + total > pool.limit) {
+        clear_cache_locked();
+        if (pool.active + total > pool.limit) {
+            size_t active = pool.active, limit = pool.limit;
+            pthread_mutex_unlock(&pool.lock);
+            ax__error(ctx, AX_ERR_OOM,
+                      "out of memory: allocating %zu bytes with %zu active would pass the "
+                      "memory limit of %zu bytes",
+                      nbytes, active, limit);
+            return false;
+        }
+    }
+    unsigned char *base = aligned_alloc(POOL_ALIGN, total);
+    if (!base) {
+        clear_cache_locked();
+        base = aligned_alloc(POOL_ALIGN, total);
+    }
+    if (!base) {
+        pthread_mutex_unlock(&pool.lock);
+        ax__error(ctx, AX_ERR_OOM, "out of memory: the system refused %zu bytes", total);
+        return false;
+    }
+    pool.active += total;
+    if (pool.active > pool.peak) pool.peak = pool.active;
+    pthread_mutex_unlock(&pool.lock);
+    fill_guard(base, AX_GUARD_BYTES);
+    memset(base + AX_GUARD_BYTES, AX_GUARD_POISON, nbytes);
+    fill_guard(base + AX_GUARD_BYTES + nbytes, tail);
+    b->data = base + AX_GUARD_BYTES;
+    b->pool_size = total;
+    b->user = &guard_tag;
+    return true;
+}
+
+static void guarded_free(ax_buffer *b) {
+    unsigned char *data = b->data, *base = data - AX_GUARD_BYTES;
+    size_t tail = tail_bytes(b->nbytes);
+    size_t head = check_guard(base, AX_GUARD_BYTES), after = check_guard(data + b->nbytes, tail);
+    if (head != AX_GUARD_BYTES || after != tail) {
+        atomic_fetch_add(&guard_failures, 1);
+        if (head != AX_GUARD_BYTES)
+            fprintf(stderr, "ax: guard corrupted at byte %zu before a buffer of %zu bytes at %p\n",
+                    AX_GUARD_BYTES - head, b->nbytes, (void *)data);
+        if (after != tail)
+            fprintf(stderr, "ax: guard corrupted at byte %zu past the end of a buffer of %zu bytes at %p\n",
+                    after, b->nbytes, (void *)data);
+    }
+    pthread_mutex_lock(&pool.lock);
+    pool.active -= b->pool_size;
+    pthread_mutex_unlock(&pool.lock);
+    free(base);
+}
+
 ax_buffer *ax__buffer_new(ax_ctx *ctx, size_t nbytes) {
     ax_buffer *b = malloc(sizeof *b);
     if (!b) return ax__error(ctx, AX_ERR_OOM, "out of host memory for a buffer header");
-    b->data = pool_alloc(nbytes, &b->pool_size, ctx);
-    if (!b->data) {
-        free(b);
-        return NULL;
+    b->release = NULL;
+    b->user = NULL;
+    if (ax__memory_guards()) {
+        if (!guarded_alloc(ctx, b, nbytes)) {
+            free(b);
+            return NULL;
+        }
+    } else {
+        b->data = pool_alloc(nbytes, &b->pool_size, ctx);
+        if (!b->data) {
+            free(b);
+            return NULL;
+        }
     }
     atomic_init(&b->refs, 1);
     b->nbytes = nbytes;
-    b->release = NULL;
-    b->user = NULL;
     return b;
 }
 
@@ -192,7 +320,8 @@ void ax__buffer_retain(ax_buffer *b) { atomic_fetch_add_explicit(&b->refs, 1, me
 
 void ax__buffer_release(ax_buffer *b) {
     if (!b || atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) != 1) return;
-    if (b->pool_size) pool_free(b->data, b->pool_size);
+    if (ax__buffer_is_guarded(b)) guarded_free(b);
+    else if (b->pool_size) pool_free(b->data, b->pool_size);
     else if (b->release) b->release(b->data, b->user);
     free(b);
 }

@@ -86,4 +86,58 @@ struct conf_case {
 /* The dtype of input i when the case runs at run_dtype. */
 ax_dtype conf_input_dtype(const conf_case *c, int i, ax_dtype run_dtype);
 
+/* ---------------------------------------------------------------- runner
+ * (harness.c, runner.c). Environment: AX_CONF_FILTER=substring runs only the
+ * cases whose name contains it (coverage is then reported, not enforced);
+ * AX_CONF_SEED=n replaces every cell's seed (to reproduce a printed one);
+ * AX_CONF_LARGE_ALL=1 runs CONF_LARGE for every dtype of a case instead of
+ * only the first of float32, float64, int32, int64, ... that the case has;
+ * AX_CONF_VERBOSE=1 prints every cell.
+ *
+ * Inputs: uniform in [lo, hi] (integer dtypes: rounded and clamped to the
+ * dtype's range, unsigned ones at 0; bool: random; complex: random real and
+ * imaginary parts), index inputs uniform integers in [idx_lo, idx_hi]. In the
+ * PERMUTED variant every input is built in reversed axis order and transposed
+ * back (ax_transpose); in STRIDED its last axis is built twice as long and
+ * ax_slice takes elements 1, 3, 5, ... (unused elements hold NaN, or the
+ * dtype's maximum for integers, so a kernel reading them shows).
+ *
+ * `expect` is called with every input converted to float64 (the values the
+ * dtype holds, after rounding); its answer is rounded to the result's dtype
+ * before the comparison. It is not called when an input or the result is
+ * complex (the fast/reference comparison still runs).
+ *
+ * A cell also fails if it corrupts a guard byte, changes an input's data, or
+ * leaves pool memory allocated once its arrays are gone. */
+
+typedef enum conf_outcome { CONF_PASS, CONF_FAIL, CONF_UNSUPPORTED, CONF_SKIPPED } conf_outcome;
+
+/* Error bound of a dtype for normalized error (0: exact). */
+double conf_dtype_bound(ax_dtype t);
+/* "contig", "permuted", ... for one CONF_* bit. */
+const char *conf_variant_name(unsigned variant);
+/* The seed of a cell: a hash of case name, dtype and variant, or AX_CONF_SEED. */
+uint64_t conf_seed(const conf_case *c, ax_dtype dtype, unsigned variant);
+/* The one dtype CONF_LARGE runs for (AX_DTYPE_COUNT if the case has none). */
+ax_dtype conf_large_dtype(const conf_case *c);
+
+/* Compare n elements of dtype t (row-major host data): exact for integers
+ * and bool; for inexact dtypes NaN at the same places, infinities equal and
+ * max|got - want| / (max|want| + tiny) <= conf_dtype_bound(t) * tol (complex:
+ * real and imaginary parts alike). On a mismatch writes why into msg. */
+bool conf_compare_host(ax_dtype t, const void *got, const void *want, int64_t n, double tol,
+                       char *msg, size_t cap);
+
+/* Run one case x dtype x variant (guard mode on, fast then reference
+ * kernels, comparisons as above). On CONF_FAIL or CONF_UNSUPPORTED msg says
+ * why. Leaves ctx without error. */
+conf_outcome conf_run_cell(ax_ctx *ctx, const conf_case *c, ax_dtype dtype, unsigned variant,
+                           uint64_t seed, char *msg, size_t cap);
+
+/* Run every case of the NULL-name-terminated tables (NULL tables skipped),
+ * print failures, the support matrix and a summary to out; with
+ * check_coverage, every op of ops.def must be covered. Returns the number of
+ * problems (failed cells, uncovered or unknown ops, bad cases): 0 is success. */
+int conf_run_all(const conf_case *const *tables, int ntables, bool check_coverage, FILE *out);
+
 #endif
