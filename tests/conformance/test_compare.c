@@ -194,6 +194,15 @@ static ax_array *build_leak(ax_ctx *ctx, ax_array *const *in, const conf_case *c
     }
     return in[0];
 }
+static ax_array *build_unwritten(ax_ctx *ctx, ax_array *const *in, const conf_case *c) {
+    /* a fresh buffer that nothing writes: holds the poison in guard mode */
+    ax_array *a = ax__array_new(ctx, ax_dtype_of(in[0]), ax_shape(in[0]), ax_ndim(in[0]));
+    if (a && ax__array_alloc(ctx, a) != AX_OK) {
+        ax_release(a);
+        return NULL;
+    }
+    return a ? ax__own(ctx, a) : NULL;
+}
 static ax_array *build_unsupported(ax_ctx *ctx, ax_array *const *in, const conf_case *c) {
     return ax__error(ctx, AX_ERR_UNSUPPORTED, "selftest: not supported");
 }
@@ -280,6 +289,14 @@ static void test_cells(ax_ctx *ctx) {
     CHECK(strstr(msg, "leak") != NULL);
     ax_release(leaked);
     leaked = NULL;
+
+    /* an output nobody wrote shows (fast and reference alike) */
+    c = identity;
+    c.build = build_unwritten;
+    c.expect = NULL;
+    CHECK(run(ctx, &c, AX_FLOAT64, CONF_CONTIG, msg) == CONF_FAIL);
+    CHECK(strstr(msg, "never written") != NULL);
+    CHECK(run(ctx, &c, AX_COMPLEX64, CONF_LARGE, msg) == CONF_FAIL);
 
     /* unsupported is reported, not failed; other errors fail */
     c = identity;
