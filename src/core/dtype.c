@@ -88,7 +88,7 @@ uint16_t ax_f32_to_f16(float f) {
     if (ax < 0x38800000u) {                                   /* below 2^-14: subnormal */
         if (ax < 0x33000000u) return (uint16_t)sign;           /* below 2^-25: zero */
         uint32_t m = (ax & 0x7fffffu) | 0x800000u;
-        int shift = 126 - (int)(ax >> 23) + 24 - 10; /* align to 2^-24 units */
+        int shift = 126 - (int)(ax >> 23); /* m x 2^(E-150) in units of 2^-24 */
         uint32_t q = m >> shift, rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
         if (rem > half || (rem == half && (q & 1))) q++;
         return (uint16_t)(sign | q);
