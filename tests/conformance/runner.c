@@ -175,6 +175,8 @@ int conf_run_all(const conf_case *const *tables, int ntables, bool check_coverag
             fprintf(out, " %s %.2fs%s", slow[k].name, slow[k].secs, k < 4 && slow[k + 1].name ? "," : "");
         fputc('\n', out);
     }
+    if (counts[CONF_FAIL])
+        fprintf(out, "reproduce a failed cell with AX_CONF_FILTER=<case name> AX_CONF_SEED=<its seed>\n");
     fprintf(out,
             "conformance: %d cases (%d run), cells: %ld passed, %ld failed, %ld unsupported; "
             "ops covered %d/%d; %d other problem(s); %.1f s\n",
