@@ -1,4 +1,318 @@
-/* CPU kernels: matmul family. */
-#include "backend/cpu/cpu.h"
+/* CPU kernels: matmul family (MATMUL, ADDMM).
+ *
+ * Both see the problem as batch x (M x K) @ (K x N) -> out row-major, with a
+ * 1-D a as one row (M = 1) and a 1-D b as one column (N = 1). Every operand
+ * is described by a base pointer, a row and a column stride and per-batch
+ * strides (0 where it broadcasts), so any layout works.
+ *
+ * Reference: a plain triple loop accumulating in double (complex: two
+ * doubles), rounded once. Fast: CBLAS. Operands whose matrices are row-major
+ * or transposed-contiguous are handed to BLAS as they are (CblasTrans for the
+ * latter); others are copied contiguous once. float16/bfloat16 are converted
+ * to float32, multiplied by sgemm and rounded once. A batch of matrices that
+ * shares one b is folded into a single taller product when a's batch is
+ * contiguous; other batches run one gemm each, spread over ax's pool when
+ * each is too small for OpenBLAS to thread itself. N == 1 or M == 1 uses
+ * gemv. ADDMM copies the broadcast c into the output first and passes beta. */
+#include <limits.h>
 
-void ax__cpu_register_matmul(ax_kernel *table) { (void)table; }
+#include "backend/cpu/cpu.h"
+#include "backend/cpu/gemm_blas.h"
+#include "ops/products.h"
+
+#define MM_MAX_DIM 64
+
+typedef struct mm_mat {
+    char *p;            /* first element */
+    int64_t rs, cs;     /* row, column strides (elements) */
+    int64_t bs[MM_MAX_DIM]; /* batch strides (elements), 0 on broadcast axes */
+} mm_mat;
+
+typedef struct mm_desc {
+    ax_dtype dt;
+    size_t is;
+    int nb; /* batch axes */
+    int64_t bshape[MM_MAX_DIM];
+    int64_t nbatch, M, N, K;
+    bool a_mat, b_mat; /* a / b had >= 2 dims (else a vector) */
+    mm_mat a, b, c;
+    bool has_c; /* ADDMM with beta != 0 */
+    double alpha, beta;
+    char *out; /* row-major, batch stride M * N */
+} mm_desc;
+
+/* Batch strides of x (x_batch leading axes) aligned right against the batch shape. */
+static void batch_strides(const ax_array *x, int x_batch, const mm_desc *d, int64_t *bs) {
+    for (int i = 0; i < d->nb; i++) {
+        int xi = i - (d->nb - x_batch);
+        bs[i] = xi >= 0 && x->shape[xi] != 1 ? x->strides[xi] : 0;
+    }
+}
+
+/* Describe operand x as a (is_b ? K x N : M x K) matrix per batch. */
+static void describe_operand(const ax_array *x, bool is_b, const mm_desc *d, mm_mat *m) {
+    m->p = ax__ptr(x);
+    if (x->ndim == 1) {
+        m->rs = is_b ? x->strides[0] : 0;
+        m->cs = is_b ? 0 : x->strides[0];
+        for (int i = 0; i < d->nb; i++) m->bs[i] = 0;
+        return;
+    }
+    m->rs = x->strides[x->ndim - 2];
+    m->cs = x->strides[x->ndim - 1];
+    batch_strides(x, x->ndim - 2, d, m->bs);
+}
+
+/* c broadcast to the output: strides of its batch, row and column. */
+static void describe_c(const ax_array *c, const ax_array *out, const mm_desc *d, mm_mat *m) {
+    int64_t full[MM_MAX_DIM + 2];
+    ax__broadcast_strides(c, out->shape, out->ndim, full);
+    m->p = ax__ptr(c);
+    for (int i = 0; i < d->nb; i++) m->bs[i] = full[i];
+    m->rs = d->a_mat ? full[d->nb] : 0;
+    m->cs = d->b_mat ? full[d->nb + d->a_mat] : 0;
+}
+
+static void describe(const ax_node *node, ax_array *out, ax_array *a, ax_array *b, mm_desc *d) {
+    memset(d, 0, sizeof *d);
+    d->dt = out->dtype;
+    d->is = ax_dtype_size(out->dtype);
+    d->a_mat = a->ndim >= 2;
+    d->b_mat = b->ndim >= 2;
+    d->nb = out->ndim - d->a_mat - d->b_mat;
+    d->nbatch = 1;
+    for (int i = 0; i < d->nb; i++) {
+        d->bshape[i] = out->shape[i];
+        d->nbatch *= out->shape[i];
+    }
+    d->K = a->shape[a->ndim - 1];
+    d->M = d->a_mat ? a->shape[a->ndim - 2] : 1;
+    d->N = d->b_mat ? b->shape[b->ndim - 1] : 1;
+    describe_operand(a, false, d, &d->a);
+    describe_operand(b, true, d, &d->b);
+    d->alpha = 1;
+    d->beta = 0;
+    if (node->op == AX_OP_ADDMM) {
+        const ax_addmm_params *p = node->params;
+        d->alpha = p->alpha;
+        d->beta = p->beta;
+        d->has_c = p->beta != 0;
+        describe_c(node->inputs[0], out, d, &d->c);
+    }
+    d->out = ax__ptr(out);
+}
+
+/* Element offset of batch t in a matrix with batch strides bs. */
+static int64_t batch_offset(const mm_desc *d, const int64_t *bs, int64_t t) {
+    int64_t off = 0;
+    for (int i = d->nb - 1; i >= 0; i--) {
+        off += (t % d->bshape[i]) * bs[i];
+        t /= d->bshape[i];
+    }
+    return off;
+}
+
+/* ---------------------------------------------------------------- reference */
+
+static void reference(const mm_desc *d) {
+    ax_dtype t = d->dt;
+    int64_t is = (int64_t)d->is;
+    bool cplx = ax_dtype_is_complex(t);
+    for (int64_t bt = 0; bt < d->nbatch; bt++) {
+        const char *pa = d->a.p + batch_offset(d, d->a.bs, bt) * is;
+        const char *pb = d->b.p + batch_offset(d, d->b.bs, bt) * is;
+        const char *pc = d->has_c ? d->c.p + batch_offset(d, d->c.bs, bt) * is : NULL;
+        char *po = d->out + bt * d->M * d->N * is;
+        for (int64_t i = 0; i < d->M; i++)
+            for (int64_t j = 0; j < d->N; j++) {
+                double re = 0, im = 0;
+                for (int64_t k = 0; k < d->K; k++) {
+                    const char *x = pa + (i * d->a.rs + k * d->a.cs) * is;
+                    const char *y = pb + (k * d->b.rs + j * d->b.cs) * is;
+                    if (cplx) {
+                        double xr, xi, yr, yi;
+                        ax__load_c(x, t, &xr, &xi);
+                        ax__load_c(y, t, &yr, &yi);
+                        re += xr * yr - xi * yi;
+                        im += xr * yi + xi * yr;
+                    } else {
+                        re += ax__load_f64(x, t) * ax__load_f64(y, t);
+                    }
+                }
+                re *= d->alpha;
+                im *= d->alpha;
+                if (pc) {
+                    double cr, ci;
+                    ax__load_c(pc + (i * d->c.rs + j * d->c.cs) * is, t, &cr, &ci);
+                    re += d->beta * cr;
+                    im += d->beta * ci;
+                }
+                char *o = po + (i * d->N + j) * is;
+                if (cplx) ax__store_c(o, t, re, im);
+                else ax__store_f64(o, t, re);
+            }
+    }
+}
+
+/* ---------------------------------------------------------------- BLAS */
+
+/* Can BLAS read this R x C matrix as it is? Row-major (cs == 1) with ld =
+ * rs, or transposed (rs == 1) with ld = cs; strides of length-1 axes do not
+ * matter. */
+static bool blas_layout(int64_t R, int64_t C, int64_t rs, int64_t cs, bool *trans, int64_t *ld) {
+    int64_t r1 = R > 1 ? R : 1, c1 = C > 1 ? C : 1;
+    if (cs == 1 || C == 1) {
+        int64_t l = R == 1 ? c1 : rs;
+        if (l >= c1 && l <= INT_MAX) {
+            *trans = false;
+            *ld = l;
+            return true;
+        }
+    }
+    if (rs == 1 || R == 1) {
+        int64_t l = C == 1 ? r1 : cs;
+        if (l >= r1 && l <= INT_MAX) {
+            *trans = true;
+            *ld = l;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A temporary row-major array of dtype t holding x (converted); NULL on OOM
+ * (error recorded). */
+static ax_array *temp_copy(ax_ctx *ctx, const ax_array *x, ax_dtype t) {
+    ax_array *tmp = ax__array_new(ctx, t, x->shape, x->ndim);
+    if (!tmp) return NULL;
+    if (ax__array_alloc(ctx, tmp) != AX_OK) {
+        ax_release(tmp);
+        return NULL;
+    }
+    if (x->size) ax__cpu_copy_strided(x, tmp);
+    return tmp;
+}
+
+typedef struct blas_plan {
+    const mm_desc *d;
+    ax_dtype ct;
+    size_t cis;        /* compute item size */
+    bool ta, tb;
+    int64_t lda, ldb;
+    char *out;         /* compute-dtype output, row-major */
+} blas_plan;
+
+/* One product out[M x N] (+)= op(A) op(B) for batch matrices at pa, pb. */
+static void blas_one(const blas_plan *pl, const char *pa, const char *pb, char *po, int64_t M) {
+    const mm_desc *d = pl->d;
+    double beta = d->has_c ? d->beta : 0;
+    int N = (int)d->N, K = (int)d->K;
+    if (d->N == 1 && (d->K == 1 || d->b.rs >= 1)) {
+        /* y(M) = op(A) x, x a column of b */
+        int incx = d->K == 1 ? 1 : (int)d->b.rs;
+        if (pl->ta) ax__blas_gemv(pl->ct, true, K, (int)M, d->alpha, pa, (int)pl->lda, pb, incx, beta, po, 1);
+        else ax__blas_gemv(pl->ct, false, (int)M, K, d->alpha, pa, (int)pl->lda, pb, incx, beta, po, 1);
+    } else if (M == 1 && (d->K == 1 || d->a.cs >= 1)) {
+        /* y(N) = op(B)^T x, x the row of a */
+        int incx = d->K == 1 ? 1 : (int)d->a.cs;
+        if (pl->tb) ax__blas_gemv(pl->ct, false, N, K, d->alpha, pb, (int)pl->ldb, pa, incx, beta, po, 1);
+        else ax__blas_gemv(pl->ct, true, K, N, d->alpha, pb, (int)pl->ldb, pa, incx, beta, po, 1);
+    } else {
+        ax__blas_gemm(pl->ct, pl->ta, pl->tb, (int)M, N, K, d->alpha, pa, (int)pl->lda, pb,
+                      (int)pl->ldb, beta, po, N);
+    }
+}
+
+static void blas_batches(void *ud, int64_t begin, int64_t end) {
+    const blas_plan *pl = ud;
+    const mm_desc *d = pl->d;
+    int64_t cis = (int64_t)pl->cis;
+    for (int64_t t = begin; t < end; t++)
+        blas_one(pl, d->a.p + batch_offset(d, d->a.bs, t) * cis,
+                 d->b.p + batch_offset(d, d->b.bs, t) * cis, pl->out + t * d->M * d->N * cis, d->M);
+}
+
+/* Does a's batch continue its rows (so batch x M rows form one matrix) while
+ * b is the same for every batch? */
+static bool can_fold(const mm_desc *d, bool ta, int64_t lda) {
+    if (d->nbatch <= 1 || ta) return false;
+    int64_t expect = lda * d->M;
+    for (int i = d->nb - 1; i >= 0; i--) {
+        if (d->b.bs[i] != 0 && d->bshape[i] != 1) return false;
+        if (d->bshape[i] == 1) continue;
+        if (d->a.bs[i] != expect) return false;
+        expect *= d->bshape[i];
+    }
+    return d->nbatch * d->M <= INT_MAX;
+}
+
+static ax_status fast(ax_ctx *ctx, const ax_node *node, ax_array *out, ax_array *a, ax_array *b) {
+    ax_dtype dt = out->dtype;
+    bool half = dt == AX_FLOAT16 || dt == AX_BFLOAT16;
+    ax_dtype ct = half ? AX_FLOAT32 : dt;
+    mm_desc d;
+    describe(node, out, a, b, &d);
+    if (d.K == 0 || d.M > INT_MAX || d.N > INT_MAX || d.K > INT_MAX) {
+        reference(&d); /* K == 0: beta * c or zeros, no products to compute */
+        return AX_OK;
+    }
+    ax_array *tmp[3] = {NULL, NULL, NULL}; /* a, b, out copies */
+    ax_status st = AX_OK;
+    blas_plan pl = {.d = &d, .ct = ct, .cis = ax_dtype_size(ct), .out = d.out};
+    bool ok_a = !half && blas_layout(d.M, d.K, d.a.rs, d.a.cs, &pl.ta, &pl.lda);
+    bool ok_b = !half && blas_layout(d.K, d.N, d.b.rs, d.b.cs, &pl.tb, &pl.ldb);
+    /* Copy what BLAS cannot read (the operand itself, not its broadcast). */
+    if (!ok_a || !ok_b || half) {
+        if (!ok_a && !(tmp[0] = temp_copy(ctx, a, ct))) goto fail;
+        if (!ok_b && !(tmp[1] = temp_copy(ctx, b, ct))) goto fail;
+        mm_desc d2;
+        describe(node, out, tmp[0] ? tmp[0] : a, tmp[1] ? tmp[1] : b, &d2);
+        d.a = d2.a;
+        d.b = d2.b;
+        if (!ok_a) blas_layout(d.M, d.K, d.a.rs, d.a.cs, &pl.ta, &pl.lda);
+        if (!ok_b) blas_layout(d.K, d.N, d.b.rs, d.b.cs, &pl.tb, &pl.ldb);
+    }
+    if (half) {
+        tmp[2] = ax__array_new(ctx, ct, out->shape, out->ndim);
+        if (!tmp[2] || ax__array_alloc(ctx, tmp[2]) != AX_OK) goto fail;
+        pl.out = ax__ptr(tmp[2]);
+    }
+    if (d.has_c) ax__cpu_copy_strided(node->inputs[0], tmp[2] ? tmp[2] : out);
+    ax__blas_sync_threads();
+    if (can_fold(&d, pl.ta, pl.lda)) {
+        blas_one(&pl, d.a.p, d.b.p, pl.out, d.nbatch * d.M);
+    } else {
+        int64_t mnk = d.M * d.N * d.K;
+        bool small = mnk < AX_BLAS_SMALL_MNK && d.nbatch > 1;
+        if (small) {
+            int64_t grain = AX_BLAS_SMALL_MNK / 4 / (mnk > 0 ? mnk : 1);
+            ax__parallel_for(d.nbatch, grain < 1 ? 1 : grain, blas_batches, &pl);
+        } else {
+            blas_batches(&pl, 0, d.nbatch);
+        }
+    }
+    if (half) ax__convert(d.out, dt, pl.out, ct, out->size);
+    goto done;
+fail:
+    st = ctx->status != AX_OK ? ctx->status : AX_ERR_OOM;
+done:
+    for (int i = 0; i < 3; i++) ax_release(tmp[i]);
+    return st;
+}
+
+static ax_status k_products(ax_ctx *ctx, const ax_node *node, ax_array *const *out) {
+    int n = node->n_inputs;
+    ax_array *a = node->inputs[n - 2], *b = node->inputs[n - 1];
+    if (ax__cpu_use_reference()) {
+        mm_desc d;
+        describe(node, out[0], a, b, &d);
+        reference(&d);
+        return AX_OK;
+    }
+    return fast(ctx, node, out[0], a, b);
+}
+
+void ax__cpu_register_matmul(ax_kernel *table) {
+    table[AX_OP_MATMUL] = k_products;
+    table[AX_OP_ADDMM] = k_products;
+}
