@@ -10,8 +10,13 @@ Conventions the parser relies on (they are how the headers are written):
   - A trailing `/* ... */` on a declaration's last line documents it too.
   - Declarations are `AX_API ...;`, `typedef ...;` and `#define AX_NAME value`.
 
-Usage: gen_api_docs.py            write docs/api.md
-       gen_api_docs.py --check    exit 1 if docs/api.md is not up to date
+It also keeps the docs' code listings honest: a block marked
+`<!-- file: examples/x.c -->` must equal that file, and one marked
+`<!-- output: examples/x.c -->` must equal what the built example prints.
+
+Usage: gen_api_docs.py                          write docs/api.md
+       gen_api_docs.py --check [--run-examples BUILD_DIR]
+                                                exit 1 if anything is stale
 """
 import argparse
 import difflib
@@ -232,12 +237,45 @@ def render():
     return "\n".join(out) + "\n"
 
 
+MARK_RE = re.compile(r"^<!-- (file|output): (\S+) -->\n```[a-z]*\n(.*?)^```$", re.M | re.S)
+
+
+def check_listings(build_dir):
+    """Code blocks in docs/*.md preceded by `<!-- file: PATH -->` must equal
+    that file; blocks preceded by `<!-- output: examples/NAME.c -->` must equal
+    the stdout of BUILD_DIR/examples/NAME (checked when build_dir is given).
+    Returns the number of mismatches."""
+    import subprocess
+    bad = 0
+    for md in sorted((ROOT / "docs").glob("*.md")):
+        for kind, path, body in MARK_RE.findall(md.read_text()):
+            where = f"{md.relative_to(ROOT)}: {kind} {path}"
+            if kind == "file":
+                src = ROOT / path
+                if not src.exists() or src.read_text() != body:
+                    print(f"{where}: the listing differs from the file")
+                    bad += 1
+            elif build_dir:
+                exe = pathlib.Path(build_dir) / "examples" / pathlib.Path(path).stem
+                run = subprocess.run([str(exe)], capture_output=True, text=True, cwd=ROOT)
+                if run.returncode != 0 or run.stdout != body:
+                    print(f"{where}: {exe} printed (exit {run.returncode}):\n{run.stdout}{run.stderr}")
+                    bad += 1
+    return bad
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--check", action="store_true", help="fail if docs/api.md is stale")
+    ap.add_argument("--check", action="store_true",
+                    help="fail if docs/api.md is stale or a docs listing differs from its file")
+    ap.add_argument("--run-examples", metavar="BUILD_DIR",
+                    help="with --check: also run the examples whose output the docs show")
     args = ap.parse_args()
     text = render()
     if args.check:
+        if check_listings(args.run_examples):
+            print("docs listings are out of date (see above)")
+            return 1
         old = OUT.read_text() if OUT.exists() else ""
         if old != text:
             diff = difflib.unified_diff(old.splitlines(), text.splitlines(),

@@ -52,7 +52,7 @@ fuzz() {
     AX_FUZZ_SECONDS="$fuzz_seconds" AX_FUZZ_BUILD_DIR="$bdir/fuzz" bash scripts/fuzz.sh
 }
 
-docs() { python3 scripts/gen_api_docs.py --check; }
+docs() { python3 scripts/gen_api_docs.py --check --run-examples "$bdir/release"; }
 
 step "release build + ctest" release
 step "asan/ubsan/lsan build + ctest" sanitized
