@@ -152,7 +152,26 @@ AX_API ax_array *ax_clip_scalar(ax_ctx *ctx, ax_array *a, double lo, double hi);
 
 /* ---------------------------------------------------------------- reductions */
 /* `axes == NULL` reduces over all axes; otherwise the `naxes` listed axes (an
- * empty list reduces nothing). */
+ * empty list reduces nothing, but the dtype rule still applies). Axes may be
+ * negative; an axis out of range or listed twice is AX_ERR_AXIS.
+ *
+ * Result dtypes (MLX's rules):
+ *  - sum, prod: bool, int8, int16, int32 -> int32; uint8, uint16, uint32 ->
+ *    uint32; int64, uint64, floats and complex64 keep their dtype. Integer
+ *    results wrap modulo 2^bits of the result dtype (int32 sum of
+ *    [INT32_MAX, 1] is INT32_MIN). float16/bfloat16 accumulate in float32 or
+ *    wider; float32 sums use blocked accumulation (error like NumPy's
+ *    pairwise sum or smaller). Empty reductions give 0 (sum) and 1 (prod).
+ *  - max, min: the input dtype; NaN propagates. An empty reduction is
+ *    AX_ERR_VALUE ("zero-size array to reduction operation max which has no
+ *    identity"). complex64: AX_ERR_DTYPE.
+ *  - mean, var, std: integers and bool -> float32, floats and complex64 (mean
+ *    only) keep their dtype; var = sum(|x - mean|^2) / max(n - ddof, 0).
+ *  - all, any: bool (NaN counts as true). Empty: all -> true, any -> false.
+ *  - logsumexp: integers and bool -> float32; computed as m + log(sum(exp(x -
+ *    m))) with m the max, so rows of -inf give -inf, any +inf gives +inf,
+ *    NaN gives NaN, an empty reduction -inf. complex64: AX_ERR_DTYPE.
+ *  - argmax, argmin: int64 (below); softmax: as logsumexp. */
 
 AX_API ax_array *ax_sum(ax_ctx *ctx, ax_array *a, const int *axes, int naxes, bool keepdims);
 AX_API ax_array *ax_prod(ax_ctx *ctx, ax_array *a, const int *axes, int naxes, bool keepdims);
@@ -171,7 +190,8 @@ AX_API ax_array *ax_logsumexp(ax_ctx *ctx, ax_array *a, const int *axes, int nax
  * the min, as NumPy), or of the flattened array for AX_AXIS_NONE. */
 AX_API ax_array *ax_argmax(ax_ctx *ctx, ax_array *a, int axis, bool keepdims);
 AX_API ax_array *ax_argmin(ax_ctx *ctx, ax_array *a, int axis, bool keepdims);
-/* exp(a - max) / sum(exp(a - max)) over the axes (NULL: all). */
+/* exp(a - max) / sum(exp(a - max)) over the axes (NULL: all); same shape as
+ * a. A group holding +inf or only -inf gives NaN, as the formula does. */
 AX_API ax_array *ax_softmax(ax_ctx *ctx, ax_array *a, const int *axes, int naxes);
 
 /* ---------------------------------------------------------------- shape */
