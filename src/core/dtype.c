@@ -198,16 +198,18 @@ void ax__load_c(const void *p, ax_dtype t, double *re, double *im) {
     }
 }
 
-/* Float to integer: truncate toward zero, NaN -> 0, saturate out of range. */
-static int64_t f64_to_i64_sat(double v) {
+/* Float to an integer of `bits` bits: truncate toward zero, saturate to the
+ * target's range (as XLA's convert), NaN -> 0. */
+static int64_t f64_to_sint(double v, int bits) {
     if (isnan(v)) return 0;
-    if (v >= 0x1p63) return INT64_MAX;
-    if (v < -0x1p63) return INT64_MIN;
+    double hi = ldexp(1.0, bits - 1);
+    if (v >= hi) return (int64_t)((UINT64_C(1) << (bits - 1)) - 1);
+    if (v <= -hi) return bits == 64 ? INT64_MIN : -(INT64_C(1) << (bits - 1));
     return (int64_t)v;
 }
-static uint64_t f64_to_u64_sat(double v) {
-    if (isnan(v) || v <= -1.0) return v <= -1.0 ? (uint64_t)(int64_t)f64_to_i64_sat(v) : 0;
-    if (v >= 0x1p64) return UINT64_MAX;
+static uint64_t f64_to_uint(double v, int bits) {
+    if (isnan(v) || v <= 0) return 0;
+    if (v >= ldexp(1.0, bits)) return bits == 64 ? UINT64_MAX : (UINT64_C(1) << bits) - 1;
     return (uint64_t)v;
 }
 
@@ -222,27 +224,27 @@ int64_t ax__load_i64(const void *p, ax_dtype t) {
     case AX_UINT16: return *(const uint16_t *)p;
     case AX_UINT32: return *(const uint32_t *)p;
     case AX_UINT64: return (int64_t)*(const uint64_t *)p;
-    default: return f64_to_i64_sat(ax__load_f64(p, t));
+    default: return f64_to_sint(ax__load_f64(p, t), 64);
     }
 }
 
 uint64_t ax__load_u64(const void *p, ax_dtype t) {
     if (t == AX_UINT64) return *(const uint64_t *)p;
-    if (ax_dtype_is_inexact(t)) return f64_to_u64_sat(ax__load_f64(p, t));
+    if (ax_dtype_is_inexact(t)) return f64_to_uint(ax__load_f64(p, t), 64);
     return (uint64_t)ax__load_i64(p, t);
 }
 
 void ax__store_f64(void *p, ax_dtype t, double v) {
     switch (t) {
     case AX_BOOL: *(uint8_t *)p = v != 0; break;
-    case AX_INT8: *(int8_t *)p = (int8_t)f64_to_i64_sat(v); break;
-    case AX_INT16: *(int16_t *)p = (int16_t)f64_to_i64_sat(v); break;
-    case AX_INT32: *(int32_t *)p = (int32_t)f64_to_i64_sat(v); break;
-    case AX_INT64: *(int64_t *)p = f64_to_i64_sat(v); break;
-    case AX_UINT8: *(uint8_t *)p = (uint8_t)f64_to_u64_sat(v); break;
-    case AX_UINT16: *(uint16_t *)p = (uint16_t)f64_to_u64_sat(v); break;
-    case AX_UINT32: *(uint32_t *)p = (uint32_t)f64_to_u64_sat(v); break;
-    case AX_UINT64: *(uint64_t *)p = f64_to_u64_sat(v); break;
+    case AX_INT8: *(int8_t *)p = (int8_t)f64_to_sint(v, 8); break;
+    case AX_INT16: *(int16_t *)p = (int16_t)f64_to_sint(v, 16); break;
+    case AX_INT32: *(int32_t *)p = (int32_t)f64_to_sint(v, 32); break;
+    case AX_INT64: *(int64_t *)p = f64_to_sint(v, 64); break;
+    case AX_UINT8: *(uint8_t *)p = (uint8_t)f64_to_uint(v, 8); break;
+    case AX_UINT16: *(uint16_t *)p = (uint16_t)f64_to_uint(v, 16); break;
+    case AX_UINT32: *(uint32_t *)p = (uint32_t)f64_to_uint(v, 32); break;
+    case AX_UINT64: *(uint64_t *)p = f64_to_uint(v, 64); break;
     case AX_FLOAT16: *(uint16_t *)p = ax_f64_to_f16(v); break;
     case AX_BFLOAT16: *(uint16_t *)p = ax_f64_to_bf16(v); break;
     case AX_FLOAT32: *(float *)p = (float)v; break;

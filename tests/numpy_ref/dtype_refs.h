@@ -3,7 +3,7 @@
 #include <stdint.h>
 
 /* Documented ax promotion (docs/promotion.md): JAX's lattice join with
- * i* -> int32, f* -> float32, c*/complex128 -> complex64. */
+ * i* -> int32, f* -> float32, c* and complex128 -> complex64. */
 static const int ref_promote[14][14] = {
   {AX_BOOL, AX_INT8, AX_INT16, AX_INT32, AX_INT64, AX_UINT8, AX_UINT16, AX_UINT32, AX_UINT64, AX_FLOAT16, AX_BFLOAT16, AX_FLOAT32, AX_FLOAT64, AX_COMPLEX64},
   {AX_INT8, AX_INT8, AX_INT16, AX_INT32, AX_INT64, AX_INT16, AX_INT32, AX_INT64, AX_FLOAT32, AX_FLOAT16, AX_BFLOAT16, AX_FLOAT32, AX_FLOAT64, AX_COMPLEX64},

@@ -45,6 +45,15 @@ def emit(name, arr, base=None):
         f"{int(view)}, {c_list(st, str)}, {arr.size}, ref_{name}_v}};")
 
 
+def emit_in(name, arr):
+    """An input array that is not a plain arange (float64 values)."""
+    arr = np.asarray(arr, dtype=np.float64)
+    lines.append(f"static const double ref_in_{name}_v[] = {c_list(arr.ravel(), f64)};")
+    lines.append(f"static const int64_t ref_in_{name}_shape[] = {c_list(arr.shape, str)};")
+    lines.append(f"enum {{ ref_in_{name}_ndim = {arr.ndim} }};")
+    return arr
+
+
 def emit_idx(name, idx):
     idx = np.asarray(idx, dtype=np.int64)
     lines.append(f"static const int64_t ref_{name}_i[] = {c_list(idx.ravel(), str)};")
@@ -97,10 +106,12 @@ emit("pad_edge", np.pad(x, ((2, 1), (1, 1)), mode="edge"))
 emit("pad_reflect_big", np.pad(x, ((5, 4), (7, 6)), mode="reflect"))
 emit("pad_reflect_strided", np.pad(A(3, 4)[:, ::-2], ((2, 2), (1, 3)), mode="reflect"))
 emit("pad_reflect_one", np.pad(A(1, 3), ((2, 1), (0, 0)), mode="reflect"))
-emit("concat_1", np.concatenate([A(2, 3), A(2, 1) + 100, A(2, 0)], axis=1))
+emit("concat_1", np.concatenate([A(2, 3), emit_in("c100", A(2, 1) + 100), A(2, 0)], axis=1))
 emit("concat_T", np.concatenate([A(3, 2).T, A(4, 3)[::2]], axis=0))
-emit("stack_1", np.stack([A(2, 3), A(2, 3) + 10], axis=1))
-emit("stack_last", np.stack([A(2, 3), A(2, 3) + 10, A(2, 3) + 20], axis=-1))
+p10 = emit_in("p10", A(2, 3) + 10)
+p20 = emit_in("p20", A(2, 3) + 20)
+emit("stack_1", np.stack([A(2, 3), p10], axis=1))
+emit("stack_last", np.stack([A(2, 3), p10, p20], axis=-1))
 for i, piece in enumerate(np.split(A(7), [2, 5])):
     emit(f"split_at_{i}", piece)
 for i, piece in enumerate(np.split(A(7, 2), [5, 2, 9])):
@@ -136,7 +147,7 @@ emit_idx("tal0b", ti0)
 emit("tal0b", np.take_along_axis(x, ti0, axis=0))
 pi = np.array([[0, 0], [3, -1], [1, 2]])
 emit_idx("pal1", pi)
-pv = 100 + A(3, 2)
+pv = emit_in("pv", 100 + A(3, 2))
 r = x.copy()
 np.put_along_axis(r, pi, pv, axis=1)     # row 0 writes index 0 twice: the last wins
 emit("pal1", r)
@@ -148,7 +159,7 @@ emit("pal0", r)
 x = A(5, 3)
 si = np.array([0, 2, 0, 4, -1])
 emit_idx("sc0", si)
-su = 10 + A(5, 1, 3)
+su = emit_in("su", 10 + A(5, 1, 3))
 for mode, fn in (("add", np.add), ("prod", np.multiply), ("max", np.maximum),
                  ("min", np.minimum)):
     r = x.copy()
@@ -164,13 +175,13 @@ i1 = np.array([2, 2, -1, 0])
 emit_idx("sc2_i0", i0)
 emit_idx("sc2_i1", i1)
 r = x.copy()
-np.add.at(r, (i0, i1), np.array([1.0, 2.0, 3.0, 4.0]))
+np.add.at(r, (i0, i1), emit_in("u1234", [1.0, 2.0, 3.0, 4.0]))
 emit("sc2_add", r)
 # scatter of 2-wide slices along axis 1 at (i0, i1'): updates (4, 1, 2)
 j1 = np.array([0, 3, 1, 3])
 emit_idx("sc2s_i1", j1)
 r = x.copy()
-u = 100 + A(4, 1, 2)
+u = emit_in("u2", 100 + A(4, 1, 2))
 for k in range(4):
     r[i0[k], j1[k]:j1[k] + 2] += u[k, 0]
 emit("sc2s_add", r)
@@ -194,10 +205,10 @@ emit("gather_take", res)
 
 x = A(4, 5)
 r = x.copy()
-r[1:4:2, ::-2] = -(1 + A(2, 3))
+r[1:4:2, ::-2] = emit_in("sun", -(1 + A(2, 3)))
 emit("su_neg", r)
 r = x.copy()
-r[-2:, 1:3] = np.array([7.0, 8.0])
+r[-2:, 1:3] = emit_in("su78", [7.0, 8.0])
 emit("su_bcast", r)
 r = x.copy()
 r[3:1, :] = 5

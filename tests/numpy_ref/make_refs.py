@@ -293,7 +293,7 @@ def numpy_promote(a, b):
 def dtype_header():
     out = [BANNER, "#include <stdint.h>\n\n"]
     out.append("/* Documented ax promotion (docs/promotion.md): JAX's lattice join with\n"
-               " * i* -> int32, f* -> float32, c*/complex128 -> complex64. */\n")
+               " * i* -> int32, f* -> float32, c* and complex128 -> complex64. */\n")
     out.append("static const int ref_promote[14][14] = {\n")
     for a in AX:
         out.append("  {" + ", ".join(AXC[ax_join(a, b)] for b in AX) + "},\n")
