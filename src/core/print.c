@@ -381,7 +381,8 @@ static void recurse(printer *p, int axis, int64_t base, const char *hang, int wi
     int next_width = width - 1;
     int64_t n = p->a->shape[axis], st = p->rstride[axis];
     bool show = elided(p, n);
-    int64_t lead = show ? p->edge : 0, trail = show ? p->edge : n;
+    /* NumPy always prints the last item, even with edgeitems = 0 */
+    int64_t lead = show ? p->edge : 0, trail = show ? (p->edge ? p->edge : 1) : n;
     int left = nd - axis;
     sbuf s = {0};
     if (left == 1) {
@@ -441,7 +442,7 @@ static void shown_indices(const printer *p, int axis, int64_t base, int64_t *out
         return;
     }
     int64_t len = p->a->shape[axis];
-    bool show = elided(p, len);
+    bool show = elided(p, len) && p->edge > 0; /* NumPy formats all with edgeitems = 0 */
     for (int64_t i = 0; i < len; i++) {
         if (show && i == p->edge) i = len - p->edge;
         shown_indices(p, axis + 1, base + i * p->rstride[axis], out, n);
@@ -454,7 +455,7 @@ static bool make_format(ax_ctx *ctx, printer *p, efmt *f, const ax_print_options
     int64_t cnt = 1;
     for (int i = 0; i < a->ndim; i++) {
         int64_t len = a->shape[i];
-        cnt *= elided(p, len) ? 2 * (int64_t)p->edge : len;
+        cnt *= elided(p, len) && p->edge > 0 ? 2 * (int64_t)p->edge : len;
     }
     int64_t *idx = ax__malloc(ctx, (size_t)(cnt ? cnt : 1) * sizeof *idx);
     if (!idx) return false;

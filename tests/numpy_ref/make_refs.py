@@ -7,7 +7,8 @@ Outputs (all generated; do not edit by hand):
   tests/numpy_ref/print_refs.h      str()/repr() of many arrays (tests/test_print.c)
   tests/numpy_ref/dtype_refs.h      promotion tables and float16 conversions (tests/test_dtype.c)
   tests/numpy_ref/semantics_refs.h  broadcasting, reductions, indexing (tests/test_numpy_semantics.c)
-  docs/promotion_table.md           the 14x14 promotion table included in docs/promotion.md
+  docs/promotion_table.md           the 14x14 promotion table, also spliced into
+                                    docs/promotion.md between its GENERATED markers
 
 Everything is seeded, so running the script again gives the same files.
 Needs Python 3 and NumPy 2.x (no other package).
@@ -114,6 +115,8 @@ def print_cases():
     add("f64_suppress_prec", np.array([1e-6, 4e-7, 2, 3]), precision=6, suppress=True)
     add("f64_threshold", np.arange(12.0), threshold=10, edgeitems=2)
     add("f64_threshold_2d", np.arange(30.0).reshape(5, 6), threshold=10, edgeitems=1)
+    add("f64_edge0", np.arange(12.0) * 1.5, threshold=10, edgeitems=0)
+    add("i64_edge0_2d", np.arange(30).reshape(5, 6), threshold=10, edgeitems=0)
     add("f64_linewidth", rng.standard_normal(12), linewidth=40)
     add("f64_linewidth_2d", rng.standard_normal((3, 7)), linewidth=50)
     add("f64_linewidth_tiny", np.arange(5.0), linewidth=5)
@@ -375,6 +378,13 @@ def dtype_header():
     md.append("\nTwo weak scalars give a weak result: int+int int32, int+float float32, "
               "anything+complex complex64.\n")
     write("docs/promotion_table.md", "".join(md))
+    # and the same table inside docs/promotion.md, between its markers
+    doc_path = os.path.join(ROOT, "docs/promotion.md")
+    doc = open(doc_path).read()
+    begin = doc.index("<!-- BEGIN GENERATED TABLE")
+    begin = doc.index("\n", begin) + 1
+    end = doc.index("<!-- END GENERATED TABLE")
+    write("docs/promotion.md", doc[:begin] + "".join(md[1:]) + doc[end:])
 
 
 # ---------------------------------------------------------------- semantics
