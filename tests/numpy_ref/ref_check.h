@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backend/cpu/cpu.h"
 #include "core/internal.h"
 #include "index_refs.h"
 #include "../testutil.h"
