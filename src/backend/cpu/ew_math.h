@@ -1,0 +1,203 @@
+/* Vectorizable float32 math for the elementwise kernels, plus the half-type
+ * conversions they use. Each function is branch-free (selects instead of
+ * branches) so loops calling it vectorize at -O3. Accuracy targets a few ulp
+ * against a float64 reference (tests/test_elementwise.c checks it).
+ *
+ * exp/expm1/exp2: k = round(x / ln2), r = x - k ln2 (two-part ln2), e^r - 1
+ * from its Taylor series to r^8 (|r| <= ln2/2, truncation < 1e-9 relative),
+ * then scaled by 2^k in two steps so results near under/overflow are right.
+ * log: x = m 2^e with m in [sqrt(1/2), sqrt(2)), f = m - 1, s = f / (2 + f),
+ * log(1 + f) = f - (f^2/2 - s (f^2/2 + R)) with R = 2z/3 + 2z^2/5 + ... (z = s^2),
+ * the atanh series of 2 atanh(s). */
+#ifndef AX_EW_MATH_H
+#define AX_EW_MATH_H
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "ax/core.h"
+#if defined(__F16C__)
+#include <immintrin.h>
+#endif
+
+static inline uint32_t ew_f2u(float x) {
+    uint32_t u;
+    memcpy(&u, &x, 4);
+    return u;
+}
+static inline float ew_u2f(uint32_t u) {
+    float x;
+    memcpy(&x, &u, 4);
+    return x;
+}
+
+/* 2^k for integer k in [-252, 254] (two exact steps). */
+static inline float ew_scale2(float v, int32_t k) {
+    int32_t k1 = k / 2, k2 = k - k1;
+    return v * ew_u2f((uint32_t)(k1 + 127) << 23) * ew_u2f((uint32_t)(k2 + 127) << 23);
+}
+
+/* e^r - 1 on |r| <= ln2/2 (Taylor to r^8). */
+static inline float ew_expm1_poly(float r) {
+    float p = 1.0f / 40320.0f;
+    p = p * r + 1.0f / 5040.0f;
+    p = p * r + 1.0f / 720.0f;
+    p = p * r + 1.0f / 120.0f;
+    p = p * r + 1.0f / 24.0f;
+    p = p * r + 1.0f / 6.0f;
+    p = p * r + 0.5f;
+    return r + (r * r) * p;
+}
+
+#define EW_LN2_HI 0.693359375f       /* 9 significant bits: k * hi is exact */
+#define EW_LN2_LO (-2.12194440e-4f)  /* ln 2 - hi */
+#define EW_LOG2E 1.44269504088896341f
+#define EW_ROUND_MAGIC 0x1.8p23f     /* x + M - M rounds |x| < 2^22 to an integer */
+
+/* Argument reduction shared by exp and expm1: x (clamped, not NaN) -> k, r. */
+static inline float ew_exp_reduce(float x, int32_t *k) {
+    float kf = (x * EW_LOG2E + EW_ROUND_MAGIC) - EW_ROUND_MAGIC;
+    *k = (int32_t)kf;
+    float r = x - kf * EW_LN2_HI;
+    return r - kf * EW_LN2_LO;
+}
+
+static inline float ew_expf(float x) {
+    float xc = x > 89.0f ? 89.0f : x;
+    xc = xc >= -104.0f ? xc : -104.0f; /* also maps NaN to a safe value */
+    int32_t k;
+    float r = ew_exp_reduce(xc, &k);
+    float y = ew_scale2(1.0f + ew_expm1_poly(r), k);
+    return x != x ? x : y;
+}
+
+static inline float ew_exp2f(float x) {
+    float xc = x > 129.0f ? 129.0f : x;
+    xc = xc >= -151.0f ? xc : -151.0f;
+    float kf = (xc + EW_ROUND_MAGIC) - EW_ROUND_MAGIC;
+    float r = (xc - kf) * 0.693147180559945309f; /* xc - kf is exact */
+    float y = ew_scale2(1.0f + ew_expm1_poly(r), (int32_t)kf);
+    return x != x ? x : y;
+}
+
+static inline float ew_expm1f(float x) {
+    float xc = x > 89.0f ? 89.0f : x;
+    xc = xc >= -20.0f ? xc : -20.0f;
+    int32_t k;
+    float r = ew_exp_reduce(xc, &k);
+    float q = ew_expm1_poly(r);
+    /* 2^k (1 + q) - 1 = 2^k q + (2^k - 1); 2^k - 1 is exact for these k */
+    float s = ew_scale2(1.0f, k);
+    float y = k > 100 ? ew_scale2(1.0f + q, k) : s * q + (s - 1.0f);
+    y = k == 0 ? q : y;
+    return x != x ? x : y;
+}
+
+/* log(1 + f) for f = m - 1, m in [sqrt(1/2), sqrt(2)). */
+static inline float ew_log1p_red(float f) {
+    float s = f / (2.0f + f), z = s * s;
+    float R = 2.0f / 11.0f;
+    R = R * z + 2.0f / 9.0f;
+    R = R * z + 2.0f / 7.0f;
+    R = R * z + 2.0f / 5.0f;
+    R = R * z + 2.0f / 3.0f;
+    R *= z;
+    float hfsq = 0.5f * f * f;
+    return f - (hfsq - s * (hfsq + R));
+}
+
+/* Split x > 0 (finite) into e and f with x = 2^e (1 + f). */
+static inline float ew_log_split(float x, float *ef) {
+    int32_t sub = x < 0x1p-126f;
+    float xs = sub ? x * 0x1p23f : x;
+    uint32_t u = ew_f2u(xs);
+    int32_t e = (int32_t)(u >> 23) - 127 - (sub ? 23 : 0);
+    float m = ew_u2f((u & 0x7fffffu) | 0x3f800000u);
+    int32_t big = m > 1.41421356f;
+    m = big ? m * 0.5f : m;
+    *ef = (float)(e + big);
+    return m - 1.0f;
+}
+
+/* Results for x <= 0, inf, NaN; `y` otherwise. */
+static inline float ew_log_special(float x, float y) {
+    y = x == 0.0f ? -INFINITY : y;
+    y = x < 0.0f ? NAN : y;
+    y = x == INFINITY ? INFINITY : y;
+    return x != x ? x : y;
+}
+
+static inline float ew_logf(float x) {
+    float e, f = ew_log_split(x, &e);
+    float l = ew_log1p_red(f);
+    return ew_log_special(x, (l + e * EW_LN2_LO) + e * EW_LN2_HI);
+}
+
+static inline float ew_log2f(float x) {
+    float e, f = ew_log_split(x, &e);
+    float l = ew_log1p_red(f);
+    return ew_log_special(x, l * 1.44269504088896341f + e);
+}
+
+static inline float ew_log10f(float x) {
+    float e, f = ew_log_split(x, &e);
+    float l = ew_log1p_red(f);
+    /* log10 x = e log10(2) + l log10(e), log10(2) split like ln 2 */
+    float y = e * 0.30102539062f + (l * 0.434294481903251828f + e * 4.60503898e-6f);
+    return ew_log_special(x, y);
+}
+
+static inline float ew_tanhf(float x) {
+    float ax = x < 0 ? -x : x;
+    float t = ew_expm1f(2.0f * (ax > 10.0f ? 10.0f : ax));
+    float y = t / (t + 2.0f);
+    y = ax > 9.5f ? 1.0f : y;
+    y = x < 0 ? -y : y;
+    return x != x ? x : y;
+}
+
+static inline float ew_sigmoidf(float x) {
+    float e = ew_expf(x < 0 ? x : -x); /* e^-|x| in (0, 1] */
+    float r = 1.0f / (1.0f + e);
+    return x >= 0 ? r : (x != x ? x : e * r);
+}
+
+/* ---------------------------------------------------------------- half types */
+
+static inline float ew_bf16_to_f32(uint16_t h) { return ew_u2f((uint32_t)h << 16); }
+static inline uint16_t ew_f32_to_bf16(float x) {
+    uint32_t u = ew_f2u(x);
+    uint32_t r = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+    return (uint16_t)((u & 0x7fffffffu) > 0x7f800000u ? (u >> 16) | 0x40u : r);
+}
+
+/* Convert n halves (f16 or bf16) to float / back with correct rounding. */
+static inline void ew_half_to_f32(float *dst, const uint16_t *src, int64_t n, ax_dtype t) {
+    int64_t i = 0;
+    if (t == AX_BFLOAT16) {
+        for (; i < n; i++) dst[i] = ew_bf16_to_f32(src[i]);
+        return;
+    }
+#if defined(__F16C__)
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(src + i))));
+#endif
+    for (; i < n; i++) dst[i] = ax_f16_to_f32(src[i]);
+}
+
+static inline void ew_f32_to_half(uint16_t *dst, const float *src, int64_t n, ax_dtype t) {
+    int64_t i = 0;
+    if (t == AX_BFLOAT16) {
+        for (; i < n; i++) dst[i] = ew_f32_to_bf16(src[i]);
+        return;
+    }
+#if defined(__F16C__)
+    for (; i + 8 <= n; i += 8)
+        _mm_storeu_si128((__m128i *)(dst + i),
+                         _mm256_cvtps_ph(_mm256_loadu_ps(src + i), _MM_FROUND_TO_NEAREST_INT));
+#endif
+    for (; i < n; i++) dst[i] = ax_f32_to_f16(src[i]);
+}
+
+#endif
