@@ -527,6 +527,7 @@ typedef struct drv {
     int64_t nseg;     /* segments per output: outer.count * nseg_row */
     char *partials;   /* rows: nout * nseg states, or NULL */
     int64_t nblk;     /* cols: column blocks per outer kept index */
+    int64_t npieces;  /* cols: pieces the reduced rows are cut into */
 } drv;
 
 /* Partial state of segment s of the output whose input starts at x0. */
@@ -596,20 +597,41 @@ static bool run_rows(drv *d) {
     return true;
 }
 
+/* Fold reduced rows [r0, r1) of column task t into st (kn states). */
+static void cols_fold(const drv *d, int64_t t, int64_t r0, int64_t r1, void *st, int64_t *kn_out,
+                      int64_t *oo_out) {
+    const red_dims *r = &d->p->red;
+    int64_t ko = t / d->nblk, k0 = (t % d->nblk) * COL_BLOCK, io, oo;
+    int64_t kn = d->len - k0 < COL_BLOCK ? d->len - k0 : COL_BLOCK;
+    red_offsets(&d->outer, ko, &io, &oo);
+    const char *x0 = d->x + (io + k0) * (int64_t)d->is;
+    red_iter it;
+    red_iter_start(&it, r, r0);
+    for (int64_t ri = r0; ri < r1; ri++, red_iter_next(&it, r))
+        d->vt->col(st, x0 + it.ioff * (int64_t)d->is, kn, ri, ri == r0);
+    *kn_out = kn;
+    *oo_out = oo + k0;
+}
+
 static void cols_task(void *ud, int64_t b, int64_t e) {
     const drv *d = ud;
-    const red_dims *r = &d->p->red;
     unsigned char st[COL_BLOCK * STATE_MAX];
     for (int64_t t = b; t < e; t++) {
-        int64_t ko = t / d->nblk, k0 = (t % d->nblk) * COL_BLOCK, io, oo;
-        int64_t kn = d->len - k0 < COL_BLOCK ? d->len - k0 : COL_BLOCK;
-        red_offsets(&d->outer, ko, &io, &oo);
-        const char *x0 = d->x + (io + k0) * (int64_t)d->is;
-        red_iter it;
-        red_iter_start(&it, r, 0);
-        for (int64_t ri = 0; ri < r->count; ri++, red_iter_next(&it, r))
-            d->vt->col(st, x0 + it.ioff * (int64_t)d->is, kn, ri, ri == 0);
-        d->vt->store(d->y + (oo + k0) * (int64_t)d->os, d->ot, st, kn);
+        int64_t kn, oo;
+        cols_fold(d, t, 0, d->p->red.count, st, &kn, &oo);
+        d->vt->store(d->y + oo * (int64_t)d->os, d->ot, st, kn);
+    }
+}
+
+/* Item g = (task, piece): fold one piece of the reduced rows into its partials. */
+static void cols_piece_task(void *ud, int64_t b, int64_t e) {
+    const drv *d = ud;
+    int64_t R = d->p->red.count, per = (R + d->npieces - 1) / d->npieces;
+    for (int64_t g = b; g < e; g++) {
+        int64_t t = g / d->npieces, pc = g % d->npieces, kn, oo;
+        int64_t r0 = pc * per, r1 = r0 + per < R ? r0 + per : R;
+        if (r0 < r1)
+            cols_fold(d, t, r0, r1, d->partials + g * COL_BLOCK * (int64_t)d->vt->ssize, &kn, &oo);
     }
 }
 
@@ -621,8 +643,38 @@ static bool run_cols(drv *d) {
     d->outer.n--;
     d->outer.count = p->kept.count / d->len;
     d->nblk = (d->len + COL_BLOCK - 1) / COL_BLOCK;
-    int64_t tasks = d->outer.count * d->nblk;
-    int64_t work = (d->len < COL_BLOCK ? d->len : COL_BLOCK) * p->red.count;
+    int64_t tasks = d->outer.count * d->nblk, R = p->red.count;
+    int64_t work = (d->len < COL_BLOCK ? d->len : COL_BLOCK) * R;
+    /* Few column tasks over many rows: cut the rows into pieces (a number
+     * fixed by the shape, not the thread count) and merge their partials in
+     * order. */
+    d->npieces = 1;
+    if (tasks < 16) {
+        int64_t np = work / (4 * PAR_WORK), cap = 256 / tasks;
+        d->npieces = np < 1 ? 1 : np > cap ? cap : np;
+        if (d->npieces > R) d->npieces = R;
+    }
+    if (d->npieces > 1) {
+        size_t ss = d->vt->ssize;
+        d->partials = malloc(ss * COL_BLOCK * (size_t)(tasks * d->npieces));
+        if (d->partials) {
+            ax__parallel_for(tasks * d->npieces, 1, cols_piece_task, d);
+            int64_t per = (R + d->npieces - 1) / d->npieces;
+            for (int64_t t = 0; t < tasks; t++) {
+                int64_t k0 = (t % d->nblk) * COL_BLOCK, io, oo;
+                int64_t kn = d->len - k0 < COL_BLOCK ? d->len - k0 : COL_BLOCK;
+                char *acc = d->partials + t * d->npieces * COL_BLOCK * (int64_t)ss;
+                for (int64_t pc = 1; pc < d->npieces && pc * per < R; pc++) {
+                    const char *q = acc + pc * COL_BLOCK * (int64_t)ss;
+                    for (int64_t k = 0; k < kn; k++) d->vt->merge(acc + k * (int64_t)ss, q + k * (int64_t)ss);
+                }
+                red_offsets(&d->outer, t / d->nblk, &io, &oo);
+                d->vt->store(d->y + (oo + k0) * (int64_t)d->os, d->ot, acc, kn);
+            }
+            free(d->partials);
+            return true;
+        }
+    }
     int64_t grain = PAR_WORK / (work ? work : 1);
     ax__parallel_for(tasks, grain < 1 ? 1 : grain, cols_task, d);
     return true;
