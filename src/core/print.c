@@ -58,6 +58,33 @@ static bool round_trips(const char *s, double x, ax_dtype t) {
     }
 }
 
+/* Away from powers of two the round-trip interval is symmetric, so the value
+ * rounded to some digit position reads back exactly when the shortest form
+ * fits in those digits: one conversion then replaces the shortest search. */
+static bool symmetric_interval(double x) {
+    int e;
+    return x != 0 && frexp(x, &e) != 0.5 && frexp(x, &e) != -0.5;
+}
+
+/* The k-digit decimal nearest to x > 0: mantissa (k digits), and in *e the
+ * exponent of its leading digit. */
+static uint64_t nearest_digits(double x, int k, int *e) {
+    char buf[48];
+    snprintf(buf, sizeof buf, "%.*e", k - 1, x);
+    uint64_t m = 0;
+    char *q = buf;
+    for (; *q != 'e'; q++)
+        if (*q != '.') m = m * 10 + (uint64_t)(*q - '0');
+    *e = atoi(q + 1);
+    return m;
+}
+
+static bool digits_round_trip(uint64_t m, int k, int e, double x, ax_dtype t) {
+    char buf[48];
+    snprintf(buf, sizeof buf, "%llue%d", (unsigned long long)m, e - k + 1);
+    return round_trips(buf, x, t);
+}
+
 /* The shortest digit string that reads back as |x| in dtype t; among those of
  * that length the nearest to x. */
 static void shortest(double x, ax_dtype t, dec *o) {
@@ -66,33 +93,43 @@ static void shortest(double x, ax_dtype t, dec *o) {
         *o = (dec){.d = "0", .n = 1, .e = 0};
         return;
     }
-    char buf[48];
-    uint64_t p10 = 1;
-    for (int k = 1; k <= 17; k++, p10 *= 10) {
-        snprintf(buf, sizeof buf, "%.*e", k - 1, x);
-        uint64_t m = 0;
-        char *q = buf;
-        for (; *q != 'e'; q++)
-            if (*q != '.') m = m * 10 + (uint64_t)(*q - '0');
-        int e = atoi(q + 1);
-        const uint64_t cand[3] = {m, m - 1, m + 1};
-        for (int c = 0; c < 3; c++) {
-            if (cand[c] < p10 || cand[c] >= p10 * 10) continue; /* not k digits */
-            snprintf(buf, sizeof buf, "%llue%d", (unsigned long long)cand[c], e - k + 1);
-            if (!round_trips(buf, x, t)) continue;
-            snprintf(o->d, sizeof o->d, "%llu", (unsigned long long)cand[c]);
-            o->n = k;
-            while (o->n > 1 && o->d[o->n - 1] == '0') o->d[--o->n] = 0;
-            o->e = e;
-            return;
+    int k = 0, e = 0;
+    uint64_t m = 0;
+    if (symmetric_interval(x)) {
+        /* If the nearest k-digit value reads back, so does the nearest
+         * (k+1)-digit one (it is no farther): bisect from the digit count that
+         * always suffices for the dtype. */
+        int lo = 1, hi = t == AX_FLOAT64 ? 17 : t == AX_FLOAT16 ? 5 : t == AX_BFLOAT16 ? 4 : 9;
+        while (lo < hi) {
+            int mid = (lo + hi) / 2;
+            m = nearest_digits(x, mid, &e);
+            if (digits_round_trip(m, mid, e, x, t)) hi = mid;
+            else lo = mid + 1;
         }
+        k = lo;
+        m = nearest_digits(x, k, &e);
+    } else {
+        /* At a power of two the interval below is half as wide: the nearest
+         * k-digit value may miss it while its upper neighbour reads back. */
+        uint64_t p10 = 1;
+        for (k = 1; k <= 17; k++, p10 *= 10) {
+            uint64_t near = nearest_digits(x, k, &e);
+            const uint64_t cand[3] = {near, near - 1, near + 1};
+            int c = 0;
+            for (; c < 3; c++)
+                if (cand[c] >= p10 && cand[c] < p10 * 10 && digits_round_trip(cand[c], k, e, x, t))
+                    break;
+            if (c < 3) {
+                m = cand[c];
+                break;
+            }
+        }
+        if (k > 17) m = nearest_digits(x, k = 17, &e); /* not reached: 17 digits suffice */
     }
-    /* Unreachable: 17 digits always round-trip a double. */
-    snprintf(buf, sizeof buf, "%.16e", x);
-    *o = (dec){.n = 0};
-    for (char *q = buf; *q != 'e'; q++)
-        if (*q != '.') o->d[o->n++] = *q;
-    o->e = atoi(strchr(buf, 'e') + 1);
+    snprintf(o->d, sizeof o->d, "%llu", (unsigned long long)m);
+    o->n = k;
+    while (o->n > 1 && o->d[o->n - 1] == '0') o->d[--o->n] = 0;
+    o->e = e;
 }
 
 /* Digits after the point that the shortest form has in positional notation. */
@@ -102,11 +139,19 @@ static int dec_frac_pos(const dec *d) { return d->n - 1 - d->e > 0 ? d->n - 1 - 
  * (prec < 0: no limit), shortest digits when they fit, else the exact value
  * rounded half to even; trailing zeros trimmed, the point kept. */
 static void pos_text(double x, ax_dtype t, int prec, char *ip, char *fp, size_t cap) {
+    char buf[400];
+    bool rounded = false;
     dec d;
-    shortest(x, t, &d);
-    if (prec >= 0 && dec_frac_pos(&d) > prec) {
-        char buf[400];
+    if (prec >= 0 && symmetric_interval(x)) {
         snprintf(buf, sizeof buf, "%.*f", prec, fabs(x));
+        rounded = !round_trips(buf, fabs(x), t);
+    }
+    if (!rounded) {
+        shortest(x, t, &d);
+        rounded = prec >= 0 && dec_frac_pos(&d) > prec;
+        if (rounded) snprintf(buf, sizeof buf, "%.*f", prec, fabs(x));
+    }
+    if (rounded) {
         char *dot = strchr(buf, '.');
         if (dot) *dot = 0;
         snprintf(ip, cap, "%s", buf);
@@ -135,13 +180,23 @@ static void pos_text(double x, ax_dtype t, int prec, char *ip, char *fp, size_t 
  * exponent in *exp. */
 static void sci_text(double x, ax_dtype t, int digits, int cap_digits, char *lead, char *mf,
                      size_t cap, int *exp) {
+    char buf[400];
+    int p = digits >= 0 ? digits : cap_digits;
+    bool rounded = false;
     dec d;
-    shortest(x, t, &d);
-    int nf = d.n - 1;
-    if ((digits >= 0 && nf != digits) || (cap_digits >= 0 && nf > cap_digits)) {
-        int p = digits >= 0 ? digits : cap_digits;
-        char buf[400];
+    if (p >= 0 && symmetric_interval(x)) {
         snprintf(buf, sizeof buf, "%.*e", p, fabs(x));
+        /* with `digits`, the shortest form is used only when it has exactly
+         * that many digits, and then it equals the rounded value */
+        rounded = digits >= 0 || !round_trips(buf, fabs(x), t);
+    }
+    if (!rounded) {
+        shortest(x, t, &d);
+        int nf = d.n - 1;
+        rounded = (digits >= 0 && nf != digits) || (cap_digits >= 0 && nf > cap_digits);
+        if (rounded) snprintf(buf, sizeof buf, "%.*e", p, fabs(x));
+    }
+    if (rounded) {
         *lead = buf[0];
         char *e = strchr(buf, 'e');
         *exp = atoi(e + 1);
