@@ -195,6 +195,31 @@ def print_cases():
                            complex(1234567.8, -1)]):
         add("c64_scalar_%d" % i, np.array(z, c64))
     add("c64_empty", np.zeros((0,), c64))
+    # random small arrays over magnitudes, dtypes and options (own stream)
+    rr = np.random.default_rng(777)
+    for i in range(300):
+        dt = [np.float16, np.float32, np.float64, np.complex64][rr.integers(0, 4)]
+        shape = (int(rr.integers(1, 7)),) if rr.random() < 0.6 else (2, int(rr.integers(1, 4)))
+        n = int(np.prod(shape))
+        scale = 10.0 ** rr.integers(-12, 13, n)
+        v = rr.standard_normal(n) * scale
+        kind = rr.random()
+        if kind < 0.15:
+            v = np.round(v)
+        elif kind < 0.3:
+            v = np.round(rr.standard_normal(n), int(rr.integers(0, 4)))
+        elif kind < 0.4:
+            v[rr.integers(0, n)] = [0.0, -0.0, np.nan, np.inf, -np.inf][rr.integers(0, 5)]
+        if dt is np.complex64:
+            v = v + 1j * rr.standard_normal(n) * 10.0 ** rr.integers(-6, 7, n)
+        with np.errstate(over="ignore"):
+            a = v.astype(dt).reshape(shape)
+        opt = {}
+        if rr.random() < 0.3:
+            opt["precision"] = int(rr.integers(0, 11))
+        if rr.random() < 0.2:
+            opt["suppress"] = True
+        add("random_%d" % i, a, **opt)
     return C
 
 
