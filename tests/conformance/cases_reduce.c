@@ -38,6 +38,9 @@ BUILD_RED(b_all, ax_all(ctx, in[0], axes, n, keep))
 BUILD_RED(b_any, ax_any(ctx, in[0], axes, n, keep))
 BUILD_RED(b_lse, ax_logsumexp(ctx, in[0], axes, n, keep))
 BUILD_RED(b_softmax, ax_softmax(ctx, in[0], axes, n))
+BUILD_RED(b_mean, ax_mean(ctx, in[0], axes, n, keep))
+BUILD_RED(b_var, ax_var(ctx, in[0], axes, n, keep, (int)c->ip[5]))
+BUILD_RED(b_std, ax_std(ctx, in[0], axes, n, keep, (int)c->ip[5]))
 BUILD_RED(b_argmax, ax_argmax(ctx, in[0], axes ? axes[0] : AX_AXIS_NONE, keep))
 BUILD_RED(b_argmin, ax_argmin(ctx, in[0], axes ? axes[0] : AX_AXIS_NONE, keep))
 
@@ -143,6 +146,9 @@ EXPECT_FN(e_lse, E_LSE)
 EXPECT_FN(e_argmax, E_ARGMAX)
 EXPECT_FN(e_argmin, E_ARGMIN)
 EXPECT_FN(e_softmax, E_SOFTMAX)
+EXPECT_FN(e_mean, E_MEAN)
+EXPECT_FN(e_var, E_VAR)
+EXPECT_FN(e_std, E_STD)
 
 #define REAL (CONF_NUMERIC | CONF_BOOL)
 #define NO_EMPTY (CONF_ALL_VARIANTS & ~CONF_EMPTY)
@@ -245,5 +251,15 @@ const conf_case conf_cases_reduce[] = {
     {.name = "softmax/axes_0_2", .covers = "softmax", .dtypes = CONF_FLOATS,
      .variants = CONF_ALL_VARIANTS, .n_in = 1, S3(3, 4, 5), L3(64, 32, 64), .lo = -10, .hi = 10,
      .build = b_softmax, .expect = e_softmax, AX(2, 0, 2)},
+    /* composites */
+    {.name = "mean/axis1", .covers = "sum divide", .dtypes = CONF_NUMERIC | CONF_COMPLEX,
+     .variants = CONF_ALL_VARIANTS, .n_in = 1, S2(6, 7), L2(512, 300), .lo = -3, .hi = 3,
+     .build = b_mean, .expect = e_mean, AX(1, 1)},
+    {.name = "var/axis0_ddof1", .covers = "sum subtract multiply divide", .dtypes = CONF_NUMERIC,
+     .variants = NO_EMPTY, .n_in = 1, S2(6, 7), L2(300, 512), .lo = -3, .hi = 3, .build = b_var,
+     .expect = e_var, AX(1, 0, 0, 0, 0, 1)},
+    {.name = "std/all", .covers = "sum subtract multiply divide sqrt", .dtypes = CONF_FLOATS,
+     .variants = NO_EMPTY, .n_in = 1, S3(3, 4, 5), L3(64, 64, 40), .lo = -3, .hi = 3,
+     .build = b_std, .expect = e_std, AX(-1, 0, 0, 0, 1)},
     {.name = NULL},
 };
