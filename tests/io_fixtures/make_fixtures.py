@@ -218,18 +218,24 @@ with open(path("npz/zip64.npz"), "wb") as fh:
 for k, v in z64.items():
     record("npz/zip64.npz", k, v)
 
+def zwrite(z, name, data):  # fixed timestamps: regenerating gives the same bytes
+    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+    info.compress_type = z.compression
+    z.writestr(info, data)
+
+
 with zipfile.ZipFile(path("bad/not_npy_member.npz"), "w") as z:
-    z.writestr("a.npy", npy_bytes(np.arange(3)))
-    z.writestr("readme.txt", b"hello")
+    zwrite(z, "a.npy", npy_bytes(np.arange(3)))
+    zwrite(z, "readme.txt", b"hello")
 errors.append(("bad/not_npy_member.npz", "AX_ERR_FORMAT"))
 with zipfile.ZipFile(path("bad/npy_name_not_npy_data.npz"), "w") as z:
-    z.writestr("a.npy", b"this is not an npy file at all")
+    zwrite(z, "a.npy", b"this is not an npy file at all")
 errors.append(("bad/npy_name_not_npy_data.npz", "AX_ERR_FORMAT"))
 with open(path("bad/duplicate_member.npz"), "wb") as fh:
     fh.write(zip_bytes([("a.npy", npy_bytes(np.arange(2))), ("a.npy", npy_bytes(np.arange(3)))]))
 errors.append(("bad/duplicate_member.npz", "AX_ERR_FORMAT"))
 with zipfile.ZipFile(path("bad/bzip2_member.npz"), "w", compression=zipfile.ZIP_BZIP2) as z:
-    z.writestr("a.npy", npy_bytes(np.arange(3)))
+    zwrite(z, "a.npy", npy_bytes(np.arange(3)))
 errors.append(("bad/bzip2_member.npz", "AX_ERR_FORMAT"))
 with open(path("bad/member_trailing.npz"), "wb") as fh:
     fh.write(zip_bytes([("a.npy", npy_bytes(np.arange(3)) + b"xx")]))
@@ -381,3 +387,20 @@ with open(path("expected.h"), "w") as out:
         out.write(f'    {{"{REL}/{file}", {c_str(k)}, {c_str(v)}}},\n')
     out.write("};\n")
 print(f"{len(arrays)} arrays, {len(errors)} corrupt files, {len(metas)} metadata entries")
+
+# ------------------------------------------------------------------ fuzz seeds
+# The fixtures double as the libFuzzer seed corpus (fuzz/corpus/<target>/).
+import glob
+import shutil
+
+CORPUS = os.path.join(HERE, "..", "..", "fuzz", "corpus")
+for target, pats in (("fuzz_npy", ("npy/*.npy", "bad/*.npy")), ("fuzz_npz", ("npz/*.npz", "bad/*.npz")),
+                     ("fuzz_safetensors", ("st/*.safetensors", "bad/*.safetensors"))):
+    d = os.path.join(CORPUS, target)
+    os.makedirs(d, exist_ok=True)
+    for pat in pats:
+        for src in sorted(glob.glob(os.path.join(HERE, pat))):
+            if os.path.getsize(src) > 16384:  # keep seeds small (long_header.npy)
+                continue
+            rel = os.path.relpath(src, HERE).replace(os.sep, "_")
+            shutil.copyfile(src, os.path.join(d, rel))
