@@ -35,8 +35,21 @@ static void expect(int cond, const char *what) {
 
 static void show(ax_ctx *ctx, const char *label, ax_array *a) {
     printf("%s =\n", label);
-    ax_print(ctx, a, stdout); /* evaluates `a` if needed */
+    ax_print(ctx, a, stdout); /* evaluates `a` if needed; str(a) and a newline */
     printf("\n");
+}
+
+/* str(a) with every line indented. */
+static void show_indented(ax_ctx *ctx, const char *indent, ax_array *a) {
+    char *s = ax_to_string(ctx, a);
+    if (!s) return;
+    printf("%s", indent);
+    for (const char *p = s; *p; p++) {
+        putchar(*p);
+        if (*p == '\n' && p[1]) printf("%s", indent);
+    }
+    printf("\n");
+    free(s);
 }
 
 int main(int argc, char **argv) {
@@ -155,9 +168,9 @@ int main(int argc, char **argv) {
            ax_strmap_get(meta2, "format") ? ax_strmap_get(meta2, "format") : "(none)");
     for (int i = 0; i < ax_dict_size(loaded); i++) {
         ax_array *v = ax_dict_value(loaded, i);
-        printf("  %-6s %-8s ", ax_dict_key(loaded, i), ax_dtype_name(ax_dtype_of(v)));
-        ax_print(ctx, v, stdout);
-        printf("\n");
+        printf("  %s: %s, %d-d, mapped from the file\n", ax_dict_key(loaded, i),
+               ax_dtype_name(ax_dtype_of(v)), ax_ndim(v));
+        show_indented(ctx, "    ", v);
     }
     ax_array *w = ax_dict_get(loaded, "weight");
     same = false;
@@ -169,16 +182,20 @@ int main(int argc, char **argv) {
     ax_dict_free(d);
     ax_strmap_free(meta);
 
-    /* A file that is not what it claims is an error, not a crash. */
-    FILE *f = fopen(npy, "wb");
+    /* A file that is not what it claims is an error, not a crash: cut the
+     * .npy written above short, so its header promises more data than follows. */
+    ax_save_npy(ctx, npy, y);
+    FILE *f = fopen(npy, "r+b");
     if (f) {
-        fputs("\x93NUMPY\x01\x00garbage", f);
+        fseek(f, 0, SEEK_END);
+        long len = ftell(f);
         fclose(f);
+        if (truncate(npy, len - 8) != 0) perror("truncate");
     }
     ax_array *junk = ax_load_npy(ctx, npy);
-    printf("\nloading a corrupt .npy: %s, %s: %s\n", junk ? "non-NULL" : "NULL",
+    printf("\nloading a truncated .npy: %s, %s: %s\n", junk ? "non-NULL" : "NULL",
            ax_status_name(ax_error_code(ctx)), ax_error_message(ctx));
-    expect(junk == NULL && ax_error_code(ctx) == AX_ERR_FORMAT, "corrupt npy is AX_ERR_FORMAT");
+    expect(junk == NULL && ax_error_code(ctx) == AX_ERR_FORMAT, "truncated npy is AX_ERR_FORMAT");
     ax_error_clear(ctx);
 
     if (own_dir) {
