@@ -49,7 +49,7 @@ install_test() { bash tests/install/run.sh "$bdir/release"; }
 fuzz() {
     if [ ! -f scripts/fuzz.sh ]; then echo "scripts/fuzz.sh not present: skipped"; return; fi
     if [ "$fuzz_seconds" = 0 ]; then echo "AX_FUZZ_SECONDS=0: skipped"; return; fi
-    AX_FUZZ_SECONDS="$fuzz_seconds" AX_FUZZ_BUILD_DIR="$bdir/fuzz" bash scripts/fuzz.sh
+    AX_FUZZ_BUILD="$root/$bdir/fuzz" bash scripts/fuzz.sh "$fuzz_seconds"
 }
 
 docs() { python3 scripts/gen_api_docs.py --check --run-examples "$bdir/release"; }
