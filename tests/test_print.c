@@ -157,10 +157,33 @@ static void test_options_and_errors(void) {
     ax_ctx_free(ctx);
 }
 
+/* Printing a strided view needs a contiguous copy: if memory runs out the
+ * error comes back, nothing leaks. */
+static void test_print_oom(void) {
+    ax_ctx *ctx = ax_ctx_new();
+    static double d[64 * 64];
+    ax_array *a = ax_array_from_data(ctx, d, AX_FLOAT64, (int64_t[]){64, 64}, 2);
+    ax_array *t = ax_transpose(ctx, a, NULL, 0);
+    CHECK_OK(ctx);
+    ax_memory_clear_cache();
+    size_t old = ax_set_memory_limit(ax_memory_active() + 1024);
+    char *s = ax_to_string(ctx, t);
+    CHECK(s == NULL);
+    CHECK_ERR(ctx, AX_ERR_OOM);
+    free(s);
+    ax_set_memory_limit(old);
+    s = ax_repr(ctx, t); /* fine again without the limit */
+    CHECK(s && strncmp(s, "array([[0., 0., 0., ..., 0., 0., 0.],", 37) == 0);
+    free(s);
+    CHECK_OK(ctx);
+    ax_ctx_free(ctx);
+}
+
 int main(void) {
     test_numpy_refs();
     test_bfloat16();
     test_views_and_print();
     test_options_and_errors();
+    test_print_oom();
     return test_summary("test_print");
 }
