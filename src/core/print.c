@@ -405,7 +405,7 @@ static bool elided(const printer *p, int64_t n) { return p->summarize && 2 * (in
 
 static void extend_line(sbuf *s, sbuf *line, const char *word, int width, const char *prefix) {
     size_t plen = strlen(prefix);
-    if (line->len + strlen(word) > (size_t)width && line->len > plen) {
+    if ((long)(line->len + strlen(word)) > (long)width && line->len > plen) {
         size_t n = line->len;
         while (n > 0 && line->s[n - 1] == ' ') n--;
         sb_putn(s, line->s, n);
