@@ -355,6 +355,51 @@ static void test_eye_tri(void) {
     ax_ctx_free(ctx);
 }
 
+/* ---------------------------------------------------------------- meshgrid */
+
+static void test_meshgrid(void) {
+    ax_ctx *ctx = ax_ctx_new();
+    ax_array *x = ax_arange(ctx, 0, 3, 1, AX_FLOAT32);    /* 0 1 2 */
+    ax_array *y = ax_arange(ctx, 0, 40, 10, AX_INT32);    /* 0 10 20 30 */
+    ax_array *z = ax_arange(ctx, 5, 7, 1, AX_FLOAT64);    /* 5 6 */
+    ax_array *in[3] = {x, y, z}, *out[3];
+    for (int ij = 0; ij < 2; ij++) {
+        /* NumPy: xy gives shape (len(y), len(x), len(z)) with X[i, j, k] = x[j],
+         * Y = y[i]; ij gives (len(x), len(y), len(z)) with X = x[i], Y = y[j] */
+        CHECK(ax_meshgrid(ctx, in, 3, ij, out) == AX_OK);
+        int64_t d0 = ij ? 3 : 4, d1 = ij ? 4 : 3;
+        for (int o = 0; o < 3; o++)
+            CHECK(out[o] && ax_ndim(out[o]) == 3 && ax_dim(out[o], 0) == d0 &&
+                  ax_dim(out[o], 1) == d1 && ax_dim(out[o], 2) == 2 &&
+                  ax_dtype_of(out[o]) == ax_dtype_of(in[o]));
+        double *X = test_to_f64(ctx, out[0]), *Y = test_to_f64(ctx, out[1]),
+               *Z = test_to_f64(ctx, out[2]);
+        int bad = 0;
+        for (int i = 0; X && Y && Z && i < d0; i++)
+            for (int j = 0; j < d1; j++)
+                for (int k = 0; k < 2; k++) {
+                    int64_t e = (i * d1 + j) * 2 + k;
+                    bad += X[e] != (ij ? i : j) || Y[e] != 10.0 * (ij ? j : i) || Z[e] != 5 + k;
+                }
+        CHECK(X && Y && Z && bad == 0);
+        free(X), free(Y), free(Z);
+    }
+    /* one input: itself (flattened); 2-D inputs are flattened */
+    CHECK(ax_meshgrid(ctx, &x, 1, false, out) == AX_OK && ax_ndim(out[0]) == 1 && ax_dim(out[0], 0) == 3);
+    ax_array *m = ax_zeros(ctx, (int64_t[]){2, 2}, 2, AX_FLOAT32);
+    ax_array *in2[2] = {m, x};
+    CHECK(ax_meshgrid(ctx, in2, 2, false, out) == AX_OK && ax_dim(out[0], 0) == 3 && ax_dim(out[0], 1) == 4);
+    CHECK(ax_meshgrid(ctx, in, 0, true, out) == AX_OK);
+    CHECK_OK(ctx);
+    ax_array *bad_in[2] = {x, NULL};
+    out[0] = x;
+    CHECK(ax_meshgrid(ctx, bad_in, 2, true, out) == AX_ERR_NULL && out[0] == NULL);
+    CHECK_ERR(ctx, AX_ERR_NULL);
+    CHECK(ax_meshgrid(ctx, in, -1, true, out) == AX_ERR_VALUE);
+    CHECK_ERR(ctx, AX_ERR_VALUE);
+    ax_ctx_free(ctx);
+}
+
 int main(void) {
     test_arange_lengths();
     test_arange_values();
@@ -362,5 +407,6 @@ int main(void) {
     test_linspace();
     test_full();
     test_eye_tri();
+    test_meshgrid();
     return test_summary("test_creation");
 }

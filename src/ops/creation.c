@@ -140,3 +140,40 @@ ax_array *ax_identity(ax_ctx *ctx, int64_t n, ax_dtype dtype) {
 ax_array *ax_tri(ax_ctx *ctx, int64_t n, int64_t m, int64_t k, ax_dtype dtype) {
     return diag_op(ctx, "tri", AX_OP_TRI, n, m, k, dtype);
 }
+
+/* NumPy's meshgrid (copy=False, sparse=False): input i (flattened) becomes
+ * an n-d array varying along axis i (axes 0 and 1 swapped for "xy"), a
+ * broadcast view of shape (len_0, len_1, ...) (xy: len_1 and len_0 first). */
+ax_status ax_meshgrid(ax_ctx *ctx, ax_array *const *xs, int n, bool ij, ax_array **out) {
+    if (!ctx) return AX_ERR_NULL;
+    if (n < 0 || n > 64)
+        return ax__fail(ctx, AX_ERR_VALUE, "meshgrid: number of arrays %d is not in [0, 64]", n);
+    if (n > 0 && (!xs || !out))
+        return ax__fail(ctx, AX_ERR_NULL, "meshgrid: NULL %s", xs ? "output list" : "input list");
+    for (int i = 0; i < n; i++) out[i] = NULL;
+    int64_t shape[64];
+    for (int i = 0; i < n; i++) {
+        if (!xs[i]) {
+            ax__null_input(ctx, "meshgrid");
+            return ctx->status;
+        }
+        shape[i] = xs[i]->size;
+    }
+    bool swap = !ij && n >= 2;
+    if (swap) {
+        int64_t t = shape[0];
+        shape[0] = shape[1];
+        shape[1] = t;
+    }
+    for (int i = 0; i < n; i++) {
+        int axis = swap && i < 2 ? 1 - i : i;
+        int64_t r[64];
+        for (int d = 0; d < n; d++) r[d] = d == axis ? xs[i]->size : 1;
+        out[i] = ax_broadcast_to(ctx, ax_reshape(ctx, xs[i], r, n), shape, n);
+        if (!out[i]) {
+            for (int j = 0; j < n; j++) out[j] = NULL;
+            return ctx->status != AX_OK ? ctx->status : AX_ERR_INTERNAL;
+        }
+    }
+    return AX_OK;
+}
