@@ -25,11 +25,22 @@ extern "C" {
 
 /* ---------------------------------------------------------------- creation */
 
-/* Values start, start+step, ... below stop (NumPy's length rule). */
+/* Values start, start+step, ... below stop: ceil((stop - start) / step)
+ * elements, as NumPy. step == 0 or a non-finite bound is AX_ERR_VALUE. The
+ * values follow NumPy's fill: x0 = start and x1 = start + step converted to
+ * the dtype, then x0 + i * (x1 - x0) computed in int64 for integer dtypes
+ * (so arange(0, 5, 0.5) of an integer dtype is all zeros; narrow integers
+ * wrap), in float for float32/float16/bfloat16/complex64, in double for
+ * float64; bool elements are start + i * step != 0. */
 AX_API ax_array *ax_arange(ax_ctx *ctx, double start, double stop, double step, ax_dtype dtype);
-/* `num` evenly spaced values from start to stop (stop included if endpoint). */
+/* `num` evenly spaced values from start to stop (stop included if endpoint),
+ * computed in float64 as NumPy (the last value is stop itself); integer
+ * dtypes take the floor (NumPy 2). num < 0 is AX_ERR_VALUE. */
 AX_API ax_array *ax_linspace(ax_ctx *ctx, double start, double stop, int64_t num, bool endpoint,
                              ax_dtype dtype);
+/* `value` converted to the dtype (out-of-range values saturate for integers,
+ * as float-to-int conversions do). Negative dims are AX_ERR_SHAPE. The _like
+ * forms take a's shape and dtype. */
 AX_API ax_array *ax_full(ax_ctx *ctx, const int64_t *shape, int ndim, double value, ax_dtype dtype);
 AX_API ax_array *ax_zeros(ax_ctx *ctx, const int64_t *shape, int ndim, ax_dtype dtype);
 AX_API ax_array *ax_ones(ax_ctx *ctx, const int64_t *shape, int ndim, ax_dtype dtype);
@@ -41,8 +52,10 @@ AX_API ax_array *ax_eye(ax_ctx *ctx, int64_t n, int64_t m, int64_t k, ax_dtype d
 AX_API ax_array *ax_identity(ax_ctx *ctx, int64_t n, ax_dtype dtype);
 /* n x m with ones at and below diagonal k. */
 AX_API ax_array *ax_tri(ax_ctx *ctx, int64_t n, int64_t m, int64_t k, ax_dtype dtype);
-/* Coordinate grids from n 1-D arrays into out[0..n-1]; `ij` selects matrix
- * indexing (else Cartesian "xy", NumPy's default). */
+/* Coordinate grids from n arrays (each flattened) into out[0..n-1]; `ij`
+ * selects matrix indexing (else Cartesian "xy", NumPy's default, which swaps
+ * the first two output axes). Each output keeps its input's dtype and is a
+ * broadcast view (no copy). On error every out[i] is NULL. */
 AX_API ax_status ax_meshgrid(ax_ctx *ctx, ax_array *const *xs, int n, bool ij, ax_array **out);
 
 /* ---------------------------------------------------------------- cast */
@@ -280,15 +293,26 @@ AX_API ax_array *ax_scatter(ax_ctx *ctx, ax_array *a, ax_array *const *indices, 
 
 /* ---------------------------------------------------------------- products */
 
-/* NumPy matmul: 1-D operands are promoted and the added axis removed; batch
- * axes broadcast. Float dtypes only (integers: AX_ERR_DTYPE). */
+/* NumPy matmul: 1-D operands are promoted (a to a row, b to a column) and
+ * the added axis removed; batch axes broadcast; inner dimensions must match
+ * (AX_ERR_SHAPE naming both shapes); 0-d operands are AX_ERR_SHAPE (use
+ * multiply). The operands' promoted dtype must be inexact: float16, bfloat16,
+ * float32, float64 or complex64; integer and bool products are AX_ERR_DTYPE,
+ * as in MLX (cast first; int32 @ float32 promotes to float32 and is fine).
+ * float16/bfloat16 accumulate in (at least) float32 and round once. */
 AX_API ax_array *ax_matmul(ax_ctx *ctx, ax_array *a, ax_array *b);
-/* beta * c + alpha * (a @ b), c broadcast to the product's shape. */
+/* beta * c + alpha * (a @ b), c broadcast to the product's shape; dtypes as
+ * matmul (c takes part in the promotion). With beta == 0, c is not read
+ * (NaN or Inf in it do not propagate), as BLAS and PyTorch. */
 AX_API ax_array *ax_addmm(ax_ctx *ctx, ax_array *c, ax_array *a, ax_array *b, double alpha,
                           double beta);
+/* NumPy inner: contracts the last axes (0-d operands: multiply). */
 AX_API ax_array *ax_inner(ax_ctx *ctx, ax_array *a, ax_array *b);
+/* NumPy outer: a flattened (m,) times b flattened (n,) -> (m, n); any dtype
+ * (it is an elementwise multiply). */
 AX_API ax_array *ax_outer(ax_ctx *ctx, ax_array *a, ax_array *b);
-/* Contract a's axes_a[i] with b's axes_b[i], i < n. */
+/* Contract a's axes_a[i] with b's axes_b[i], i < n (sizes must match). The
+ * result has a's free axes then b's, in order. Float dtypes as matmul. */
 AX_API ax_array *ax_tensordot(ax_ctx *ctx, ax_array *a, ax_array *b, const int *axes_a,
                               const int *axes_b, int n);
 /* Contract the last n axes of a with the first n of b. */
