@@ -188,6 +188,19 @@ static void test_nan(void) {
         EXPECT(ax_sum(ctx, a, AXES(1), false), AX_FLOAT32, SH(2), 1, NAN, -1);
         EXPECT(ax_logsumexp(ctx, a, AXES(1), false), AX_FLOAT32, SH(2), 1, NAN, 7 + log1p(exp(-4) + exp(-9) + exp(-16)));
         EXPECT(ax_any(ctx, a, AXES(0), false), AX_BOOL, SH(4), 1, 1, 1, 1, 1); /* NaN is true */
+        /* half floats: inf - inf is NaN, inf + finite is inf */
+        for (int h = 0; h < 2; h++) {
+            double hv[40] = {INFINITY, -INFINITY};
+            ax_dtype ht = h ? AX_BFLOAT16 : AX_FLOAT16;
+            ax_array *hi = from_f64(ctx, ht, SH(2, 20), 2, hv);
+            EXPECT(ax_sum(ctx, hi, AXES(1), false), ht, SH(2), 1, NAN, 0);
+            EXPECT(ax_sum(ctx, hi, NULL, 0, false), ht, NULL, 0, NAN);
+            EXPECT(ax_max(ctx, hi, NULL, 0, false), ht, NULL, 0, INFINITY);
+            EXPECT(ax_argmin(ctx, hi, AX_AXIS_NONE, false), AX_INT64, NULL, 0, 1);
+            hv[1] = 3;
+            ax_array *hj = from_f64(ctx, ht, SH(40), 1, hv);
+            EXPECT(ax_sum(ctx, hj, NULL, 0, false), ht, NULL, 0, INFINITY);
+        }
         /* a NaN after a long run, inside a later chunk */
         int64_t n = 20000;
         double *w = malloc(sizeof(double) * (size_t)n);
@@ -250,6 +263,27 @@ static void test_dtypes_and_overflow(void) {
         CHECK_OK(ctx);
         ax_error_clear(ctx);
     }
+    /* Every float16 / bfloat16 bit pattern survives a reduction over nothing
+     * (the fast kernels' own half-float loads are exact). */
+    for (int ref = 0; ref < 2; ref++) {
+        ax__cpu_force_reference(ref);
+        uint16_t *bits = malloc(sizeof(uint16_t) * 65536), got[65536];
+        for (int i = 0; i < 65536; i++) bits[i] = (uint16_t)i;
+        for (int h = 0; h < 2; h++) {
+            ax_dtype t = h ? AX_BFLOAT16 : AX_FLOAT16;
+            ax_array *a = ax_array_from_data(ctx, bits, t, SH(65536), 1);
+            int bad = 0;
+            if (ax_copy_to(ctx, ax_max(ctx, a, (const int[]){0}, 0, false), got, sizeof got) == AX_OK)
+                for (int i = 0; i < 65536; i++) {
+                    float x = h ? ax_bf16_to_f32(bits[i]) : ax_f16_to_f32(bits[i]);
+                    bad += isnan(x) ? !isnan(h ? ax_bf16_to_f32(got[i]) : ax_f16_to_f32(got[i]))
+                                    : got[i] != bits[i];
+                }
+            CHECK_MSG(bad == 0, "%s: %d patterns changed (reference %d)", ax_dtype_name(t), bad, ref);
+        }
+        free(bits);
+    }
+    ax__cpu_force_reference(false);
     /* Integer sums wrap modulo 2^bits of the result dtype (documented in ops.h). */
     for (int ref = 0; ref < 2; ref++) {
         ax__cpu_force_reference(ref);
