@@ -63,16 +63,21 @@ typedef struct ax__sink {
 /* Write n elements of dtype t from host memory as little-endian bytes. */
 bool ax__sink_write_le(ax__sink *s, const void *data, size_t n, ax_dtype t);
 
-/* A file sink over stdio. */
+/* A file sink over stdio. A regular file (or a new one) is written to a
+ * temporary file beside it and renamed over it on success: a failed save
+ * leaves the old file intact, and arrays still mapped from the old file
+ * (safetensors) keep their data. Devices and FIFOs are written directly. */
 typedef struct ax__file_sink {
     ax__sink base;
     FILE *f;
-    int err; /* errno of the first failure */
+    int err;      /* errno of the first failure */
+    char *target; /* the file to replace (symlinks resolved); NULL: direct */
+    char *tmp;    /* the temporary file being written */
 } ax__file_sink;
-/* Open `path` for writing ("wb"); records AX_ERR_IO on failure. */
+/* Open `path` for writing; records AX_ERR_IO on failure. */
 ax_status ax__file_sink_open(ax_ctx *ctx, const char *op, const char *path, ax__file_sink *s);
-/* Flush and close; if !ok or closing fails, remove the file. Returns the
- * error recorded (AX_ERR_IO) or AX_OK. */
+/* Flush, sync and close; on success rename into place, otherwise remove what
+ * was written. Returns the error recorded (AX_ERR_IO) or AX_OK. */
 ax_status ax__file_sink_close(ax_ctx *ctx, const char *op, const char *path, ax__file_sink *s,
                               bool ok);
 

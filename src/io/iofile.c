@@ -1,5 +1,7 @@
 /* I/O plumbing: byte swapping, read-only file mappings, stdio sinks. */
 #include <errno.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -94,11 +96,47 @@ static bool file_write(ax__sink *base, const void *p, size_t n) {
     return true;
 }
 
+/* Create a new temporary file next to target (mode 0666 & ~umask, as fopen). */
+static FILE *open_temp(const char *target, char **tmp_out) {
+    static atomic_uint counter;
+    size_t n = strlen(target) + 48;
+    char *tmp = malloc(n);
+    if (!tmp) return NULL;
+    for (int tries = 0; tries < 100; tries++) {
+        snprintf(tmp, n, "%s.tmp%ld.%u", target, (long)getpid(), atomic_fetch_add(&counter, 1));
+        int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd >= 0) {
+            FILE *f = fdopen(fd, "wb");
+            if (!f) {
+                close(fd);
+                unlink(tmp);
+                break;
+            }
+            *tmp_out = tmp;
+            return f;
+        }
+        if (errno != EEXIST) break;
+    }
+    free(tmp);
+    return NULL;
+}
+
 ax_status ax__file_sink_open(ax_ctx *ctx, const char *op, const char *path, ax__file_sink *s) {
     memset(s, 0, sizeof *s);
     s->base.write = file_write;
     if (!path) return ax__fail(ctx, AX_ERR_NULL, "%s: path is NULL", op);
-    s->f = fopen(path, "wb");
+    struct stat st;
+    bool exists = stat(path, &st) == 0;
+    if (!exists || S_ISREG(st.st_mode)) {
+        char *real = exists ? realpath(path, NULL) : NULL; /* replace a symlink's target */
+        s->target = real ? real : strdup(path);
+        if (s->target) s->f = open_temp(s->target, &s->tmp);
+        if (!s->f) { /* e.g. a directory we may not create files in: write in place */
+            free(s->target);
+            s->target = NULL;
+        }
+    }
+    if (!s->f) s->f = fopen(path, "wb");
     if (!s->f)
         return ax__fail(ctx, AX_ERR_IO, "%s: cannot open '%s' for writing: %s", op, path,
                         strerror(errno));
@@ -107,12 +145,18 @@ ax_status ax__file_sink_open(ax_ctx *ctx, const char *op, const char *path, ax__
 
 ax_status ax__file_sink_close(ax_ctx *ctx, const char *op, const char *path, ax__file_sink *s,
                               bool ok) {
-    if (!s->f) return ok ? AX_OK : ctx->status;
-    if (fflush(s->f) != 0 && !s->err) s->err = errno ? errno : EIO;
-    if (fclose(s->f) != 0 && !s->err) s->err = errno ? errno : EIO;
-    s->f = NULL;
+    if (s->f) {
+        if (fflush(s->f) != 0 && !s->err) s->err = errno ? errno : EIO;
+        if (ok && !s->err && s->tmp && fsync(fileno(s->f)) != 0) s->err = errno ? errno : EIO;
+        if (fclose(s->f) != 0 && !s->err) s->err = errno ? errno : EIO;
+        s->f = NULL;
+        if (ok && !s->err && s->tmp && rename(s->tmp, s->target) != 0) s->err = errno ? errno : EIO;
+        if ((!ok || s->err) && s->tmp) unlink(s->tmp); /* never remove what we did not create */
+    }
+    free(s->tmp);
+    free(s->target);
+    s->tmp = s->target = NULL;
     if (ok && !s->err) return AX_OK;
-    remove(path);
     if (s->err) return ax__fail(ctx, AX_ERR_IO, "%s: cannot write '%s': %s", op, path, strerror(s->err));
     return ctx->status != AX_OK ? ctx->status : AX_ERR_INTERNAL;
 }
