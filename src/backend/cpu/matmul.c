@@ -18,6 +18,7 @@
 
 #include "backend/cpu/cpu.h"
 #include "backend/cpu/gemm_blas.h"
+#include "backend/cpu/gemm_convert.h"
 #include "ops/products.h"
 
 #define MM_MAX_DIM 64
@@ -193,6 +194,23 @@ static ax_array *temp_copy(ax_ctx *ctx, const ax_array *x, ax_dtype t) {
     return tmp;
 }
 
+/* A temporary row-major float32 copy of a float16/bfloat16 array. */
+static ax_array *temp_f32(ax_ctx *ctx, const ax_array *x) {
+    ax_array *tmp = ax__array_new(ctx, AX_FLOAT32, x->shape, x->ndim), *stage = NULL;
+    if (!tmp || ax__array_alloc(ctx, tmp) != AX_OK) goto fail;
+    const ax_array *src = x;
+    if (!x->contiguous && x->size) {
+        if (!(stage = temp_copy(ctx, x, x->dtype))) goto fail;
+        src = stage;
+    }
+    if (x->size) ax__half_to_f32((const uint16_t *)ax__ptr(src), x->dtype, (float *)ax__ptr(tmp), x->size);
+    ax_release(stage);
+    return tmp;
+fail:
+    ax_release(tmp);
+    return NULL;
+}
+
 typedef struct blas_plan {
     const mm_desc *d;
     ax_dtype ct;
@@ -263,8 +281,8 @@ static ax_status fast(ax_ctx *ctx, const ax_node *node, ax_array *out, ax_array 
     bool ok_b = !half && blas_layout(d.K, d.N, d.b.rs, d.b.cs, &pl.tb, &pl.ldb);
     /* Copy what BLAS cannot read (the operand itself, not its broadcast). */
     if (!ok_a || !ok_b || half) {
-        if (!ok_a && !(tmp[0] = temp_copy(ctx, a, ct))) goto fail;
-        if (!ok_b && !(tmp[1] = temp_copy(ctx, b, ct))) goto fail;
+        if (!ok_a && !(tmp[0] = half ? temp_f32(ctx, a) : temp_copy(ctx, a, ct))) goto fail;
+        if (!ok_b && !(tmp[1] = half ? temp_f32(ctx, b) : temp_copy(ctx, b, ct))) goto fail;
         mm_desc d2;
         describe(node, out, tmp[0] ? tmp[0] : a, tmp[1] ? tmp[1] : b, &d2);
         d.a = d2.a;
@@ -291,7 +309,7 @@ static ax_status fast(ax_ctx *ctx, const ax_node *node, ax_array *out, ax_array 
             blas_batches(&pl, 0, d.nbatch);
         }
     }
-    if (half) ax__convert(d.out, dt, pl.out, ct, out->size);
+    if (half) ax__f32_to_half((const float *)pl.out, dt, (uint16_t *)d.out, out->size);
     goto done;
 fail:
     st = ctx->status != AX_OK ? ctx->status : AX_ERR_OOM;
