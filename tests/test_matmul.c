@@ -285,6 +285,9 @@ static void test_large(void) {
                      SH(6, 20, 33), "folded batch");
         check_matmul(ctx, rand_array(ctx, t, SH(64, 8, 8)), rand_array(ctx, t, SH(64, 8, 8)),
                      SH(64, 8, 8), "many small");
+        /* enough small products to be spread over the pool */
+        check_matmul(ctx, rand_array(ctx, t, SH(160, 40, 40)), rand_array(ctx, t, SH(160, 40, 40)),
+                     SH(160, 40, 40), "many small, threaded");
         check_matmul(ctx, rand_array(ctx, t, SH(5, 40, 300)), rand_array(ctx, t, SH(300)),
                      SH(5, 40), "batched gemv");
         check_matmul(ctx, rand_array(ctx, t, SH(300)), rand_array(ctx, t, SH(300, 170)), SH(170),

@@ -135,7 +135,7 @@ const conf_case conf_cases_matmul[] = {
      .expect = e_matmul},
     {.name = "matmul/many_small", .covers = "matmul", .dtypes = MM_TYPES,
      .variants = ALLV | CONF_EMPTY, .n_in = 2, .ndim = {3, 3}, .shape = {{64, 6, 7}, {64, 7, 5}},
-     .large = {{512, 16, 16}, {512, 16, 16}}, .lo = -1, .hi = 1, .build = b_matmul,
+     .large = {{640, 24, 24}, {640, 24, 24}}, .lo = -1, .hi = 1, .build = b_matmul,
      .expect = e_matmul},
     {.name = "matmul/vector_matrix", .covers = "matmul", .dtypes = MM_TYPES,
      .variants = ALLV | CONF_EMPTY, .n_in = 2, .ndim = {1, 2}, .shape = {{20}, {20, 9}},

@@ -20,7 +20,9 @@ void ax__blas_gemv(ax_dtype ct, bool trans, int rows, int cols, double alpha, co
  * cheap when nothing changed). */
 void ax__blas_sync_threads(void);
 /* Problems below this many multiply-adds run single-threaded inside OpenBLAS
- * (its own threshold), so batches of them may be spread over ax's pool. */
+ * (its own thresholds: 65536 * 4 for gemm, 2304 * 4 for gemv), so batches
+ * of them may be spread over ax's pool. */
 #define AX_BLAS_SMALL_MNK (int64_t)262144
+#define AX_BLAS_SMALL_MN_GEMV (int64_t)9216
 
 #endif
