@@ -220,6 +220,81 @@ static bool plan_is_fast(const red_plan *p, bool softmax) {
     return row || col;
 }
 
+/* The plan of the same reduction over a packed copy: one row of red.count
+ * elements per output, rows in output order. Reductions keep the real
+ * output strides; softmax writes packed rows too (unpacked afterwards). */
+static void packed_plan(const red_plan *p, bool softmax, red_plan *q) {
+    q->kept = p->kept;
+    int64_t st = p->red.count;
+    for (int k = p->kept.n - 1; k >= 0; k--) {
+        q->kept.ist[k] = st;
+        if (softmax) q->kept.ost[k] = st;
+        st *= p->kept.sh[k];
+    }
+    q->red.n = 1;
+    q->red.count = q->red.sh[0] = p->red.count;
+    q->red.ist[0] = 1;
+    q->red.ost[0] = softmax ? 1 : 0;
+}
+
+typedef struct pack_args {
+    const red_plan *p;
+    const char *src;
+    char *dst;
+    size_t sz;
+    bool unpack; /* packed src -> dst at the plan's output offsets */
+} pack_args;
+
+/* Outputs [b, e): copy their elements (kept, then reduced, row-major). */
+static void pack_task(void *ud, int64_t b, int64_t e) {
+    const pack_args *a = ud;
+    const red_dims *r = &a->p->red;
+    int64_t n = r->count, sz = (int64_t)a->sz;
+    for (int64_t o = b; o < e; o++) {
+        int64_t io, oo;
+        red_offsets(&a->p->kept, o, &io, &oo);
+        int64_t base = a->unpack ? oo : io;
+        const char *src = a->unpack ? a->src + o * n * sz : a->src;
+        char *dst = a->unpack ? a->dst : a->dst + o * n * sz;
+        red_iter it;
+        red_iter_start(&it, r, 0);
+        for (int64_t i = 0; i < n; i++, red_iter_next(&it, r)) {
+            int64_t off = (base + (a->unpack ? it.ooff : it.ioff)) * sz;
+            if (a->unpack) memcpy(dst + off, src + i * sz, a->sz);
+            else memcpy(dst + i * sz, src + off, a->sz);
+        }
+    }
+}
+
+static void pack(const red_plan *p, const char *src, char *dst, size_t sz, bool unpack) {
+    pack_args a = {p, src, dst, sz, unpack};
+    int64_t grain = (1 << 15) / (p->red.count ? p->red.count : 1);
+    ax__parallel_for(p->kept.count, grain < 1 ? 1 : grain, pack_task, &a);
+}
+
+/* Strided layouts (and ops without a column kernel): reduce a packed copy
+ * whose rows are the reduced elements of each output. */
+static ax_status run_packed(ax_ctx *ctx, ax_op op, const ref_args *a, const red_plan *p,
+                            bool *done) {
+    bool softmax = op == AX_OP_SOFTMAX;
+    size_t in_bytes = (size_t)(p->kept.count * p->red.count) * a->is;
+    size_t out_bytes = softmax ? (size_t)(p->kept.count * p->red.count) * a->os : 0;
+    char *tmp = malloc(in_bytes + out_bytes);
+    if (!tmp) return ax__fail(ctx, AX_ERR_OOM, "%s: out of host memory for %zu bytes",
+                              ax__op_info[op].name, in_bytes + out_bytes);
+    red_plan q;
+    packed_plan(p, softmax, &q);
+    pack(p, a->x, tmp, a->is, false);
+    if (softmax) {
+        *done = ax__softmax_fast(tmp, a->it, tmp + in_bytes, a->ot, &q);
+        if (*done) pack(p, tmp + in_bytes, a->y, a->os, true);
+    } else {
+        *done = ax__reduce_fast(op, tmp, a->it, a->y, a->ot, &q);
+    }
+    free(tmp);
+    return AX_OK;
+}
+
 static ax_status reduce_kernel(ax_ctx *ctx, const ax_node *node, ax_array *const *out) {
     const ax_reduce_params *prm = node->params;
     const ax_array *in = node->inputs[0];
@@ -234,27 +309,14 @@ static ax_status reduce_kernel(ax_ctx *ctx, const ax_node *node, ax_array *const
     ref_args a = {node->op, ax__ptr(in), ax__ptr(y), in->dtype, y->dtype,
                   ax_dtype_size(in->dtype), ax_dtype_size(y->dtype)};
     if (!ax__cpu_use_reference() && p.red.count > 0) {
-        if (plan_is_fast(&p, softmax)) {
-            bool done = softmax ? ax__softmax_fast(a.x, a.it, a.y, a.ot, &p)
-                                : ax__reduce_fast(node->op, a.x, a.it, a.y, a.ot, &p);
-            if (done) return AX_OK;
-        } else {
-            /* A strided input: reduce a row-major copy, which always fits a
-             * fast layout (its last dim is either reduced or kept). */
-            void *tmp = malloc(ax_nbytes(in));
-            if (!tmp) return ax__fail(ctx, AX_ERR_OOM, "%s: out of host memory for %zu bytes",
-                                      ax__op_info[node->op].name, ax_nbytes(in));
-            int64_t st_local[RED_MAX_DIMS];
-            ax__row_major_strides(in->shape, in->ndim, st_local);
-            ax__cpu_copy_to_contiguous(in, tmp);
-            red_plan q;
-            build_plan(in->shape, st_local, in->ndim, prm->mask, y, prm->keepdims, softmax, &q);
-            bool done = plan_is_fast(&q, softmax) &&
-                        (softmax ? ax__softmax_fast(tmp, a.it, a.y, a.ot, &q)
-                                 : ax__reduce_fast(node->op, tmp, a.it, a.y, a.ot, &q));
-            free(tmp);
-            if (done) return AX_OK;
+        bool done = plan_is_fast(&p, softmax) &&
+                    (softmax ? ax__softmax_fast(a.x, a.it, a.y, a.ot, &p)
+                             : ax__reduce_fast(node->op, a.x, a.it, a.y, a.ot, &p));
+        if (!done && p.red.count > 1) {
+            ax_status st = run_packed(ctx, node->op, &a, &p, &done);
+            if (st != AX_OK) return st;
         }
+        if (done) return AX_OK;
     }
     reference(&a, &p);
     return AX_OK;

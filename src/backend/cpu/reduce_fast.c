@@ -730,7 +730,7 @@ bool ax__reduce_fast(ax_op op, const char *x, ax_dtype it, char *y, ax_dtype ot,
 typedef struct sm_args {
     const char *x;
     char *y;
-    ax_dtype t;
+    ax_dtype it, ot;
     int64_t len;
     const red_plan *p;
 } sm_args;
@@ -762,26 +762,67 @@ static void softmax_row_f64(const double *x, double *y, int64_t n) {
     for (int64_t i = 0; i < n; i++) y[i] /= s;
 }
 
+/* Other dtypes (half floats; integers -> float32) in float, 1024 elements
+ * at a time: max, sum of exp, then exp again scaled and converted out. */
+static void softmax_row_conv(const char *x, ax_dtype it, char *y, ax_dtype ot, int64_t n) {
+    enum { B = 1024 };
+    size_t is = ax_dtype_size(it), os = ax_dtype_size(ot);
+    float buf[B], m = 0;
+    double s = 0;
+    for (int64_t b = 0; b < n; b += B) {
+        int64_t nb = n - b < B ? n - b : B;
+        float cm;
+        ax__convert(buf, AX_FLOAT32, x + b * (int64_t)is, it, nb);
+        max_f32_chunk(&cm, (const char *)buf, nb, 0);
+        m = b == 0 || TAKE_MAX(cm, m) ? cm : m;
+    }
+    for (int pass = 0; pass < 2; pass++) {
+        float inv = (float)(1.0 / s);
+        for (int64_t b = 0; b < n; b += B) {
+            int64_t nb = n - b < B ? n - b : B;
+            ax__convert(buf, AX_FLOAT32, x + b * (int64_t)is, it, nb);
+            for (int64_t i = 0; i < nb; i++) buf[i] -= m;
+            ax__exp_f32_n(buf, buf, nb);
+            if (pass == 0) {
+                float l[16] = {0};
+                int64_t i = 0;
+                for (; i + 16 <= nb; i += 16)
+                    for (int j = 0; j < 16; j++) l[j] += buf[i + j];
+                for (; i < nb; i++) l[0] += buf[i];
+                for (int j = 1; j < 16; j++) l[0] += l[j];
+                s += l[0];
+            } else {
+                for (int64_t i = 0; i < nb; i++) buf[i] *= inv;
+                ax__convert(y + b * (int64_t)os, ot, buf, AX_FLOAT32, nb);
+            }
+        }
+    }
+}
+
 static void softmax_task(void *ud, int64_t b, int64_t e) {
     const sm_args *a = ud;
-    size_t sz = ax_dtype_size(a->t);
+    size_t is = ax_dtype_size(a->it), os = ax_dtype_size(a->ot);
     for (int64_t o = b; o < e; o++) {
         int64_t io, oo;
         red_offsets(&a->p->kept, o, &io, &oo);
-        const char *x = a->x + io * (int64_t)sz;
-        char *y = a->y + oo * (int64_t)sz;
-        if (a->t == AX_FLOAT32) softmax_row_f32((const float *)x, (float *)y, a->len);
-        else softmax_row_f64((const double *)x, (double *)y, a->len);
+        const char *x = a->x + io * (int64_t)is;
+        char *y = a->y + oo * (int64_t)os;
+        if (a->it == AX_FLOAT32 && a->ot == AX_FLOAT32)
+            softmax_row_f32((const float *)x, (float *)y, a->len);
+        else if (a->it == AX_FLOAT64 && a->ot == AX_FLOAT64)
+            softmax_row_f64((const double *)x, (double *)y, a->len);
+        else
+            softmax_row_conv(x, a->it, y, a->ot, a->len);
     }
 }
 
 bool ax__softmax_fast(const char *x, ax_dtype it, char *y, ax_dtype ot, const red_plan *p) {
     const red_dims *r = &p->red;
     /* One contiguous normalized run per output row, in and out. */
-    if (it != ot || (it != AX_FLOAT32 && it != AX_FLOAT64) || r->n != 1 || r->ist[0] != 1 ||
-        r->ost[0] != 1)
+    if (r->n != 1 || r->ist[0] != 1 || r->ost[0] != 1 || it == AX_COMPLEX64 ||
+        (it != ot && ot != AX_FLOAT32))
         return false;
-    sm_args a = {x, y, it, r->sh[0], p};
+    sm_args a = {x, y, it, ot, r->sh[0], p};
     int64_t grain = PAR_WORK / a.len;
     ax__parallel_for(p->kept.count, grain < 1 ? 1 : grain, softmax_task, &a);
     return true;
