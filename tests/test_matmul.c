@@ -229,9 +229,18 @@ static void test_shapes(void) {
         check_matmul(ctx, vs, rand_array(ctx, t, SH(9, 4)), SH(4), "strided vector x matrix");
         check_matmul(ctx, vs, bt, SH(5), "vector x transposed matrix");
         check_matmul(ctx, at, vs, SH(6), "transposed matrix x vector");
+        /* negative strides (flipped views) */
+        ax_array *af = ax_flip(ctx, rand_array(ctx, t, SH(4, 9)), NULL, 0);
+        ax_array *vf = ax_flip(ctx, rand_array(ctx, t, SH(9)), NULL, 0);
+        check_matmul(ctx, af, vf, SH(4), "flipped matrix x flipped vector");
+        check_matmul(ctx, vf, bt, SH(5), "flipped vector x transposed");
+        check_matmul(ctx, af, bt, SH(4, 5), "flipped x transposed");
         /* broadcast (stride-0) matrix operand */
         ax_array *bb = ax_broadcast_to(ctx, rand_array(ctx, t, SH(1, 5)), SH(9, 5));
         check_matmul(ctx, rand_array(ctx, t, SH(2, 9)), bb, SH(2, 5), "broadcast rows");
+        ax_array *vb = ax_broadcast_to(ctx, rand_array(ctx, t, SH(1)), SH(9));
+        check_matmul(ctx, rand_array(ctx, t, SH(3, 9)), vb, SH(3), "broadcast vector");
+        check_matmul(ctx, vb, bt, SH(5), "broadcast vector x transposed");
         ax_scope_end(ctx);
         CHECK_OK(ctx);
     }
