@@ -89,7 +89,7 @@ int conf_run_all(const conf_case *const *tables, int ntables, bool check_coverag
     static char matrix[AX_OP_COUNT][AX_DTYPE_COUNT];
     bool covered[AX_OP_COUNT] = {0};
     memset(matrix, '.', sizeof matrix);
-    int problems = 0, ncases = 0, nrun = 0;
+    int problems = 0, ncases = 0, nrun = 0, nexpect = 0;
     long counts[4] = {0};
     slow_case slow[5] = {{0}};
     const double t_start = now_s();
@@ -98,6 +98,7 @@ int conf_run_all(const conf_case *const *tables, int ntables, bool check_coverag
         if (!tables[ti]) continue;
         for (const conf_case *c = tables[ti]; c->name; c++) {
             ncases++;
+            nexpect += c->expect != NULL;
             /* unique names (seeds and reports depend on them) */
             for (int tj = 0; tj <= ti; tj++) {
                 if (!tables[tj]) continue;
@@ -178,9 +179,9 @@ int conf_run_all(const conf_case *const *tables, int ntables, bool check_coverag
     if (counts[CONF_FAIL])
         fprintf(out, "reproduce a failed cell with AX_CONF_FILTER=<case name> AX_CONF_SEED=<its seed>\n");
     fprintf(out,
-            "conformance: %d cases (%d run), cells: %ld passed, %ld failed, %ld unsupported; "
+            "conformance: %d cases (%d run, %d with expect()), cells: %ld passed, %ld failed, %ld unsupported; "
             "ops covered %d/%d; %d other problem(s); %.1f s\n",
-            ncases, nrun, counts[CONF_PASS], counts[CONF_FAIL], counts[CONF_UNSUPPORTED],
+            ncases, nrun, nexpect, counts[CONF_PASS], counts[CONF_FAIL], counts[CONF_UNSUPPORTED],
             AX_OP_COUNT - missing, AX_OP_COUNT, problems, now_s() - t_start);
     ax_ctx_free(ctx);
     return problems + (int)counts[CONF_FAIL];
