@@ -9,8 +9,8 @@
 #include "backend/cpu/cpu.h"
 #include "testutil.h"
 
-static const ax_dtype ALL[] = {AX_BOOL,    AX_INT8,     AX_INT16,   AX_INT32,   AX_INT64,
-                               AX_UINT8,   AX_UINT16,   AX_UINT32,  AX_UINT64,  AX_FLOAT16,
+static const ax_dtype ALL[] = {AX_BOOL,     AX_INT8,    AX_INT16,   AX_INT32,    AX_INT64,
+                               AX_UINT8,    AX_UINT16,  AX_UINT32,  AX_UINT64,   AX_FLOAT16,
                                AX_BFLOAT16, AX_FLOAT32, AX_FLOAT64, AX_COMPLEX64};
 #define NALL ((int)(sizeof ALL / sizeof *ALL))
 
@@ -43,9 +43,10 @@ static void test_arange_lengths(void) {
         double start, stop, step;
         int64_t len;
     } cases[] = {
-        {0, 1, 0.1, 10}, {1, 0, -0.25, 4}, {0, 10, 3, 4},  {10, 0, -3, 4}, {0, 10, 1, 10},
-        {1, 0, 1, 0},    {0, 0, 1, 0},     {0, 1, 2, 1},   {-5, 5, 2.5, 4}, {0, 1e-9, 1, 1},
-        {0.5, 5, 1.5, 3}, {0, 2, 0.3, 7},  {3, 3.0000001, 0.5, 1},
+        {0, 1, 0.1, 10},        {1, 0, -0.25, 4}, {0, 10, 3, 4},    {10, 0, -3, 4},
+        {0, 10, 1, 10},         {1, 0, 1, 0},     {0, 0, 1, 0},     {0, 1, 2, 1},
+        {-5, 5, 2.5, 4},        {0, 1e-9, 1, 1},  {0.5, 5, 1.5, 3}, {0, 2, 0.3, 7},
+        {3, 3.0000001, 0.5, 1},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         ax_array *a = ax_arange(ctx, cases[i].start, cases[i].stop, cases[i].step, AX_FLOAT64);
@@ -133,8 +134,8 @@ static void test_arange_values(void) {
             double re, im;
             ax__load_c(p + i * is, ALL[t], &re, &im);
             double want = ALL[t] == AX_BOOL ? (i != 0) : i;
-            CHECK_MSG(re == want && im == 0, "%s element %d: %g%+gi", ax_dtype_name(ALL[t]), i,
-                      re, im);
+            CHECK_MSG(re == want && im == 0, "%s element %d: %g%+gi", ax_dtype_name(ALL[t]), i, re,
+                      im);
         }
         free(p);
     }
@@ -177,7 +178,8 @@ static void test_linspace(void) {
     ax_ctx *ctx = ax_ctx_new();
     ax_array *a;
     double *d = data_both(ctx, make_lin, &(lin_arg){0, 1, 5, true, AX_FLOAT64}, &a);
-    CHECK(d && ax_size(a) == 5 && d[0] == 0 && d[1] == 0.25 && d[2] == 0.5 && d[3] == 0.75 && d[4] == 1);
+    CHECK(d && ax_size(a) == 5 && d[0] == 0 && d[1] == 0.25 && d[2] == 0.5 && d[3] == 0.75 &&
+          d[4] == 1);
     free(d);
     /* endpoint=False: step = 1 / 5, x_i = i * step + start */
     d = data_both(ctx, make_lin, &(lin_arg){0, 1, 5, false, AX_FLOAT64}, &a);
@@ -359,9 +361,9 @@ static void test_eye_tri(void) {
 
 static void test_meshgrid(void) {
     ax_ctx *ctx = ax_ctx_new();
-    ax_array *x = ax_arange(ctx, 0, 3, 1, AX_FLOAT32);    /* 0 1 2 */
-    ax_array *y = ax_arange(ctx, 0, 40, 10, AX_INT32);    /* 0 10 20 30 */
-    ax_array *z = ax_arange(ctx, 5, 7, 1, AX_FLOAT64);    /* 5 6 */
+    ax_array *x = ax_arange(ctx, 0, 3, 1, AX_FLOAT32); /* 0 1 2 */
+    ax_array *y = ax_arange(ctx, 0, 40, 10, AX_INT32); /* 0 10 20 30 */
+    ax_array *z = ax_arange(ctx, 5, 7, 1, AX_FLOAT64); /* 5 6 */
     ax_array *in[3] = {x, y, z}, *out[3];
     for (int ij = 0; ij < 2; ij++) {
         /* NumPy: xy gives shape (len(y), len(x), len(z)) with X[i, j, k] = x[j],
@@ -385,10 +387,12 @@ static void test_meshgrid(void) {
         free(X), free(Y), free(Z);
     }
     /* one input: itself (flattened); 2-D inputs are flattened */
-    CHECK(ax_meshgrid(ctx, &x, 1, false, out) == AX_OK && ax_ndim(out[0]) == 1 && ax_dim(out[0], 0) == 3);
+    CHECK(ax_meshgrid(ctx, &x, 1, false, out) == AX_OK && ax_ndim(out[0]) == 1 &&
+          ax_dim(out[0], 0) == 3);
     ax_array *m = ax_zeros(ctx, (int64_t[]){2, 2}, 2, AX_FLOAT32);
     ax_array *in2[2] = {m, x};
-    CHECK(ax_meshgrid(ctx, in2, 2, false, out) == AX_OK && ax_dim(out[0], 0) == 3 && ax_dim(out[0], 1) == 4);
+    CHECK(ax_meshgrid(ctx, in2, 2, false, out) == AX_OK && ax_dim(out[0], 0) == 3 &&
+          ax_dim(out[0], 1) == 4);
     CHECK(ax_meshgrid(ctx, in, 0, true, out) == AX_OK);
     CHECK_OK(ctx);
     ax_array *bad_in[2] = {x, NULL};

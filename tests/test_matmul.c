@@ -72,7 +72,8 @@ static host to_host(ax_ctx *ctx, ax_array *a) {
     h.re = calloc((size_t)(n ? n : 1), sizeof(double));
     h.im = calloc((size_t)(n ? n : 1), sizeof(double));
     size_t is = ax_dtype_size(ax_dtype_of(a));
-    for (int64_t i = 0; p && i < n; i++) ax__load_c(p + i * (int64_t)is, ax_dtype_of(a), &h.re[i], &h.im[i]);
+    for (int64_t i = 0; p && i < n; i++)
+        ax__load_c(p + i * (int64_t)is, ax_dtype_of(a), &h.re[i], &h.im[i]);
     return h;
 }
 
@@ -195,12 +196,18 @@ static void test_shapes(void) {
     for (int ti = 0; ti < NFLOATS; ti++) {
         ax_dtype t = FLOATS[ti];
         ax_scope_begin(ctx);
-        check_matmul(ctx, rand_array(ctx, t, SH(3, 4)), rand_array(ctx, t, SH(4, 5)), SH(3, 5), "2-D");
-        check_matmul(ctx, rand_array(ctx, t, SH(7)), rand_array(ctx, t, SH(7)), NULL, 0, "1-D x 1-D");
-        check_matmul(ctx, rand_array(ctx, t, SH(4)), rand_array(ctx, t, SH(2, 4, 3)), SH(2, 3), "1-D x 3-D");
-        check_matmul(ctx, rand_array(ctx, t, SH(2, 3, 4)), rand_array(ctx, t, SH(4)), SH(2, 3), "3-D x 1-D");
-        check_matmul(ctx, rand_array(ctx, t, SH(4)), rand_array(ctx, t, SH(4, 6)), SH(6), "1-D x 2-D");
-        check_matmul(ctx, rand_array(ctx, t, SH(6, 4)), rand_array(ctx, t, SH(4)), SH(6), "2-D x 1-D");
+        check_matmul(ctx, rand_array(ctx, t, SH(3, 4)), rand_array(ctx, t, SH(4, 5)), SH(3, 5),
+                     "2-D");
+        check_matmul(ctx, rand_array(ctx, t, SH(7)), rand_array(ctx, t, SH(7)), NULL, 0,
+                     "1-D x 1-D");
+        check_matmul(ctx, rand_array(ctx, t, SH(4)), rand_array(ctx, t, SH(2, 4, 3)), SH(2, 3),
+                     "1-D x 3-D");
+        check_matmul(ctx, rand_array(ctx, t, SH(2, 3, 4)), rand_array(ctx, t, SH(4)), SH(2, 3),
+                     "3-D x 1-D");
+        check_matmul(ctx, rand_array(ctx, t, SH(4)), rand_array(ctx, t, SH(4, 6)), SH(6),
+                     "1-D x 2-D");
+        check_matmul(ctx, rand_array(ctx, t, SH(6, 4)), rand_array(ctx, t, SH(4)), SH(6),
+                     "2-D x 1-D");
         check_matmul(ctx, rand_array(ctx, t, SH(2, 1, 3, 4)), rand_array(ctx, t, SH(5, 4, 2)),
                      SH(2, 5, 3, 2), "batch broadcast");
         check_matmul(ctx, rand_array(ctx, t, SH(3, 1, 6, 4)), rand_array(ctx, t, SH(2, 4, 5)),
@@ -254,7 +261,8 @@ static void test_zero_size(void) {
         for (int ref = 0; ref < 2; ref++) {
             ax__cpu_force_reference(ref);
             /* k = 0: zeros */
-            ax_array *r = ax_matmul(ctx, rand_array(ctx, t, SH(3, 0)), rand_array(ctx, t, SH(0, 4)));
+            ax_array *r =
+                ax_matmul(ctx, rand_array(ctx, t, SH(3, 0)), rand_array(ctx, t, SH(0, 4)));
             host h = to_host(ctx, r);
             CHECK(r && ax_size(r) == 12);
             for (int i = 0; r && i < 12; i++) CHECK(h.re[i] == 0 && h.im[i] == 0);
@@ -271,9 +279,10 @@ static void test_zero_size(void) {
             CHECK(r && ax_ndim(r) == 3 && ax_size(r) == 0 && ax_eval1(ctx, r) == AX_OK);
             /* addmm with k = 0: beta * c */
             ax_array *c = rand_array(ctx, t, SH(4));
-            r = ax_addmm(ctx, c, rand_array(ctx, t, SH(3, 0)), rand_array(ctx, t, SH(0, 4)), 2, 0.5);
-            check_product(ctx, r, c, rand_array(ctx, t, SH(3, 0)), rand_array(ctx, t, SH(0, 4)), 2, 0.5,
-                          "addmm k=0");
+            r = ax_addmm(ctx, c, rand_array(ctx, t, SH(3, 0)), rand_array(ctx, t, SH(0, 4)), 2,
+                         0.5);
+            check_product(ctx, r, c, rand_array(ctx, t, SH(3, 0)), rand_array(ctx, t, SH(0, 4)), 2,
+                          0.5, "addmm k=0");
             ax__cpu_force_reference(false);
         }
         CHECK_OK(ctx);
@@ -303,7 +312,8 @@ static void test_large(void) {
                      "vector x matrix");
         ax_array *bt = ax_transpose(ctx, rand_array(ctx, t, SH(170, 300)), NULL, 0);
         check_matmul(ctx, rand_array(ctx, t, SH(300)), bt, SH(170), "vector x transposed");
-        check_matmul(ctx, rand_array(ctx, t, SH(3, 1, 300)), bt, SH(3, 1, 170), "rows x transposed");
+        check_matmul(ctx, rand_array(ctx, t, SH(3, 1, 300)), bt, SH(3, 1, 170),
+                     "rows x transposed");
         ax_scope_end(ctx);
     }
     CHECK_OK(ctx);
@@ -331,7 +341,8 @@ static void test_addmm(void) {
             ax_array *a = rand_array(ctx, t, SH(4, 3, 30));
             ax_array *b = ax_transpose(ctx, rand_array(ctx, t, SH(6, 30)), NULL, 0);
             ax_array *c = rand_array(ctx, t, SH(3, 6));
-            check_product(ctx, ax_addmm(ctx, c, a, b, -1.5, 0.25), c, a, b, -1.5, 0.25, "addmm batched");
+            check_product(ctx, ax_addmm(ctx, c, a, b, -1.5, 0.25), c, a, b, -1.5, 0.25,
+                          "addmm batched");
             ax_array *v = rand_array(ctx, t, SH(30));
             ax_array *cv = rand_array(ctx, t, SH(4, 3));
             check_product(ctx, ax_addmm(ctx, cv, a, v, 2, 3), cv, a, v, 2, 3, "addmm gemv");
@@ -372,22 +383,27 @@ static void test_dtypes_and_errors(void) {
     CHECK(ax_addmm(ctx, test_from_f64(ctx, iv, AX_INT32, SH(4)), ia, ib, 1, 1) == NULL);
     CHECK_ERR(ctx, AX_ERR_DTYPE);
     /* shapes */
-    CHECK(ax_matmul(ctx, rand_array(ctx, AX_FLOAT32, SH(2, 3)), rand_array(ctx, AX_FLOAT32, SH(4, 5))) == NULL);
+    CHECK(ax_matmul(ctx, rand_array(ctx, AX_FLOAT32, SH(2, 3)),
+                    rand_array(ctx, AX_FLOAT32, SH(4, 5))) == NULL);
     CHECK(strstr(ax_error_message(ctx), "(2, 3)") && strstr(ax_error_message(ctx), "(4, 5)"));
     CHECK_ERR(ctx, AX_ERR_SHAPE);
-    CHECK(ax_matmul(ctx, rand_array(ctx, AX_FLOAT32, SH(3)), rand_array(ctx, AX_FLOAT32, SH(4))) == NULL);
+    CHECK(ax_matmul(ctx, rand_array(ctx, AX_FLOAT32, SH(3)), rand_array(ctx, AX_FLOAT32, SH(4))) ==
+          NULL);
     CHECK_ERR(ctx, AX_ERR_SHAPE);
-    CHECK(ax_matmul(ctx, rand_array(ctx, AX_FLOAT32, SH(2, 3, 4)), rand_array(ctx, AX_FLOAT32, SH(3, 4, 5))) == NULL);
+    CHECK(ax_matmul(ctx, rand_array(ctx, AX_FLOAT32, SH(2, 3, 4)),
+                    rand_array(ctx, AX_FLOAT32, SH(3, 4, 5))) == NULL);
     CHECK(strstr(ax_error_message(ctx), "batch") != NULL);
     CHECK_ERR(ctx, AX_ERR_SHAPE);
-    CHECK(ax_matmul(ctx, ax_scalar(ctx, 2, AX_FLOAT32), rand_array(ctx, AX_FLOAT32, SH(3))) == NULL);
+    CHECK(ax_matmul(ctx, ax_scalar(ctx, 2, AX_FLOAT32), rand_array(ctx, AX_FLOAT32, SH(3))) ==
+          NULL);
     CHECK_ERR(ctx, AX_ERR_SHAPE);
     CHECK(ax_addmm(ctx, rand_array(ctx, AX_FLOAT32, SH(4)), rand_array(ctx, AX_FLOAT32, SH(2, 3)),
                    rand_array(ctx, AX_FLOAT32, SH(3, 5)), 1, 1) == NULL);
     CHECK(strstr(ax_error_message(ctx), "addmm") && strstr(ax_error_message(ctx), "(4,)"));
     CHECK_ERR(ctx, AX_ERR_SHAPE);
-    CHECK(ax_addmm(ctx, rand_array(ctx, AX_FLOAT32, SH(2, 2, 5)), rand_array(ctx, AX_FLOAT32, SH(2, 3)),
-                   rand_array(ctx, AX_FLOAT32, SH(3, 5)), 1, 1) == NULL);
+    CHECK(ax_addmm(ctx, rand_array(ctx, AX_FLOAT32, SH(2, 2, 5)),
+                   rand_array(ctx, AX_FLOAT32, SH(2, 3)), rand_array(ctx, AX_FLOAT32, SH(3, 5)), 1,
+                   1) == NULL);
     CHECK_ERR(ctx, AX_ERR_SHAPE);
     /* NULL propagation keeps the first error */
     CHECK(ax_matmul(ctx, NULL, a) == NULL);
@@ -416,7 +432,8 @@ static void test_tensordot(void) {
                             int64_t x = p * 15 + i * 5 + q, y = q * 24 + j * 4 + p;
                             re += ha.re[x] * hb.re[y] - ha.im[x] * hb.im[y];
                             im += ha.re[x] * hb.im[y] + ha.im[x] * hb.re[y];
-                            s += (fabs(ha.re[x]) + fabs(ha.im[x])) * (fabs(hb.re[y]) + fabs(hb.im[y]));
+                            s += (fabs(ha.re[x]) + fabs(ha.im[x])) *
+                                 (fabs(hb.re[y]) + fabs(hb.im[y]));
                         }
                     double tol = (22 * u_acc(t) * 2 + u_out(t)) * s;
                     bad += !(fabs(hr.re[i * 6 + j] - re) + fabs(hr.im[i * 6 + j] - im) <= tol);
@@ -449,7 +466,8 @@ static void test_tensordot(void) {
                            test_from_f64(ctx, bv, AX_INT32, SH(2)));
     const int32_t *ov = ax_data(ctx, o);
     CHECK(o && ax_ndim(o) == 2 && ax_dim(o, 0) == 3 && ax_dim(o, 1) == 2);
-    CHECK(ov && ov[0] == 4 && ov[1] == 5 && ov[2] == -8 && ov[3] == -10 && ov[4] == 12 && ov[5] == 15);
+    CHECK(ov && ov[0] == 4 && ov[1] == 5 && ov[2] == -8 && ov[3] == -10 && ov[4] == 12 &&
+          ov[5] == 15);
     CHECK_OK(ctx);
     /* errors */
     ax_array *a = rand_array(ctx, AX_FLOAT32, SH(3, 4)), *b = rand_array(ctx, AX_FLOAT32, SH(5, 3));
@@ -491,12 +509,12 @@ static void test_half_conversions(void) {
         /* float32 -> half: random patterns, plus ties and edge cases */
         for (int i = 0; i < N; i++) {
             uint32_t u = (uint32_t)(urand() * 2147483648.0) * 2u + (uint32_t)(i & 1);
-            if (i % 7 == 0) u = (u & 0xffff0000u) | 0x8000u;   /* bf16 tie */
-            if (i % 11 == 0) u = (u & 0xffffe000u) | 0x1000u;  /* f16 tie */
+            if (i % 7 == 0) u = (u & 0xffff0000u) | 0x8000u; /* bf16 tie */
+            if (i % 11 == 0) u = (u & 0xffffe000u) | 0x1000u; /* f16 tie */
             memcpy(&f[i], &u, 4);
         }
-        const float edge[] = {0.0f, -0.0f, 65504.0f, 65520.0f, 65519.99f, 6.1e-5f, 5.9e-8f,
-                              2.9e-8f, 3e-8f, INFINITY, -INFINITY, NAN, 3.4e38f, 1e-45f};
+        const float edge[] = {0.0f,    -0.0f, 65504.0f, 65520.0f,  65519.99f, 6.1e-5f, 5.9e-8f,
+                              2.9e-8f, 3e-8f, INFINITY, -INFINITY, NAN,       3.4e38f, 1e-45f};
         memcpy(f, edge, sizeof edge);
         ax__f32_to_half(f, ts[q], back, N);
         bad = 0;

@@ -52,8 +52,9 @@ ax_array *ax_arange(ax_ctx *ctx, double start, double stop, double step, ax_dtyp
     /* NumPy: length = ceil((stop - start) / step), at least 0. */
     double len = ceil((stop - start) / step);
     if (!(len < MAX_LENGTH))
-        return ax__error(ctx, AX_ERR_VALUE, "arange: length for start %g, stop %g, step %g is too large",
-                         start, stop, step);
+        return ax__error(ctx, AX_ERR_VALUE,
+                         "arange: length for start %g, stop %g, step %g is too large", start, stop,
+                         step);
     int64_t n = len > 0 ? (int64_t)len : 0;
     ax_arange_params p;
     memset(&p, 0, sizeof p);

@@ -9,8 +9,7 @@
 
 /* The promoted dtype of the operands; products need a float or complex one
  * (as MLX: integer and bool products are refused, cast first). */
-static bool product_dtype(ax_ctx *ctx, const char *op, ax_array *const *ins, int n,
-                          ax_dtype *out) {
+static bool product_dtype(ax_ctx *ctx, const char *op, ax_array *const *ins, int n, ax_dtype *out) {
     ax_dtype dt = ax__result_type(ins, n, NULL);
     if (ax_dtype_is_inexact(dt)) {
         *out = dt;
@@ -93,8 +92,7 @@ ax_array *ax_matmul(ax_ctx *ctx, ax_array *a, ax_array *b) {
     return ax__make_op(ctx, AX_OP_MATMUL, ins, 2, NULL, 0, dt, shape, nd);
 }
 
-ax_array *ax_addmm(ax_ctx *ctx, ax_array *c, ax_array *a, ax_array *b, double alpha,
-                   double beta) {
+ax_array *ax_addmm(ax_ctx *ctx, ax_array *c, ax_array *a, ax_array *b, double alpha, double beta) {
     AX_CHECK_IN(ctx, c);
     AX_CHECK_IN(ctx, a);
     AX_CHECK_IN(ctx, b);
@@ -127,21 +125,19 @@ ax_array *ax_addmm(ax_ctx *ctx, ax_array *c, ax_array *a, ax_array *b, double al
 
 /* ---------------------------------------------------------------- tensordot */
 
-ax_array *ax_tensordot(ax_ctx *ctx, ax_array *a, ax_array *b, const int *axes_a,
-                       const int *axes_b, int n) {
+ax_array *ax_tensordot(ax_ctx *ctx, ax_array *a, ax_array *b, const int *axes_a, const int *axes_b,
+                       int n) {
     AX_CHECK_IN(ctx, a);
     AX_CHECK_IN(ctx, b);
-    if (n < 0)
-        return ax__error(ctx, AX_ERR_VALUE, "tensordot: negative number of axes %d", n);
+    if (n < 0) return ax__error(ctx, AX_ERR_VALUE, "tensordot: negative number of axes %d", n);
     if (n > 0 && (!axes_a || !axes_b))
         return ax__error(ctx, AX_ERR_NULL, "tensordot: axes are NULL but n is %d", n);
     if (a->ndim > MM_MAX_DIM || b->ndim > MM_MAX_DIM)
         return ax__error(ctx, AX_ERR_SHAPE, "tensordot: more than %d dimensions (shapes %s and %s)",
                          MM_MAX_DIM, SHAPE_OF(a), SHAPE_OF(b));
     if (n > a->ndim || n > b->ndim)
-        return ax__error(ctx, AX_ERR_AXIS,
-                         "tensordot: %d contracted axes but shapes %s and %s", n, SHAPE_OF(a),
-                         SHAPE_OF(b));
+        return ax__error(ctx, AX_ERR_AXIS, "tensordot: %d contracted axes but shapes %s and %s", n,
+                         SHAPE_OF(a), SHAPE_OF(b));
     ax_dtype dt;
     ax_array *ins[2] = {a, b};
     if (!product_dtype(ctx, "tensordot", ins, 2, &dt)) return NULL;
@@ -162,8 +158,8 @@ ax_array *ax_tensordot(ax_ctx *ctx, ax_array *a, ax_array *b, const int *axes_a,
             return ax__error(ctx, AX_ERR_SHAPE,
                              "tensordot: axis %d of a (size %lld) and axis %d of b (size %lld) "
                              "differ (shapes %s and %s)",
-                             axes_a[i], (long long)a->shape[xa], axes_b[i],
-                             (long long)b->shape[xb], SHAPE_OF(a), SHAPE_OF(b));
+                             axes_a[i], (long long)a->shape[xa], axes_b[i], (long long)b->shape[xb],
+                             SHAPE_OF(a), SHAPE_OF(b));
         perm_a[a->ndim - n + i] = xa;
         perm_b[i] = xb;
         k *= a->shape[xa];
@@ -191,12 +187,10 @@ ax_array *ax_tensordot(ax_ctx *ctx, ax_array *a, ax_array *b, const int *axes_a,
 ax_array *ax_tensordot_n(ax_ctx *ctx, ax_array *a, ax_array *b, int n) {
     AX_CHECK_IN(ctx, a);
     AX_CHECK_IN(ctx, b);
-    if (n < 0)
-        return ax__error(ctx, AX_ERR_VALUE, "tensordot: negative number of axes %d", n);
+    if (n < 0) return ax__error(ctx, AX_ERR_VALUE, "tensordot: negative number of axes %d", n);
     if (n > a->ndim || n > b->ndim)
-        return ax__error(ctx, AX_ERR_AXIS,
-                         "tensordot: cannot contract %d axes of shapes %s and %s", n, SHAPE_OF(a),
-                         SHAPE_OF(b));
+        return ax__error(ctx, AX_ERR_AXIS, "tensordot: cannot contract %d axes of shapes %s and %s",
+                         n, SHAPE_OF(a), SHAPE_OF(b));
     int axes_a[MM_MAX_DIM], axes_b[MM_MAX_DIM];
     if (n > MM_MAX_DIM)
         return ax__error(ctx, AX_ERR_SHAPE, "tensordot: more than %d dimensions", MM_MAX_DIM);

@@ -24,13 +24,13 @@ static void fill_task(void *p, int64_t b, int64_t e) {
     const fill_ud *u = p;
     int64_t n = e - b;
     switch (u->itemsize) {
-#define FILL_T(T)                                                          \
-    {                                                                      \
-        T v;                                                               \
-        memcpy(&v, u->elem, sizeof v);                                     \
-        T *d = (T *)u->dst + b;                                            \
-        for (int64_t i = 0; i < n; i++) d[i] = v;                          \
-        return;                                                            \
+#define FILL_T(T)                                                                                  \
+    {                                                                                              \
+        T v;                                                                                       \
+        memcpy(&v, u->elem, sizeof v);                                                             \
+        T *d = (T *)u->dst + b;                                                                    \
+        for (int64_t i = 0; i < n; i++) d[i] = v;                                                  \
+        return;                                                                                    \
     }
     case 1: memset(u->dst + b, u->elem[0], (size_t)n); return;
     case 2: FILL_T(uint16_t)
@@ -38,7 +38,8 @@ static void fill_task(void *p, int64_t b, int64_t e) {
     case 8: FILL_T(uint64_t)
 #undef FILL_T
     default:
-        for (int64_t i = b; i < e; i++) memcpy(u->dst + i * (int64_t)u->itemsize, u->elem, u->itemsize);
+        for (int64_t i = b; i < e; i++)
+            memcpy(u->dst + i * (int64_t)u->itemsize, u->elem, u->itemsize);
     }
 }
 
@@ -56,7 +57,8 @@ static ax_status k_full(ax_ctx *ctx, const ax_node *node, ax_array *const *out) 
     char *d = ax__ptr(o);
     if (ax__cpu_use_reference()) {
         size_t is = ax_dtype_size(o->dtype);
-        for (int64_t i = 0; i < o->size; i++) ax__store_f64(d + i * (int64_t)is, o->dtype, p->value);
+        for (int64_t i = 0; i < o->size; i++)
+            ax__store_f64(d + i * (int64_t)is, o->dtype, p->value);
         return AX_OK;
     }
     fill_pattern(d, o->size, o->dtype, p->value);
@@ -103,12 +105,15 @@ static ax_status k_arange(ax_ctx *ctx, const ax_node *node, ax_array *const *out
         int64_t x1 = ax__load_i64(&(double){p->start + p->step}, AX_FLOAT64);
         uint64_t delta = (uint64_t)x1 - (uint64_t)x0; /* wrapping, as C on int64 would */
         if (!ref && t == AX_INT64) {
-            for (int64_t i = 0; i < n; i++) ((int64_t *)d)[i] = (int64_t)((uint64_t)x0 + (uint64_t)i * delta);
+            for (int64_t i = 0; i < n; i++)
+                ((int64_t *)d)[i] = (int64_t)((uint64_t)x0 + (uint64_t)i * delta);
         } else if (!ref && t == AX_INT32) {
-            for (int64_t i = 0; i < n; i++) ((int32_t *)d)[i] = (int32_t)((uint64_t)x0 + (uint64_t)i * delta);
+            for (int64_t i = 0; i < n; i++)
+                ((int32_t *)d)[i] = (int32_t)((uint64_t)x0 + (uint64_t)i * delta);
         } else {
             for (int64_t i = 0; i < n; i++)
-                ax__store_i64(d + i * (int64_t)is, t, (int64_t)((uint64_t)x0 + (uint64_t)i * delta));
+                ax__store_i64(d + i * (int64_t)is, t,
+                              (int64_t)((uint64_t)x0 + (uint64_t)i * delta));
         }
         break;
     }
@@ -156,9 +161,12 @@ static ax_status k_linspace(ax_ctx *ctx, const ax_node *node, ax_array *const *o
     bool integer = ax_dtype_is_integer(t);
     for (int64_t i = 0; i < num; i++) {
         double x;
-        if (div <= 0) x = (double)i * delta + p->start;
-        else if (step == 0) x = (double)i / (double)div * delta + p->start;
-        else x = (double)i * step + p->start;
+        if (div <= 0)
+            x = (double)i * delta + p->start;
+        else if (step == 0)
+            x = (double)i / (double)div * delta + p->start;
+        else
+            x = (double)i * step + p->start;
         if (p->endpoint && num > 1 && i == num - 1) x = p->stop;
         if (integer) x = floor(x);
         ax__store_f64(d + i * (int64_t)is, t, x);

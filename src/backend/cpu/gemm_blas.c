@@ -11,8 +11,8 @@ int openblas_get_num_threads(void);
 
 static enum CBLAS_TRANSPOSE tr(bool t) { return t ? CblasTrans : CblasNoTrans; }
 
-void ax__blas_gemm(ax_dtype ct, bool ta, bool tb, int m, int n, int k, double alpha,
-                   const void *a, int lda, const void *b, int ldb, double beta, void *c, int ldc) {
+void ax__blas_gemm(ax_dtype ct, bool ta, bool tb, int m, int n, int k, double alpha, const void *a,
+                   int lda, const void *b, int ldb, double beta, void *c, int ldc) {
     switch (ct) {
     case AX_FLOAT32:
         cblas_sgemm(CblasRowMajor, tr(ta), tr(tb), m, n, k, (float)alpha, a, lda, b, ldb,

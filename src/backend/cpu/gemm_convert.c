@@ -64,13 +64,17 @@ static void conv_task(void *p, int64_t b, int64_t e) {
     if (u->to_f32) {
         const uint16_t *s = (const uint16_t *)u->src + b;
         float *d = (float *)u->dst + b;
-        if (u->t == AX_FLOAT16) f16_to_f32_run(s, d, e - b);
-        else bf16_to_f32_run(s, d, e - b);
+        if (u->t == AX_FLOAT16)
+            f16_to_f32_run(s, d, e - b);
+        else
+            bf16_to_f32_run(s, d, e - b);
     } else {
         const float *s = (const float *)u->src + b;
         uint16_t *d = (uint16_t *)u->dst + b;
-        if (u->t == AX_FLOAT16) f32_to_f16_run(s, d, e - b);
-        else f32_to_bf16_run(s, d, e - b);
+        if (u->t == AX_FLOAT16)
+            f32_to_f16_run(s, d, e - b);
+        else
+            f32_to_bf16_run(s, d, e - b);
     }
 }
 

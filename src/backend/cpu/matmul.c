@@ -27,8 +27,8 @@
 #define BATCH_PARALLEL_MIN (double)(1 << 23)
 
 typedef struct mm_mat {
-    char *p;            /* first element */
-    int64_t rs, cs;     /* row, column strides (elements) */
+    char *p; /* first element */
+    int64_t rs, cs; /* row, column strides (elements) */
     int64_t bs[MM_MAX_DIM]; /* batch strides (elements), 0 on broadcast axes */
 } mm_mat;
 
@@ -152,8 +152,10 @@ static void reference(const mm_desc *d) {
                     im += d->beta * ci;
                 }
                 char *o = po + (i * d->N + j) * is;
-                if (cplx) ax__store_c(o, t, re, im);
-                else ax__store_f64(o, t, re);
+                if (cplx)
+                    ax__store_c(o, t, re, im);
+                else
+                    ax__store_f64(o, t, re);
             }
     }
 }
@@ -206,7 +208,8 @@ static ax_array *temp_f32(ax_ctx *ctx, const ax_array *x) {
         if (!(stage = temp_copy(ctx, x, x->dtype))) goto fail;
         src = stage;
     }
-    if (x->size) ax__half_to_f32((const uint16_t *)ax__ptr(src), x->dtype, (float *)ax__ptr(tmp), x->size);
+    if (x->size)
+        ax__half_to_f32((const uint16_t *)ax__ptr(src), x->dtype, (float *)ax__ptr(tmp), x->size);
     ax_release(stage);
     return tmp;
 fail:
@@ -217,30 +220,29 @@ fail:
 typedef struct blas_plan {
     const mm_desc *d;
     ax_dtype ct;
-    size_t cis;        /* compute item size */
+    size_t cis; /* compute item size */
     bool ta, tb;
     int64_t lda, ldb;
-    char *out;         /* compute-dtype output, row-major */
+    char *out; /* compute-dtype output, row-major */
 } blas_plan;
 
 /* One product out[M x N] (+)= op(A) op(B) for batch matrices at pa, pb. */
 static void blas_one(const blas_plan *pl, const char *pa, const char *pb, char *po, int64_t M) {
     const mm_desc *d = pl->d;
     double beta = d->has_c ? d->beta : 0;
-    int N = (int)d->N, K = (int)d->K;
+    int N = (int)d->N, K = (int)d->K, m = (int)M, lda = (int)pl->lda, ldb = (int)pl->ldb;
     if (d->N == 1 && (d->K == 1 || (d->b.rs >= 1 && d->b.rs <= INT_MAX))) {
-        /* y(M) = op(A) x, x a column of b */
+        /* y(M) = op(A) x, x a column of b; A is stored M x K, or K x M if ta */
         int incx = d->K == 1 ? 1 : (int)d->b.rs;
-        if (pl->ta) ax__blas_gemv(pl->ct, true, K, (int)M, d->alpha, pa, (int)pl->lda, pb, incx, beta, po, 1);
-        else ax__blas_gemv(pl->ct, false, (int)M, K, d->alpha, pa, (int)pl->lda, pb, incx, beta, po, 1);
+        ax__blas_gemv(pl->ct, pl->ta, pl->ta ? K : m, pl->ta ? m : K, d->alpha, pa, lda, pb, incx,
+                      beta, po, 1);
     } else if (M == 1 && (d->K == 1 || (d->a.cs >= 1 && d->a.cs <= INT_MAX))) {
-        /* y(N) = op(B)^T x, x the row of a */
+        /* y(N) = op(B)^T x, x the row of a; B is stored K x N, or N x K if tb */
         int incx = d->K == 1 ? 1 : (int)d->a.cs;
-        if (pl->tb) ax__blas_gemv(pl->ct, false, N, K, d->alpha, pb, (int)pl->ldb, pa, incx, beta, po, 1);
-        else ax__blas_gemv(pl->ct, true, K, N, d->alpha, pb, (int)pl->ldb, pa, incx, beta, po, 1);
+        ax__blas_gemv(pl->ct, !pl->tb, pl->tb ? N : K, pl->tb ? K : N, d->alpha, pb, ldb, pa, incx,
+                      beta, po, 1);
     } else {
-        ax__blas_gemm(pl->ct, pl->ta, pl->tb, (int)M, N, K, d->alpha, pa, (int)pl->lda, pb,
-                      (int)pl->ldb, beta, po, N);
+        ax__blas_gemm(pl->ct, pl->ta, pl->tb, m, N, K, d->alpha, pa, lda, pb, ldb, beta, po, N);
     }
 }
 
