@@ -258,11 +258,14 @@ static void test_truncation(void) {
                     CHECK_MSG(false, "%s cut to %zu bytes: %s (%s)", file, n, ax_status_name(st),
                               ax_error_message(ctx));
             }
-            if ((n % 97 == 0 || n == size - 1) && !ends_with(file, ".npy")) { /* the mapped path */
-                const char *tp = tmp_path(ends_with(file, ".npz") ? "cut.npz" : "cut.safetensors");
+            if (n % 97 == 0 || n == size - 1 || n < 16) { /* the file paths */
+                bool npy = ends_with(file, ".npy");
+                const char *tp = tmp_path(npy ? "cut.npy" : ends_with(file, ".npz") ? "cut.npz" : "cut.safetensors");
                 write_all(tp, cut, n);
                 ax_error_clear(ctx);
-                st = ends_with(file, ".npz") ? ax_load_npz(ctx, tp, d) : ax_load_safetensors(ctx, tp, d, NULL);
+                if (npy) st = ax_load_npy(ctx, tp) ? AX_OK : ax_error_code(ctx);
+                else if (ends_with(file, ".npz")) st = ax_load_npz(ctx, tp, d);
+                else st = ax_load_safetensors(ctx, tp, d, NULL);
                 CHECK_MSG(st == AX_ERR_FORMAT, "%s cut to %zu (file): %s", file, n, ax_error_message(ctx));
             }
             ax_error_clear(ctx);
@@ -672,6 +675,7 @@ int main(void) {
     test_save_view();
     test_save_errors();
     test_mapping();
+    remove(tmp_path("cut.npy"));
     remove(tmp_path("cut.npz"));
     remove(tmp_path("cut.safetensors"));
     rmdir(tmpdir);

@@ -46,6 +46,11 @@ void ax__byteswap_dtype(void *data, size_t n, ax_dtype t);
 
 /* ---------------------------------------------------------------- files */
 
+/* Open a regular file for reading and get its size; records AX_ERR_IO. */
+ax_status ax__open_read(ax_ctx *ctx, const char *op, const char *path, int *fd, size_t *size);
+/* Read exactly n bytes at off (AX_ERR_IO, or AX_ERR_FORMAT if the file ends). */
+ax_status ax__pread_all(ax_ctx *ctx, const char *op, const char *path, int fd, void *dst, size_t n,
+                        size_t off);
 /* A whole file mapped read-only (data NULL for an empty file). */
 typedef struct ax__mapping {
     void *data;

@@ -27,28 +27,55 @@ void ax__byteswap_dtype(void *data, size_t n, ax_dtype t) {
     else ax__byteswap(data, n, ax_dtype_size(t));
 }
 
-ax_status ax__map_file(ax_ctx *ctx, const char *op, const char *path, ax__mapping *m) {
-    m->data = NULL;
-    m->size = 0;
+ax_status ax__open_read(ax_ctx *ctx, const char *op, const char *path, int *fd, size_t *size) {
+    *fd = -1;
     if (!path) return ax__fail(ctx, AX_ERR_NULL, "%s: path is NULL", op);
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return ax__fail(ctx, AX_ERR_IO, "%s: cannot open '%s': %s", op, path, strerror(errno));
+    int f = open(path, O_RDONLY | O_CLOEXEC);
+    if (f < 0) return ax__fail(ctx, AX_ERR_IO, "%s: cannot open '%s': %s", op, path, strerror(errno));
     struct stat st;
-    if (fstat(fd, &st) != 0) {
+    if (fstat(f, &st) != 0) {
         int e = errno;
-        close(fd);
+        close(f);
         return ax__fail(ctx, AX_ERR_IO, "%s: cannot stat '%s': %s", op, path, strerror(e));
     }
     if (!S_ISREG(st.st_mode)) {
-        close(fd);
+        close(f);
         return ax__fail(ctx, AX_ERR_IO, "%s: '%s' is not a regular file", op, path);
     }
-    if ((uint64_t)st.st_size > SIZE_MAX) {
-        close(fd);
-        return ax__fail(ctx, AX_ERR_IO, "%s: '%s' is too large to map", op, path);
+    if ((uint64_t)st.st_size > SIZE_MAX / 2) {
+        close(f);
+        return ax__fail(ctx, AX_ERR_IO, "%s: '%s' is too large", op, path);
     }
-    if (st.st_size > 0) {
-        void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    *fd = f;
+    *size = (size_t)st.st_size;
+    return AX_OK;
+}
+
+ax_status ax__pread_all(ax_ctx *ctx, const char *op, const char *path, int fd, void *dst, size_t n,
+                        size_t off) {
+    uint8_t *p = dst;
+    while (n) {
+        ssize_t k = pread(fd, p, n < ((size_t)1 << 30) ? n : ((size_t)1 << 30), (off_t)off);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0)
+            return ax__fail(ctx, k ? AX_ERR_IO : AX_ERR_FORMAT, "%s: cannot read '%s': %s", op, path,
+                            k ? strerror(errno) : "the file shrank while reading");
+        p += k;
+        n -= (size_t)k;
+        off += (size_t)k;
+    }
+    return AX_OK;
+}
+
+ax_status ax__map_file(ax_ctx *ctx, const char *op, const char *path, ax__mapping *m) {
+    m->data = NULL;
+    m->size = 0;
+    int fd;
+    size_t size = 0;
+    ax_status st = ax__open_read(ctx, op, path, &fd, &size);
+    if (st != AX_OK) return st;
+    if (size > 0) {
+        void *p = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
         if (p == MAP_FAILED) {
             int e = errno;
             close(fd);
@@ -56,7 +83,7 @@ ax_status ax__map_file(ax_ctx *ctx, const char *op, const char *path, ax__mappin
                             op, path, strerror(e));
         }
         m->data = p;
-        m->size = (size_t)st.st_size;
+        m->size = size;
     }
     close(fd);
     return AX_OK;

@@ -8,6 +8,7 @@
  * does. Unsupported NumPy dtypes (complex128, long double, strings, objects,
  * datetimes, structured) are AX_ERR_DTYPE; malformed headers AX_ERR_FORMAT. */
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "core/internal.h"
 #include "io/io_internal.h"
@@ -152,8 +153,10 @@ size_t ax__npy_preamble_len(const uint8_t *p, size_t avail) {
 ax_status ax__npy_parse(ax_ctx *ctx, const char *op, const char *what, const uint8_t *p,
                         size_t avail, ax__npy_info *info) {
     memset(info, 0, sizeof *info);
-    if (avail < 8 || memcmp(p, npy_magic, 6) != 0)
+    if (memcmp(p, npy_magic, avail < 6 ? avail : 6) != 0)
         return ax__fail(ctx, AX_ERR_FORMAT, "%s: %s: not a .npy file (bad magic)", op, what);
+    if (avail < 8)
+        return ax__fail(ctx, AX_ERR_FORMAT, "%s: %s: truncated .npy file (%zu bytes)", op, what, avail);
     size_t pre = ax__npy_preamble_len(p, avail);
     if (!pre)
         return ax__fail(ctx, AX_ERR_FORMAT, "%s: %s: unsupported .npy format version %d.%d", op,
@@ -373,19 +376,56 @@ static ax_array *load_bytes(ax_ctx *ctx, const char *op, const char *what, const
     return ax__npy_finish(ctx, &info, a);
 }
 
+/* Files are read with pread straight into the array's buffer (no mapping:
+ * one copy, and a file truncated meanwhile is an error, not a SIGBUS). */
+static ax_array *load_fd(ax_ctx *ctx, const char *op, const char *path, const char *what, int fd,
+                         size_t size) {
+    uint8_t pre[12];
+    size_t n = size < sizeof pre ? size : sizeof pre;
+    if (ax__pread_all(ctx, op, path, fd, pre, n, 0) != AX_OK) return NULL;
+    size_t plen = ax__npy_preamble_len(pre, n), need = n;
+    if (plen && n >= plen) {
+        size_t hlen = plen == 10 ? ax__rd16(pre + 8) : ax__rd32(pre + 8);
+        if (hlen <= AX_NPY_MAX_HEADER) need = plen + hlen < size ? plen + hlen : size;
+    }
+    uint8_t *head = ax__malloc(ctx, need ? need : 1);
+    if (!head) return NULL;
+    ax__npy_info info;
+    ax_array *a = NULL;
+    if (ax__pread_all(ctx, op, path, fd, head, need, 0) == AX_OK &&
+        ax__npy_parse(ctx, op, what, head, need, &info) == AX_OK) {
+        size_t avail = size - info.header_len;
+        if (avail < info.nbytes)
+            ax__error(ctx, AX_ERR_FORMAT, "%s: %s: truncated data (%zu bytes needed, %zu present)", op,
+                      what, info.nbytes, avail);
+        else if (avail > info.nbytes)
+            ax__error(ctx, AX_ERR_FORMAT, "%s: %s: %zu unexpected bytes after the data", op, what,
+                      avail - info.nbytes);
+        else if ((a = ax__npy_alloc(ctx, &info)) &&
+                 ax__pread_all(ctx, op, path, fd, a->buf->data, info.nbytes, info.header_len) != AX_OK) {
+            ax_release(a);
+            a = NULL;
+        }
+        if (a) a = ax__npy_finish(ctx, &info, a);
+    }
+    free(head);
+    return a;
+}
+
 ax_array *ax_load_npy(ax_ctx *ctx, const char *path) {
     AX_CHECK_CTX(ctx);
-    ax__mapping m;
-    if (ax__map_file(ctx, "load_npy", path, &m) != AX_OK) return NULL;
+    int fd;
+    size_t size = 0;
+    if (ax__open_read(ctx, "load_npy", path, &fd, &size) != AX_OK) return NULL;
     size_t qn = strlen(path) + 3;
     char *what = ax__malloc(ctx, qn);
     ax_array *a = NULL;
     if (what) {
         snprintf(what, qn, "'%s'", path);
-        a = load_bytes(ctx, "load_npy", what, m.data, m.size);
+        a = load_fd(ctx, "load_npy", path, what, fd, size);
         free(what);
     }
-    ax__unmap(&m);
+    close(fd);
     return a;
 }
 
