@@ -124,7 +124,7 @@ bool conf_compare_host(ax_dtype t, const void *got, const void *want, int64_t n,
         for (int k = 0; k < (cplx ? 2 : 1); k++) {
             const char *part = cplx ? (k ? " (imag)" : " (real)") : "";
             if (isnan(gv[k]) != isnan(wv[k])) {
-                msgf(msg, cap, "element %lld%s: got %.9g, want %.9g (NaN in one only)",
+                msgf(msg, cap, "element %lld%s: got %.17g, want %.17g (NaN in one only)",
                      (long long)i, part, gv[k], wv[k]);
                 return false;
             }
@@ -156,16 +156,17 @@ bool conf_compare_host(ax_dtype t, const void *got, const void *want, int64_t n,
             gv = ax__load_f64(g + worst * (int64_t)isz, t);
             wv = ax__load_f64(w + worst * (int64_t)isz, t);
         }
+        const int prec = t == AX_FLOAT64 ? 17 : 9;
         if (cplx)
             msgf(msg, cap,
-                 "normalized error %.3g > bound %.3g (worst element %lld: got %.9g%+.9gj, want "
-                 "%.9g%+.9gj; max |want| %.3g)",
-                 err, bound, (long long)worst, gv, gi, wv, wi, max_ref);
+                 "normalized error %.3g > bound %.3g (worst element %lld: got %.*g%+.*gj, want "
+                 "%.*g%+.*gj; max |want| %.3g)",
+                 err, bound, (long long)worst, prec, gv, prec, gi, prec, wv, prec, wi, max_ref);
         else
             msgf(msg, cap,
-                 "normalized error %.3g > bound %.3g (worst element %lld: got %.9g, want %.9g; "
+                 "normalized error %.3g > bound %.3g (worst element %lld: got %.*g, want %.*g; "
                  "max |want| %.3g)",
-                 err, bound, (long long)worst, gv, wv, max_ref);
+                 err, bound, (long long)worst, prec, gv, prec, wv, max_ref);
         return false;
     }
     return true;
