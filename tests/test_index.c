@@ -209,10 +209,20 @@ static void test_index_dtypes(void) {
     for (size_t i = 0; i < sizeof its / sizeof *its; i++) {
         double iv[3] = {5, 0, ax_dtype_is_unsigned(its[i]) ? 2 : -1};
         ax_array *idx = test_from_f64(ctx, iv, its[i], (int64_t[]){3}, 1);
-        double *v = rc_values(ctx, ax_take(ctx, a, idx, 0));
-        CHECK_MSG(v && v[0] == 5 && v[1] == 0 && v[2] == (iv[2] < 0 ? 5 : 2), "%s",
-                  ax_dtype_name(its[i]));
-        free(v);
+        for (int op = 0; op < 3; op++) {
+            ax_array *r = op == 0   ? ax_take(ctx, a, idx, 0)
+                          : op == 1 ? ax_take_along_axis(ctx, a, idx, 0)
+                                    : ax_gather(ctx, a, &idx, 1, (int[]){0}, (int64_t[]){1});
+            double *v = rc_values(ctx, r);
+            CHECK_MSG(v && v[0] == 5 && v[1] == 0 && v[2] == (iv[2] < 0 ? 5 : 2), "%s op %d",
+                      ax_dtype_name(its[i]), op);
+            free(v);
+        }
+        /* and out of range in that dtype */
+        double bad[1] = {ax_dtype_is_unsigned(its[i]) ? 6 : -7};
+        ax_array *bi = test_from_f64(ctx, bad, its[i], (int64_t[]){1}, 1);
+        CHECK(ax_eval1(ctx, ax_take_along_axis(ctx, a, bi, 0)) == AX_ERR_INDEX);
+        ax_error_clear(ctx);
     }
     CHECK_OK(ctx);
     /* non-integer index arrays */

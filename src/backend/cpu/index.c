@@ -133,13 +133,135 @@ static ax_status k_take(ax_ctx *ctx, const ax_node *node, ax_array *const *out) 
 
 /* ---------------------------------------------------------------- along axis */
 
+/* Stride of dims [from, to) of a layout seen as one dim, or false when they
+ * do not merge (size-1 dims ignored; broadcast dims merge with stride 0). */
+static bool merged_stride(const int64_t *shape, const int64_t *st, int from, int to,
+                          int64_t *stride) {
+    bool have = false;
+    int64_t s = 0, next = 0;
+    for (int d = to - 1; d >= from; d--) {
+        if (shape[d] == 1) continue;
+        if (have && st[d] != next) return false;
+        if (!have) s = st[d];
+        have = true;
+        next = st[d] * shape[d];
+    }
+    *stride = s;
+    return true;
+}
+
+/* Fast TAKE_ALONG_AXIS when the axes before and after `ax` each merge into
+ * one dim for a and idx: out is (pre, L, post) row-major, split over `pre`
+ * between threads. A bad index stops its (pre, l) row; the first bad row (in
+ * row-major order) is rescanned afterwards for the message, so the report
+ * does not depend on threading. */
+typedef struct tal_job {
+    const char *ab0, *ib0;
+    char *ob0;
+    size_t is, ids;
+    ax_dtype it;
+    int64_t L, post, n, sa_pre, sa_ax, sa_post, si_pre, si_ax, si_post;
+    atomic_llong bad_row;
+} tal_job;
+
+/* Record row r as bad (keeping the smallest). */
+static void tal_bad(tal_job *j, int64_t r) {
+    int64_t cur = atomic_load(&j->bad_row);
+    while (r < cur && !atomic_compare_exchange_weak(&j->bad_row, &cur, r)) {}
+}
+
+/* int64 indices, typed items: the common case, kept tight. */
+#define TAL_TYPED(T)                                                                    \
+    for (int64_t l = 0; l < j->L; l++) {                                                \
+        const int64_t *ib = (const int64_t *)j->ib0 + pre * j->si_pre + l * j->si_ax;   \
+        T *ob = (T *)j->ob0 + (pre * j->L + l) * j->post;                               \
+        const T *ab = (const T *)j->ab0 + pre * j->sa_pre;                              \
+        for (int64_t i = 0; i < j->post; i++) {                                         \
+            int64_t v = ib[i * j->si_post];                                             \
+            if (v < 0) v += j->n;                                                       \
+            if ((uint64_t)v >= (uint64_t)j->n) {                                        \
+                tal_bad(j, pre * j->L + l);                                             \
+                break;                                                                  \
+            }                                                                           \
+            ob[i] = ab[v * j->sa_ax + i * j->sa_post];                                  \
+        }                                                                               \
+    }
+
+static void tal_rows(void *ud, int64_t begin, int64_t end) {
+    tal_job *j = ud;
+    const size_t is = j->is, ids = j->ids;
+    for (int64_t pre = begin; pre < end; pre++) {
+        if (j->it == AX_INT64) {
+            switch (is) {
+            case 1: TAL_TYPED(uint8_t) continue;
+            case 2: TAL_TYPED(uint16_t) continue;
+            case 4: TAL_TYPED(uint32_t) continue;
+            default: TAL_TYPED(uint64_t) continue;
+            }
+        }
+        const char *ab = j->ab0 + pre * j->sa_pre * (int64_t)is;
+        for (int64_t l = 0; l < j->L; l++) {
+            int64_t r = pre * j->L + l;
+            const char *ib = j->ib0 + (pre * j->si_pre + l * j->si_ax) * (int64_t)ids;
+            char *ob = j->ob0 + r * j->post * (int64_t)is;
+            for (int64_t i = 0; i < j->post; i++) {
+                int64_t v = ax__shp_load_index(ib + i * j->si_post * (int64_t)ids, j->it), k;
+                if (!ax__shp_norm_index(v, j->n, &k)) {
+                    tal_bad(j, r);
+                    break;
+                }
+                ax__shp_item(ob + i * (int64_t)is,
+                             ab + (k * j->sa_ax + i * j->sa_post) * (int64_t)is, is);
+            }
+        }
+    }
+}
+#undef TAL_TYPED
+
+static bool tal_fast(ax_ctx *ctx, const ax_array *a, const ax_array *idx, ax_array *o, int ax,
+                     ax_status *st) {
+    int nd = o->ndim;
+    tal_job j = {.ab0 = ax__ptr(a), .ib0 = ax__ptr(idx), .ob0 = ax__ptr(o),
+                 .is = ax_dtype_size(o->dtype), .ids = ax_dtype_size(idx->dtype), .it = idx->dtype,
+                 .L = o->shape[ax], .post = 1, .n = a->shape[ax],
+                 .sa_ax = a->strides[ax], .si_ax = idx->strides[ax]};
+    if (!merged_stride(a->shape, a->strides, 0, ax, &j.sa_pre) ||
+        !merged_stride(a->shape, a->strides, ax + 1, nd, &j.sa_post) ||
+        !merged_stride(idx->shape, idx->strides, 0, ax, &j.si_pre) ||
+        !merged_stride(idx->shape, idx->strides, ax + 1, nd, &j.si_post))
+        return false;
+    int64_t pre = 1;
+    for (int d = 0; d < ax; d++) pre *= o->shape[d];
+    for (int d = ax + 1; d < nd; d++) j.post *= o->shape[d];
+    atomic_init(&j.bad_row, INT64_MAX);
+    int64_t row = j.L * j.post;
+    ax__parallel_for(pre, row >= 4096 ? 1 : 4096 / (row ? row : 1), tal_rows, &j);
+    *st = AX_OK;
+    int64_t r = atomic_load(&j.bad_row);
+    if (r != INT64_MAX) {
+        int64_t pr = r / j.L, l = r % j.L;
+        size_t ids = ax_dtype_size(idx->dtype);
+        for (int64_t i = 0; i < j.post; i++) {
+            int64_t v = ax__shp_load_index(ax__ptr(idx) + (pr * j.si_pre + l * j.si_ax + i * j.si_post) * (int64_t)ids, idx->dtype), k;
+            if (!ax__shp_norm_index(v, j.n, &k)) {
+                *st = bad_index(ctx, "take_along_axis", v, ax, j.n);
+                break;
+            }
+        }
+    }
+    return true;
+}
+
 /* TAKE_ALONG_AXIS: a (broadcast to out's shape off the axis) and idx (out's
- * shape); out[p] = a[p with p[ax] = idx[p]]. Walks out row-major. */
+ * shape); out[p] = a[p with p[ax] = idx[p]]. The reference walks out
+ * row-major with a multi-index. */
 static ax_status k_take_along_axis(ax_ctx *ctx, const ax_node *node, ax_array *const *out) {
     const ax_axis_params *p = node->params;
     const ax_array *a = node->inputs[0], *idx = node->inputs[1];
     ax_array *o = out[0];
     int nd = o->ndim, ax = (int)p->axis;
+    ax_status fst;
+    if (!ax__cpu_use_reference() && tal_fast(ctx, a, idx, o, ax, &fst)) return fst;
     int64_t n = a->shape[ax];
     size_t is = ax_dtype_size(o->dtype), ids = ax_dtype_size(idx->dtype);
     int64_t *pos = calloc((size_t)nd, sizeof(int64_t));
@@ -239,7 +361,7 @@ typedef struct gather_job {
     const int64_t *starts, *sizes, *rm;
     int64_t slice;
     int nd;
-    bool ref;
+    bool ref, dense; /* dense: each slice is one contiguous run of a */
 } gather_job;
 
 static void gather_rows(void *ud, int64_t begin, int64_t end) {
@@ -252,6 +374,7 @@ static void gather_rows(void *ud, int64_t begin, int64_t end) {
         const char *src = ax__ptr(a) + so * (int64_t)is;
         char *dst = ax__ptr(j->o) + b * j->slice * (int64_t)is;
         if (j->ref) ax__shp_copy_ref(dst, j->rm, src, a->strides, j->sizes, j->nd, is);
+        else if (j->dense) memcpy(dst, src, (size_t)j->slice * is);
         else ax__shp_copy_fast(dst, j->rm, src, a->strides, j->sizes, j->nd, is, false);
     }
 }
@@ -276,7 +399,8 @@ static ax_status k_gather(ax_ctx *ctx, const ax_node *node, ax_array *const *out
     }
     ax__row_major_strides(sizes, nd, rm);
     gather_job j = {.a = a, .o = o, .starts = starts, .sizes = sizes, .rm = rm, .slice = slice,
-                    .nd = nd, .ref = ax__cpu_use_reference()};
+                    .nd = nd, .ref = ax__cpu_use_reference(),
+                    .dense = ax__is_row_major(sizes, a->strides, nd)};
     if (j.ref) gather_rows(&j, 0, nb);
     else ax__parallel_for(nb, slice >= 1024 ? 1 : 1024 / slice, gather_rows, &j);
     free(rm);

@@ -52,9 +52,91 @@ static void copy_run(char **p, const int64_t *bs, int64_t n, void *ud) {
     }
 }
 
+/* Transposing copies (dst contiguous along axis kd, where src jumps, and src
+ * contiguous along another axis ks) go tile by tile so that both sides stay
+ * in cache: TILE x TILE blocks of (ks, kd), over every position of the other
+ * axes. */
+#define TILE 32
+
+typedef struct tile_job {
+    char *dst;
+    const char *src;
+    const int64_t *dst_str, *src_str, *shape;
+    int ndim, kd, ks;
+    size_t is;
+    int64_t ntiles; /* tiles along ks */
+} tile_job;
+
+static void tile_rows(void *ud, int64_t begin, int64_t end) {
+    const tile_job *j = ud;
+    const int64_t nk = j->shape[j->kd], dk = j->dst_str[j->kd], sk = j->src_str[j->kd];
+    const int64_t ds = j->dst_str[j->ks], ss = j->src_str[j->ks];
+    for (int64_t r = begin; r < end; r++) {
+        int64_t o = r / j->ntiles, t = r % j->ntiles, doff = 0, soff = 0;
+        for (int d = j->ndim - 1; d >= 0; d--) {
+            if (d == j->kd || d == j->ks) continue;
+            int64_t i = o % j->shape[d];
+            o /= j->shape[d];
+            doff += i * j->dst_str[d];
+            soff += i * j->src_str[d];
+        }
+        int64_t s0 = t * TILE, s1 = s0 + TILE < j->shape[j->ks] ? s0 + TILE : j->shape[j->ks];
+        for (int64_t k0 = 0; k0 < nk; k0 += TILE) {
+            int64_t k1 = k0 + TILE < nk ? k0 + TILE : nk;
+            switch (j->is) {
+#define TILE_COPY(T)                                                                      \
+    for (int64_t s = s0; s < s1; s++) {                                                   \
+        T *dp = (T *)j->dst + doff + s * ds;                                              \
+        const T *sp = (const T *)j->src + soff + s * ss;                                  \
+        for (int64_t k = k0; k < k1; k++) dp[k * dk] = sp[k * sk];                        \
+    }                                                                                     \
+    break;
+            case 1: TILE_COPY(uint8_t)
+            case 2: TILE_COPY(uint16_t)
+            case 4: TILE_COPY(uint32_t)
+            default: TILE_COPY(uint64_t)
+#undef TILE_COPY
+            }
+        }
+    }
+}
+
+/* Pick (kd, ks) for a tiled copy, or return false. */
+static bool tile_axes(const int64_t *dst_str, const int64_t *src_str, const int64_t *shape,
+                      int ndim, int *kd, int *ks) {
+    *kd = *ks = -1;
+    for (int d = ndim - 1; d >= 0; d--)
+        if (shape[d] > 1) {
+            if (dst_str[d] == 1 && src_str[d] != 1 && src_str[d] != -1) *kd = d;
+            break;
+        }
+    if (*kd < 0 || shape[*kd] < TILE / 2) return false;
+    for (int d = ndim - 1; d >= 0; d--)
+        if (d != *kd && shape[d] >= TILE / 2 && (src_str[d] == 1 || src_str[d] == -1) &&
+            dst_str[d] != 1) {
+            *ks = d;
+            return true;
+        }
+    return false;
+}
+
 void ax__shp_copy_fast(char *dst, const int64_t *dst_str, const char *src,
                        const int64_t *src_str, const int64_t *shape, int ndim, size_t itemsize,
                        bool parallel) {
+    int kd, ks;
+    if (tile_axes(dst_str, src_str, shape, ndim, &kd, &ks)) {
+        int64_t outer = 1;
+        for (int d = 0; d < ndim; d++)
+            if (d != kd && d != ks) outer *= shape[d];
+        if (outer == 0) return;
+        tile_job j = {.dst = dst, .src = src, .dst_str = dst_str, .src_str = src_str,
+                      .shape = shape, .ndim = ndim, .kd = kd, .ks = ks, .is = itemsize,
+                      .ntiles = (shape[ks] + TILE - 1) / TILE};
+        int64_t rows = outer * j.ntiles;
+        if (parallel) ax__parallel_for(rows, 1 + 16384 / (TILE * (shape[kd] + 1)), tile_rows, &j);
+        else tile_rows(&j, 0, rows);
+        return;
+    }
     char *base[2] = {dst, (char *)src};
     const int64_t *strides[2] = {dst_str, src_str};
     size_t items[2] = {itemsize, itemsize};
