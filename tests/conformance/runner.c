@@ -1,12 +1,48 @@
 /* The conformance runner: every case x dtype x variant, the support matrix
  * (op x dtype) and the coverage check against ops.def. */
 #define _POSIX_C_SOURCE 200809L
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/internal.h"
 #include "harness.h"
+
+/* ---------------------------------------------------------------- crashes
+ * A crashing kernel takes the runner down; name the cell first. The handler
+ * writes the cell, restores the previous action (default, or a sanitizer's)
+ * and returns, so the fault repeats and that action handles it. */
+
+static char current_cell[512];
+static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
+#define N_CRASH_SIGNALS ((int)(sizeof crash_signals / sizeof *crash_signals))
+static struct sigaction previous[N_CRASH_SIGNALS];
+
+static void on_crash(int sig) {
+    static const char head[] = "\nconformance: crashed in ";
+    ssize_t r = write(STDERR_FILENO, head, sizeof head - 1);
+    r = write(STDERR_FILENO, current_cell, strlen(current_cell));
+    r = write(STDERR_FILENO, "\n", 1);
+    (void)r;
+    for (int i = 0; i < N_CRASH_SIGNALS; i++)
+        if (crash_signals[i] == sig) sigaction(sig, &previous[i], NULL);
+}
+
+static void catch_crashes(bool on) {
+    for (int i = 0; i < N_CRASH_SIGNALS; i++) {
+        if (on) {
+            struct sigaction sa;
+            memset(&sa, 0, sizeof sa);
+            sa.sa_handler = on_crash;
+            sigemptyset(&sa.sa_mask);
+            sigaction(crash_signals[i], &sa, &previous[i]);
+        } else {
+            sigaction(crash_signals[i], &previous[i], NULL);
+        }
+    }
+}
 
 static const char *const dtype_abbr[AX_DTYPE_COUNT] = {
     "bool", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "f16", "bf16", "f32", "f64", "c64",
@@ -93,6 +129,7 @@ int conf_run_all(const conf_case *const *tables, int ntables, bool check_coverag
     long counts[4] = {0};
     slow_case slow[5] = {{0}};
     const double t_start = now_s();
+    catch_crashes(true);
 
     for (int ti = 0; ti < ntables; ti++) {
         if (!tables[ti]) continue;
@@ -129,6 +166,9 @@ int conf_run_all(const conf_case *const *tables, int ntables, bool check_coverag
                     if (v == CONF_LARGE && !large_all && (ax_dtype)t != large_dt) continue;
                     const uint64_t seed = conf_seed(c, (ax_dtype)t, v);
                     char msg[1024];
+                    snprintf(current_cell, sizeof current_cell, "%s/%s/%s seed=0x%016llx", c->name,
+                             ax_dtype_name((ax_dtype)t), conf_variant_name(v),
+                             (unsigned long long)seed);
                     const double tc = now_s();
                     conf_outcome o = conf_run_cell(ctx, c, (ax_dtype)t, v, seed, msg, sizeof msg);
                     counts[o]++;
@@ -152,6 +192,7 @@ int conf_run_all(const conf_case *const *tables, int ntables, bool check_coverag
             }
         }
     }
+    catch_crashes(false);
     print_matrix(matrix, out);
 
     int missing = 0;
