@@ -7,7 +7,7 @@
 #include "bench_util.h"
 
 int main(int argc, char **argv) {
-    int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+    int quick = bench_parse_args(argc, argv);
     int nt = ax_get_num_threads();
     bench_results *r = quick ? NULL : bench_begin("floor", "Machine floors (measured)");
     printf("   %-26s %8s %12s\n", "measure", "threads", "value");
@@ -15,10 +15,10 @@ int main(int argc, char **argv) {
     for (int i = 0; i < (nt > 1 ? 2 : 1); i++) {
         int t = ths[i];
         double copy = bench_copy_bandwidth(t), read = bench_read_bandwidth(t);
-        double fma = quick ? 0 : bench_fma_peak(t);
+        double fma = bench_fma_peak(t);
         printf("   %-26s %8d %9.1f GB/s\n", "copy (memcpy, rd+wr)", t, copy / 1e9);
         printf("   %-26s %8d %9.1f GB/s\n", "read (vector sum)", t, read / 1e9);
-        if (!quick) printf("   %-26s %8d %9.1f GFLOP/s\n", "fp32 FMA peak", t, fma / 1e9);
+        printf("   %-26s %8d %9.1f GFLOP/s\n", "fp32 FMA peak", t, fma / 1e9);
         if (r)
             bench_row(r,
                       "\"threads\": %d, \"copy_gbs\": %.3f, \"read_gbs\": %.3f, "

@@ -9,7 +9,7 @@
 static ax_array *mm(ax_ctx *c, ax_array *const *in) { return ax_matmul(c, in[0], in[1]); }
 
 int main(int argc, char **argv) {
-    int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+    int quick = bench_parse_args(argc, argv);
     ax_ctx *ctx = ax_ctx_new();
     bench_results *r = quick ? NULL : bench_begin("matmul", "Matmul float32 (GFLOP/s)");
     int nt = ax_get_num_threads();

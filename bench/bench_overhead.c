@@ -25,7 +25,7 @@ static void run(void *p) {
 }
 
 int main(int argc, char **argv) {
-    int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+    int quick = bench_parse_args(argc, argv);
     ax_ctx *ctx = ax_ctx_new();
     bench_results *r = quick ? NULL : bench_begin("overhead", "Fixed cost of a one-element op");
     long reps = quick ? 1000 : 100000;

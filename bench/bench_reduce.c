@@ -62,7 +62,7 @@ static int spot_check(ax_ctx *ctx, const workload *w, ax_array *const *in, int64
 }
 
 int main(int argc, char **argv) {
-    int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+    int quick = bench_parse_args(argc, argv);
     ax_ctx *ctx = ax_ctx_new();
     bench_results *r = quick ? NULL : bench_begin("reduce", "Reductions float32 (GB/s read)");
     int nt = ax_get_num_threads();

@@ -12,7 +12,7 @@ static const int LAST[1] = {-1};
 static ax_array *softmax(ax_ctx *c, ax_array *const *in) { return ax_softmax(c, in[0], LAST, 1); }
 
 int main(int argc, char **argv) {
-    int quick = argc > 1 && strcmp(argv[1], "--quick") == 0;
+    int quick = bench_parse_args(argc, argv);
     ax_ctx *ctx = ax_ctx_new();
     bench_results *r = quick ? NULL : bench_begin("softmax", "Softmax over the last axis, float32");
     int nt = ax_get_num_threads();

@@ -136,7 +136,15 @@ static double best_of(int kind, char *dst, const char *src, size_t bytes, long i
     return best;
 }
 
-#define FLOOR_BYTES ((size_t)256 << 20)
+/* 256 MiB buffers defeat the caches; --quick runs use 8 MiB and fewer reps. */
+static int quick_mode;
+#define FLOOR_BYTES (quick_mode ? (size_t)8 << 20 : (size_t)256 << 20)
+#define FLOOR_REPS (quick_mode ? 1 : 7)
+
+int bench_parse_args(int argc, char **argv) {
+    quick_mode = argc > 1 && strcmp(argv[1], "--quick") == 0;
+    return quick_mode;
+}
 
 double bench_copy_bandwidth(int threads) {
     char *a = aligned_alloc(4096, FLOOR_BYTES), *b = aligned_alloc(4096, FLOOR_BYTES);
@@ -147,7 +155,7 @@ double bench_copy_bandwidth(int threads) {
     }
     memset(a, 1, FLOOR_BYTES);
     memset(b, 2, FLOOR_BYTES);
-    double dt = best_of(0, b, a, FLOOR_BYTES, 0, threads, 7);
+    double dt = best_of(0, b, a, FLOOR_BYTES, 0, threads, FLOOR_REPS);
     free(a);
     free(b);
     return 2.0 * (double)FLOOR_BYTES / dt; /* read + write */
@@ -157,14 +165,14 @@ double bench_read_bandwidth(int threads) {
     float *a = aligned_alloc(4096, FLOOR_BYTES);
     if (!a) return -1;
     bench_fill_uniform(a, FLOOR_BYTES / sizeof(float), 0, 1, 1);
-    double dt = best_of(1, NULL, (const char *)a, FLOOR_BYTES, 0, threads, 7);
+    double dt = best_of(1, NULL, (const char *)a, FLOOR_BYTES, 0, threads, FLOOR_REPS);
     free(a);
     return (double)FLOOR_BYTES / dt;
 }
 
 double bench_fma_peak(int threads) {
-    long iters = 20000000;
-    double dt = best_of(2, NULL, NULL, (size_t)threads * 4096, iters, threads, 3);
+    long iters = quick_mode ? 100000 : 20000000;
+    double dt = best_of(2, NULL, NULL, (size_t)threads * 4096, iters, threads, quick_mode ? 1 : 3);
     return (double)threads * (double)iters * 12.0 * 16.0 * 2.0 / dt;
 }
 

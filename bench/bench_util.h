@@ -15,6 +15,10 @@
 
 double bench_now(void); /* monotonic seconds */
 
+/* True for `--quick` (argv[1]): tiny sizes, no NumPy, no results file. Also
+ * shrinks the floor measurements. */
+int bench_parse_args(int argc, char **argv);
+
 /* Median seconds per call of fn(arg): `warmup` untimed calls, then calls until
  * `min_reps` were made and `min_seconds` passed (at most max_reps). */
 typedef void (*bench_fn)(void *arg);

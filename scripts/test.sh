@@ -49,7 +49,16 @@ install_test() { bash tests/install/run.sh "$bdir/release"; }
 fuzz() {
     if [ ! -f scripts/fuzz.sh ]; then echo "scripts/fuzz.sh not present: skipped"; return; fi
     if [ "$fuzz_seconds" = 0 ]; then echo "AX_FUZZ_SECONDS=0: skipped"; return; fi
-    AX_FUZZ_BUILD="$root/$bdir/fuzz" bash scripts/fuzz.sh "$fuzz_seconds"
+    # libFuzzer is chatty: keep its log, show the summary (or the tail on failure).
+    local log="$root/$bdir/fuzz.log"
+    mkdir -p "$root/$bdir"
+    if AX_FUZZ_BUILD="$root/$bdir/fuzz" bash scripts/fuzz.sh "$fuzz_seconds" >"$log" 2>&1; then
+        grep -E "^== |^Done [0-9]+ runs|stat::peak_rss_mb" "$log" || true
+    else
+        tail -n 80 "$log"
+        echo "fuzzing failed: full log in $log" >&2
+        return 1
+    fi
 }
 
 docs() { python3 scripts/gen_api_docs.py --check --run-examples "$bdir/release"; }
