@@ -272,7 +272,7 @@ static void test_unary_fast_vs_reference(void) {
             check_fast_ref_un(ctx, unary_cases[c].f, every_other(ctx, x), what);
             snprintf(what, sizeof what, "%s transposed", unary_cases[c].name);
             check_fast_ref_un(ctx, unary_cases[c].f, transposed(ctx, x), what);
-            int64_t big = 140000; /* threaded */
+            int64_t big = 70000; /* > 2^16: threaded */
             snprintf(what, sizeof what, "%s large", unary_cases[c].name);
             check_fast_ref_un(ctx, unary_cases[c].f, rand_array(ctx, t, &big, 1, lo, hi), what);
             ax_scope_end(ctx);
@@ -351,7 +351,7 @@ static void test_binary_fast_vs_reference(void) {
             if (t == AX_BOOL) hi = bhi = 1;
             const char *n = binary_cases[c].name;
             bin_fn f = binary_cases[c].f;
-            int64_t s2[2] = {21, 40}, s3[3] = {3, 1, 4}, s54[2] = {5, 4}, big = 200000;
+            int64_t s2[2] = {21, 40}, s3[3] = {3, 1, 4}, s54[2] = {5, 4}, big = 70000;
             ax_array *a = test_input(ctx, t, s2, 2, lo, hi);
             ax_array *b = test_input(ctx, t, s2, 2, blo, bhi);
             snprintf(what, sizeof what, "%s same shape", n);

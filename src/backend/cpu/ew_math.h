@@ -91,6 +91,7 @@ static inline float ew_expm1f(float x) {
     float s = ew_scale2(1.0f, k);
     float y = k > 100 ? ew_scale2(1.0f + q, k) : s * q + (s - 1.0f);
     y = k == 0 ? q : y;
+    y = x == 0 ? x : y; /* keeps the sign of zero */
     return x != x ? x : y;
 }
 
@@ -148,12 +149,21 @@ static inline float ew_log10f(float x) {
     return ew_log_special(x, y);
 }
 
+/* e^x - 1 for x in [-20, 20] (not NaN): 2^k fits a normal float directly. */
+static inline float ew_expm1_mid(float x) {
+    int32_t k;
+    float r = ew_exp_reduce(x, &k);
+    float q = ew_expm1_poly(r);
+    float s = ew_u2f((uint32_t)(k + 127) << 23);
+    return k == 0 ? q : s * q + (s - 1.0f);
+}
+
 static inline float ew_tanhf(float x) {
     float ax = x < 0 ? -x : x;
-    float t = ew_expm1f(2.0f * (ax > 10.0f ? 10.0f : ax));
+    float t = ew_expm1_mid(2.0f * (ax < 10.0f ? ax : 10.0f)); /* NaN -> 10, fixed below */
     float y = t / (t + 2.0f);
     y = ax > 9.5f ? 1.0f : y;
-    y = x < 0 ? -y : y;
+    y = ew_u2f(ew_f2u(y) | (ew_f2u(x) & 0x80000000u)); /* odd, -0 included */
     return x != x ? x : y;
 }
 
