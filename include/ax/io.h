@@ -39,7 +39,12 @@ AX_API const char *ax_strmap_value(const ax_strmap *m, int i);
 /* ---------------------------------------------------------------- npy / npz */
 
 /* NumPy .npy, format versions 1.0-3.0; C or Fortran order on read, C order on
- * write. bfloat16 has no NumPy dtype: saving one is AX_ERR_DTYPE. */
+ * write. bfloat16 has no NumPy dtype: saving one is AX_ERR_DTYPE. Reading
+ * byte-swaps big-endian data ('>f4') and reorders Fortran-ordered data, so a
+ * loaded array is always row-major in host order; NumPy dtypes ax lacks
+ * (complex128, long double, strings, objects, datetimes, structured) are
+ * AX_ERR_DTYPE. Saving writes a temporary file beside `path` and renames it
+ * into place, so a failed save leaves an existing file untouched. */
 AX_API ax_status ax_save_npy(ax_ctx *ctx, const char *path, ax_array *a);
 AX_API ax_array *ax_load_npy(ax_ctx *ctx, const char *path);
 /* Parse a .npy held in memory (copied). */
@@ -47,7 +52,10 @@ AX_API ax_array *ax_load_npy_buffer(ax_ctx *ctx, const void *data, size_t size);
 
 /* .npz: a zip of .npy members named after the dict's keys; `compressed`
  * deflates them (np.savez_compressed). Reading accepts stored and deflated
- * members and fills `out` (names without the ".npy"). */
+ * members (ZIP64 records included), checks CRC-32s, and fills `out` (names
+ * without the ".npy") only if every member loads; the arrays are then owned
+ * by `out` alone. Writing is limited to 4 GiB and 65535 members
+ * (AX_ERR_UNSUPPORTED beyond). */
 AX_API ax_status ax_save_npz(ax_ctx *ctx, const char *path, const ax_dict *arrays,
                              bool compressed);
 AX_API ax_status ax_load_npz(ax_ctx *ctx, const char *path, ax_dict *out);
@@ -55,7 +63,11 @@ AX_API ax_status ax_load_npz(ax_ctx *ctx, const char *path, ax_dict *out);
 /* ---------------------------------------------------------------- safetensors */
 
 /* Read with mmap: arrays are views of the mapped file, which stays mapped
- * until the last of them is freed. `metadata` may be NULL. */
+ * until the last of them is freed (a tensor whose offset is not a multiple
+ * of its element size is copied instead). `metadata` may be NULL. `out` and
+ * `metadata` are filled only when the whole file is valid; the arrays are
+ * owned by `out` alone. The _buffer variant copies every tensor, so `data`
+ * may be freed as soon as it returns. */
 AX_API ax_status ax_load_safetensors(ax_ctx *ctx, const char *path, ax_dict *out,
                                      ax_strmap *metadata);
 AX_API ax_status ax_load_safetensors_buffer(ax_ctx *ctx, const void *data, size_t size,
