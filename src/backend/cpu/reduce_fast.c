@@ -17,7 +17,7 @@
 
 #define CHUNK 4096      /* elements per row chunk (partials are per chunk) */
 #define LANES 32        /* independent accumulators in a chunk */
-#define COL_BLOCK 512   /* output columns per column task */
+#define COL_BLOCK 2048  /* output columns per column task (whole rows of up to 8 KB) */
 #define PAR_WORK (1 << 15) /* elements of work per parallel task, at least */
 #define STATE_MAX 16    /* bytes of the largest state */
 
@@ -164,7 +164,7 @@ SUMPROD_INTS(DEF_SUMPROD)
 #define TAKE_MIN(v, m) ((v) < (m) || (v) != (v))
 
 /* CT: compare type (the state); floats below 64 bits compare as float. */
-#define DEF_MAXMIN(NAME, T, CT, LOAD, TAKE)                                             \
+#define DEF_MAXMIN(NAME, T, CT, LOAD, TAKE, BETTER)                                           \
     static void NAME##_chunk(void *st, const char *xp, int64_t n, int64_t i0) {         \
         (void)i0;                                                                       \
         const T *x = (const T *)xp;                                                     \
@@ -177,19 +177,22 @@ SUMPROD_INTS(DEF_SUMPROD)
             *(CT *)st = m;                                                              \
             return;                                                                     \
         }                                                                               \
-        CT l[LANES];                                                                    \
-        for (int j = 0; j < LANES; j++) l[j] = (CT)LOAD(x[0]);                          \
+        /* plain max lanes (vmaxps) and, apart, the last NaN seen per lane */  \
+        CT l[LANES], nan_[LANES];                                                       \
+        for (int j = 0; j < LANES; j++) l[j] = (CT)LOAD(x[0]), nan_[j] = 0;             \
         int64_t i = 0;                                                                  \
         for (; i + LANES <= n; i += LANES)                                              \
             for (int j = 0; j < LANES; j++) {                                           \
                 CT v = (CT)LOAD(x[i + j]);                                              \
-                l[j] = TAKE(v, l[j]) ? v : l[j];                                        \
+                l[j] = BETTER(v, l[j]) ? v : l[j];                                      \
+                nan_[j] = v != v ? v : nan_[j];                                         \
             }                                                                           \
         for (; i < n; i++) {                                                            \
             CT v = (CT)LOAD(x[i]);                                                      \
             l[0] = TAKE(v, l[0]) ? v : l[0];                                            \
         }                                                                               \
         for (int j = 1; j < LANES; j++) l[0] = TAKE(l[j], l[0]) ? l[j] : l[0];          \
+        for (int j = 0; j < LANES; j++) l[0] = nan_[j] != nan_[j] ? nan_[j] : l[0];     \
         *(CT *)st = l[0];                                                               \
     }                                                                                   \
     static void NAME##_merge(void *a, const void *b) {                                  \
@@ -217,22 +220,24 @@ SUMPROD_INTS(DEF_SUMPROD)
         }                                                                               \
     }
 
-#define MAXMIN_TYPES(X, OP, TAKE)                        \
-    X(OP##_f32, float, float, LD_ID, TAKE)               \
-    X(OP##_f64, double, double, LD_ID, TAKE)             \
-    X(OP##_f16, uint16_t, float, LD_F16, TAKE)           \
-    X(OP##_bf16, uint16_t, float, LD_BF16, TAKE)         \
-    X(OP##_b, uint8_t, uint8_t, LD_ID, TAKE)             \
-    X(OP##_i8, int8_t, int8_t, LD_ID, TAKE)              \
-    X(OP##_i16, int16_t, int16_t, LD_ID, TAKE)           \
-    X(OP##_i32, int32_t, int32_t, LD_ID, TAKE)           \
-    X(OP##_i64, int64_t, int64_t, LD_ID, TAKE)           \
-    X(OP##_u8, uint8_t, uint8_t, LD_ID, TAKE)            \
-    X(OP##_u16, uint16_t, uint16_t, LD_ID, TAKE)         \
-    X(OP##_u32, uint32_t, uint32_t, LD_ID, TAKE)         \
-    X(OP##_u64, uint64_t, uint64_t, LD_ID, TAKE)
-MAXMIN_TYPES(DEF_MAXMIN, max, TAKE_MAX)
-MAXMIN_TYPES(DEF_MAXMIN, min, TAKE_MIN)
+#define MAXMIN_TYPES(X, OP, TAKE, BETTER)                        \
+    X(OP##_f32, float, float, LD_ID, TAKE, BETTER)               \
+    X(OP##_f64, double, double, LD_ID, TAKE, BETTER)             \
+    X(OP##_f16, uint16_t, float, LD_F16, TAKE, BETTER)           \
+    X(OP##_bf16, uint16_t, float, LD_BF16, TAKE, BETTER)         \
+    X(OP##_b, uint8_t, uint8_t, LD_ID, TAKE, BETTER)             \
+    X(OP##_i8, int8_t, int8_t, LD_ID, TAKE, BETTER)              \
+    X(OP##_i16, int16_t, int16_t, LD_ID, TAKE, BETTER)           \
+    X(OP##_i32, int32_t, int32_t, LD_ID, TAKE, BETTER)           \
+    X(OP##_i64, int64_t, int64_t, LD_ID, TAKE, BETTER)           \
+    X(OP##_u8, uint8_t, uint8_t, LD_ID, TAKE, BETTER)            \
+    X(OP##_u16, uint16_t, uint16_t, LD_ID, TAKE, BETTER)         \
+    X(OP##_u32, uint32_t, uint32_t, LD_ID, TAKE, BETTER)         \
+    X(OP##_u64, uint64_t, uint64_t, LD_ID, TAKE, BETTER)
+#define BETTER_MAX(v, m) ((v) > (m))
+#define BETTER_MIN(v, m) ((v) < (m))
+MAXMIN_TYPES(DEF_MAXMIN, max, TAKE_MAX, BETTER_MAX)
+MAXMIN_TYPES(DEF_MAXMIN, min, TAKE_MIN, BETTER_MIN)
 
 /* ---------------------------------------------------------------- argmax, argmin */
 
