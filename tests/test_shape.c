@@ -318,6 +318,15 @@ static void test_views(void) {
     CHECK(ax_ndim(e) == 3 && ax_is_contiguous(e) && e->buf == a->buf);
     ax_array *q = ax_squeeze(ctx, e, NULL, 0);
     CHECK(ax_ndim(q) == 2 && q->buf == a->buf);
+    /* a lazy view of a lazy view stays right when the middle one is read
+     * first (ax_data makes it contiguous in place) */
+    ax_array *mid = ax_transpose(ctx, RC_A(ctx, AX_FLOAT32, true, 2, 3), NULL, 0);
+    ax_array *top = ax_slice_axis(ctx, mid, 0, 1, 3, 1);
+    const float *md = ax_data(ctx, mid);
+    CHECK(md && md[0] == 0 && md[1] == 3 && md[2] == 1 && ax_is_contiguous(mid));
+    float tv[4];
+    CHECK(ax_copy_to(ctx, top, tv, sizeof tv) == AX_OK);
+    CHECK(tv[0] == 1 && tv[1] == 4 && tv[2] == 2 && tv[3] == 5);
     /* split pieces are views */
     ax_array *parts[3];
     CHECK(ax_split(ctx, a, 3, 1, parts) == AX_OK);

@@ -13,9 +13,18 @@
 
 #define LOCAL_DIMS 16
 
-/* Build a view node with generic layout params (bytewise comparable). */
+/* Build a view node with generic layout params (bytewise comparable).
+ *
+ * A layout is absolute (strides and offset into the buffer), so the node's
+ * input is the array that owns the buffer, not an intermediate lazy view:
+ * walking up the chain of unevaluated views keeps a view of a view correct
+ * even if the intermediate view is later evaluated and made contiguous in
+ * place (ax_data does that), and keeps chains short. The owner is either
+ * evaluated (the view then shares its buffer at once) or an unevaluated
+ * non-view node, whose row-major layout never changes. */
 static ax_array *view(ax_ctx *ctx, ax_op op, ax_array *in, const int64_t *shape,
                       const int64_t *strides, int ndim, int64_t offset) {
+    while (in->node && (ax__op_info[in->node->op].flags & AX_F_VIEW)) in = in->node->inputs[0];
     int64_t local[2 + 2 * LOCAL_DIMS];
     size_t n = 2 + 2 * (size_t)ndim;
     int64_t *p = ndim <= LOCAL_DIMS ? local : calloc(n, sizeof(int64_t));
