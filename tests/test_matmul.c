@@ -527,7 +527,29 @@ static void test_half_conversions(void) {
     free(f);
 }
 
+/* OpenBLAS follows ax's thread count (so BLAS and ax's pool never
+ * oversubscribe the cores), and results do not depend on it. */
+int openblas_get_num_threads(void);
+
+static void test_threads(void) {
+    ax_ctx *ctx = ax_ctx_new();
+    int old = ax_get_num_threads();
+    ax_array *a = rand_array(ctx, AX_FLOAT32, SH(200, 300)),
+             *b = rand_array(ctx, AX_FLOAT32, SH(300, 100));
+    for (int nt = 1; nt <= 2; nt++) {
+        ax_set_num_threads(nt);
+        ax_array *r = ax_matmul(ctx, a, b);
+        CHECK(ax_eval1(ctx, r) == AX_OK);
+        CHECK_MSG(openblas_get_num_threads() == nt, "OpenBLAS runs %d threads, ax %d",
+                  openblas_get_num_threads(), nt);
+        check_product(ctx, r, NULL, a, b, 1, 0, "threads");
+    }
+    ax_set_num_threads(old);
+    ax_ctx_free(ctx);
+}
+
 int main(void) {
+    test_threads();
     test_half_conversions();
     test_shapes();
     test_zero_size();
