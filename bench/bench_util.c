@@ -416,6 +416,15 @@ void bench_row(bench_results *r, const char *fmt, ...) {
 
 int bench_finish(bench_results *r) {
     if (!r) return 1;
+    FILE *la = fopen("/proc/loadavg", "r");
+    double l1 = -1;
+    if (la) {
+        if (fscanf(la, "%lf", &l1) != 1) l1 = -1;
+        fclose(la);
+    }
+    char lv[32];
+    snprintf(lv, sizeof lv, "%.2f", l1);
+    bench_field(r, "loadavg_1min_at_end", lv);
     const char *dir = getenv("AX_BENCH_RESULTS");
     char path[1024], host[256];
     host_name(host, sizeof host);
