@@ -389,6 +389,10 @@ static void test_where_astype_fast_vs_reference(void) {
         ax_scope_begin(ctx);
         int64_t s2[2] = {17, 30}, row[1] = {30};
         ax_array *x = test_input(ctx, all[i], s2, 2, -100, 100);
+        /* values past the integer ranges (saturation, wraparound) */
+        double far[] = {3e9, -3e9, 1e20, -1e20, 70000, -40000, 300, -300, 255.5, -0.7};
+        for (int k = 0; k < 10; k++)
+            ax__store_f64((char *)x->buf->data + (40 + 3 * k) * ax_dtype_size(all[i]), all[i], far[k]);
         for (int j = 0; j < AX_DTYPE_COUNT; j++) {
             char what[96];
             snprintf(what, sizeof what, "astype %s -> %s", ax_dtype_name(all[i]),

@@ -10,6 +10,11 @@
 #include "backend/cpu/cpu.h"
 #include "backend/cpu/ew_math.h"
 
+/* Convert n contiguous elements (typed loops where there is one, else
+ * ax__convert; same results). ax__ew_convert_init fills its table once. */
+void ax__ew_convert(void *dst, ax_dtype dt, const void *src, ax_dtype st, int64_t n);
+void ax__ew_convert_init(void);
+
 /* Elements per scratch chunk (fits L1 with a few buffers of 8-byte items). */
 #define EW_CHUNK 256
 
@@ -103,41 +108,58 @@ static inline uint64_t ew_shr_u(uint64_t x, uint64_t y, int bits) {
 
 /* ---------------------------------------------------------------- chunks */
 
+/* Copy m elements of size sz between byte strides. */
+static inline void ew_gather(char *dst, int64_t ds, const char *src, int64_t ss, size_t sz,
+                             int64_t m) {
+    switch (sz) {
+#define EW_GATHER(T)                                                                \
+    for (int64_t i = 0; i < m; i++) *(T *)(dst + i * ds) = *(const T *)(src + i * ss); \
+    return;
+    case 1: EW_GATHER(uint8_t)
+    case 2: EW_GATHER(uint16_t)
+    case 4: EW_GATHER(uint32_t)
+    case 8: EW_GATHER(uint64_t)
+#undef EW_GATHER
+    default:
+        for (int64_t i = 0; i < m; i++) memcpy(dst + i * ds, src + i * ss, sz);
+    }
+}
+
 /* Load m elements of dtype st (byte stride ss) into dst as dtype dt
  * (contiguous). */
 static inline void ew_load(void *dst, ax_dtype dt, const char *src, int64_t ss, ax_dtype st,
                            int64_t m) {
-    size_t dsz = ax_dtype_size(dt);
-    if (ss == (int64_t)ax_dtype_size(st)) {
-        if ((st == AX_FLOAT16 || st == AX_BFLOAT16) && dt == AX_FLOAT32)
-            ew_half_to_f32(dst, (const uint16_t *)src, m, st);
-        else ax__convert(dst, dt, src, st, m);
-        return;
+    int64_t ssz = (int64_t)ax_dtype_size(st), dsz = (int64_t)ax_dtype_size(dt);
+    if (ss == ssz) {
+        ax__ew_convert(dst, dt, src, st, m);
+    } else if (st == dt) {
+        ew_gather(dst, dsz, src, ss, (size_t)ssz, m);
+    } else {
+        _Alignas(64) char tmp[EW_CHUNK * 8];
+        for (int64_t off = 0; off < m; off += EW_CHUNK) {
+            int64_t k = m - off < EW_CHUNK ? m - off : EW_CHUNK;
+            ew_gather(tmp, ssz, src + off * ss, ss, (size_t)ssz, k);
+            ax__ew_convert((char *)dst + off * dsz, dt, tmp, st, k);
+        }
     }
-    char *d = dst;
-    if (st == dt) {
-        for (int64_t i = 0; i < m; i++) memcpy(d + i * (int64_t)dsz, src + i * ss, dsz);
-        return;
-    }
-    for (int64_t i = 0; i < m; i++) ax__convert(d + i * (int64_t)dsz, dt, src + i * ss, st, 1);
 }
 
 /* Store m contiguous elements of dtype st into dst (dtype dt, byte stride ds). */
 static inline void ew_store(char *dst, int64_t ds, ax_dtype dt, const void *src, ax_dtype st,
                             int64_t m) {
-    size_t ssz = ax_dtype_size(st);
-    if (ds == (int64_t)ax_dtype_size(dt)) {
-        if ((dt == AX_FLOAT16 || dt == AX_BFLOAT16) && st == AX_FLOAT32)
-            ew_f32_to_half((uint16_t *)dst, src, m, dt);
-        else ax__convert(dst, dt, src, st, m);
-        return;
+    int64_t ssz = (int64_t)ax_dtype_size(st), dsz = (int64_t)ax_dtype_size(dt);
+    if (ds == dsz) {
+        ax__ew_convert(dst, dt, src, st, m);
+    } else if (st == dt) {
+        ew_gather(dst, ds, src, ssz, (size_t)ssz, m);
+    } else {
+        _Alignas(64) char tmp[EW_CHUNK * 8];
+        for (int64_t off = 0; off < m; off += EW_CHUNK) {
+            int64_t k = m - off < EW_CHUNK ? m - off : EW_CHUNK;
+            ax__ew_convert(tmp, dt, (const char *)src + off * ssz, st, k);
+            ew_gather(dst + off * ds, ds, tmp, dsz, (size_t)dsz, k);
+        }
     }
-    const char *s = src;
-    if (st == dt) {
-        for (int64_t i = 0; i < m; i++) memcpy(dst + i * ds, s + i * (int64_t)ssz, ssz);
-        return;
-    }
-    for (int64_t i = 0; i < m; i++) ax__convert(dst + i * ds, dt, s + i * (int64_t)ssz, st, 1);
 }
 
 /* The dtype a fast loop computes a dtype in (halves in float32). */

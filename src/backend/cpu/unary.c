@@ -434,21 +434,20 @@ static void conv_ref_inner(char **p, const int64_t *bs, int64_t n, void *ud) {
     for (int64_t i = 0; i < n; i++) ax__convert(p[0] + i * bs[0], c->dt, p[1] + i * bs[1], c->st, 1);
 }
 
-/* Fast: contiguous runs through ax__convert / the half converters, strided
- * ones through a scratch chunk. */
+/* Fast: typed conversion loops over contiguous runs, scratch chunks for
+ * strided ones (ew_load / ew_store). */
 static void conv_fast_inner(char **p, const int64_t *bs, int64_t n, void *ud) {
     const conv_ud *c = ud;
-    int64_t dsz = (int64_t)ax_dtype_size(c->dt), ssz = (int64_t)ax_dtype_size(c->st);
-    if (bs[1] == ssz) {
-        if (bs[0] == dsz && c->dt == c->st) memmove(p[0], p[1], (size_t)(n * dsz));
-        else ew_store(p[0], bs[0], c->dt, p[1], c->st, n);
+    int64_t dsz = (int64_t)ax_dtype_size(c->dt);
+    if (bs[0] == dsz) {
+        ew_load(p[0], c->dt, p[1], bs[1], c->st, n);
         return;
     }
     _Alignas(64) char tmp[EW_CHUNK * 8];
     for (int64_t off = 0; off < n; off += EW_CHUNK) {
         int64_t m = n - off < EW_CHUNK ? n - off : EW_CHUNK;
-        ew_load(tmp, c->st, p[1] + off * bs[1], bs[1], c->st, m);
-        ew_store(p[0] + off * bs[0], bs[0], c->dt, tmp, c->st, m);
+        ew_load(tmp, c->dt, p[1] + off * bs[1], bs[1], c->st, m);
+        ew_store(p[0] + off * bs[0], bs[0], c->dt, tmp, c->dt, m);
     }
 }
 
@@ -463,6 +462,7 @@ static ax_status convert_kernel(ax_ctx *ctx, const ax_node *node, ax_array *cons
 
 void ax__cpu_register_unary(ax_kernel *table) {
     fill_fast();
+    ax__ew_convert_init();
     table[AX_OP_COPY] = convert_kernel;
     table[AX_OP_ASTYPE] = convert_kernel;
     for (int op = AX_OP_ABS; op <= AX_OP_IMAG; op++) table[op] = unary_kernel;
