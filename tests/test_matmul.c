@@ -141,9 +141,10 @@ static void check_product(ax_ctx *ctx, ax_array *got, ax_array *c, ax_array *a, 
                     im += xr * yi + xi * yr;
                     s += (fabs(xr) + fabs(xi)) * (fabs(yr) + fabs(yi));
                 }
-                re *= alpha;
-                im *= alpha;
-                s *= fabs(alpha);
+                /* a zero factor drops its term (documented addmm semantics) */
+                re = alpha == 0 ? 0 : re * alpha;
+                im = alpha == 0 ? 0 : im * alpha;
+                s = alpha == 0 ? 0 : s * fabs(alpha);
                 int64_t oi = (bi * M + i) * N + j;
                 if (c) {
                     /* c broadcast to the output shape: index by the output's coordinates */
@@ -352,6 +353,15 @@ static void test_addmm(void) {
             ax_array *x = rand_array(ctx, t, SH(3, 7)), *y = rand_array(ctx, t, SH(7, 2));
             ax_array *r = ax_addmm(ctx, cn, x, y, 1, 0);
             check_product(ctx, r, NULL, x, y, 1, 0, "addmm beta=0");
+            /* alpha == 0: a @ b is not evaluated (Inf and NaN in a vanish) */
+            double infv[6] = {INFINITY, 1, 2, 3, NAN, 5};
+            ax_array *ai = test_from_f64(ctx, infv, t, SH(2, 3));
+            ax_array *cc = rand_array(ctx, t, SH(2, 2)), *bi = rand_array(ctx, t, SH(3, 2));
+            check_product(ctx, ax_addmm(ctx, cc, ai, bi, 0, 1.5), cc, ai, bi, 0, 1.5, "addmm alpha=0");
+            ax_array *vi = test_from_f64(ctx, infv, t, SH(3));
+            ax_array *cv2 = rand_array(ctx, t, SH(2));
+            check_product(ctx, ax_addmm(ctx, cv2, ai, vi, 0, -1), cv2, ai, vi, 0, -1,
+                          "addmm alpha=0 gemv");
             ax__cpu_force_reference(false);
         }
         ax_scope_end(ctx);

@@ -302,8 +302,9 @@ AX_API ax_array *ax_scatter(ax_ctx *ctx, ax_array *a, ax_array *const *indices, 
  * float16/bfloat16 accumulate in (at least) float32 and round once. */
 AX_API ax_array *ax_matmul(ax_ctx *ctx, ax_array *a, ax_array *b);
 /* beta * c + alpha * (a @ b), c broadcast to the product's shape; dtypes as
- * matmul (c takes part in the promotion). With beta == 0, c is not read
- * (NaN or Inf in it do not propagate), as BLAS and PyTorch. */
+ * matmul (c takes part in the promotion). As in BLAS and PyTorch, a term
+ * with a zero factor is not evaluated: with beta == 0, c is not read (NaN or
+ * Inf in it do not propagate), with alpha == 0, neither is a @ b. */
 AX_API ax_array *ax_addmm(ax_ctx *ctx, ax_array *c, ax_array *a, ax_array *b, double alpha,
                           double beta);
 /* NumPy inner: contracts the last axes (0-d operands: multiply). */

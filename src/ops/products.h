@@ -7,8 +7,8 @@
  * (..., M, K) and b (..., K, N) with batch axes broadcast. The output is
  * batch + (M,) + (N,) minus the axes of 1-D operands. No params.
  * ADDMM(c, a, b): beta * c + alpha * (a @ b), c broadcast to the output's
- * shape and of its dtype; with beta == 0, c is not read (NaN in c does not
- * propagate, as BLAS and PyTorch). */
+ * shape and of its dtype; with beta == 0, c is not read, with alpha == 0,
+ * neither are a and b (NaN there does not propagate, as BLAS and PyTorch). */
 #ifndef AX_OPS_PRODUCTS_H
 #define AX_OPS_PRODUCTS_H
 

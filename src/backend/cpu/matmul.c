@@ -130,7 +130,8 @@ static void reference(const mm_desc *d) {
         for (int64_t i = 0; i < d->M; i++)
             for (int64_t j = 0; j < d->N; j++) {
                 double re = 0, im = 0;
-                for (int64_t k = 0; k < d->K; k++) {
+                /* alpha == 0: a @ b is not read (as BLAS: Inf/NaN in it vanish) */
+                for (int64_t k = 0; d->alpha != 0 && k < d->K; k++) {
                     const char *x = pa + (i * d->a.rs + k * d->a.cs) * is;
                     const char *y = pb + (k * d->b.rs + j * d->b.cs) * is;
                     if (cplx) {
@@ -290,8 +291,10 @@ static ax_status fast(ax_ctx *ctx, const ax_node *node, ax_array *out, ax_array 
     ax_dtype ct = half ? AX_FLOAT32 : dt;
     mm_desc d;
     describe(node, out, a, b, &d);
-    if (d.K == 0 || d.M > INT_MAX || d.N > INT_MAX || d.K > INT_MAX) {
-        reference(&d); /* K == 0: beta * c or zeros, no products to compute */
+    if (d.K == 0 || d.alpha == 0 || d.M > INT_MAX || d.N > INT_MAX || d.K > INT_MAX) {
+        /* K == 0 or alpha == 0: beta * c or zeros, no products to compute
+         * (OpenBLAS's small-matrix kernels would still multiply by alpha) */
+        reference(&d);
         return AX_OK;
     }
     ax_array *tmp[3] = {NULL, NULL, NULL}; /* a, b, out copies */
@@ -316,6 +319,8 @@ static ax_status fast(ax_ctx *ctx, const ax_node *node, ax_array *out, ax_array 
         pl.out = ax__ptr(tmp[2]);
     }
     if (d.has_c) ax__cpu_copy_strided(node->inputs[0], tmp[2] ? tmp[2] : out);
+    else if (d.M == 1 || d.N == 1) /* gemv scales y by beta = 0: give it zeros, not garbage */
+        memset(pl.out, 0, (size_t)out->size * pl.cis);
     ax__blas_sync_threads();
     if (can_fold(&d, pl.ta, pl.lda)) {
         blas_one(&pl, d.a.p, d.b.p, pl.out, d.nbatch * d.M);
