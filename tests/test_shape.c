@@ -25,6 +25,35 @@ static ax_array *b_reshape_infer(ax_ctx *ctx, ax_dtype t, bool lazy, ax_array **
     r = ax_flip(ctx, r, (int[]){0}, 1);
     return ax_reshape(ctx, r, (int64_t[]){3, -1}, 2);
 }
+static ax_array *b_reshape_cols(ax_ctx *ctx, ax_dtype t, bool lazy, ax_array **base) {
+    *base = RC_A(ctx, t, lazy, 6, 4);
+    return ax_reshape(ctx, ax_slice_axis(ctx, *base, 1, 1, 3, 1), (int64_t[]){3, 2, 2}, 3);
+}
+static ax_array *b_reshape_negstep(ax_ctx *ctx, ax_dtype t, bool lazy, ax_array **base) {
+    *base = RC_A(ctx, t, lazy, 2, 1, 3, 4);
+    ax_array *f = ax_slice_axis(ctx, *base, 3, NONE, NONE, -1);
+    return ax_reshape(ctx, f, (int64_t[]){2, 3, 2, 2}, 4);
+}
+static ax_array *b_reshape_flat_strided(ax_ctx *ctx, ax_dtype t, bool lazy, ax_array **base) {
+    *base = RC_A(ctx, t, lazy, 4, 6);
+    return ax_reshape(ctx, ax_slice_axis(ctx, *base, 1, NONE, NONE, 2), (int64_t[]){12}, 1);
+}
+static ax_array *b_reshape_T_split(ax_ctx *ctx, ax_dtype t, bool lazy, ax_array **base) {
+    *base = RC_A(ctx, t, lazy, 3, 4, 5);
+    ax_array *p = ax_transpose(ctx, *base, (int[]){2, 0, 1}, 3);
+    return ax_reshape(ctx, p, (int64_t[]){5, 3, 2, 2}, 4);
+}
+static ax_array *b_reshape_T_merge(ax_ctx *ctx, ax_dtype t, bool lazy, ax_array **base) {
+    *base = RC_A(ctx, t, lazy, 3, 4, 5);
+    ax_array *p = ax_transpose(ctx, *base, (int[]){1, 2, 0}, 3);
+    return ax_reshape(ctx, p, (int64_t[]){20, 3}, 2);
+}
+static ax_array *b_reshape_bcast(ax_ctx *ctx, ax_dtype t, bool lazy, ax_array **base) {
+    *base = RC_A(ctx, t, lazy, 3, 4);
+    ax_array *e = ax_broadcast_to(ctx, ax_expand_dims(ctx, *base, (int[]){1}, 1),
+                                  (int64_t[]){3, 5, 4}, 3);
+    return ax_reshape(ctx, e, (int64_t[]){3, 5, 2, 2}, 4);
+}
 static ax_array *b_transpose_201(ax_ctx *ctx, ax_dtype t, bool lazy, ax_array **base) {
     *base = RC_A(ctx, t, lazy, 2, 3, 4);
     return ax_transpose(ctx, *base, (int[]){2, 0, -2}, 3);
@@ -206,6 +235,12 @@ static const shape_case cases[] = {
     {"reshape_nocopy", b_reshape_nocopy, &ref_reshape_nocopy},
     {"reshape_copy", b_reshape_copy, &ref_reshape_copy},
     {"reshape_infer", b_reshape_infer, &ref_reshape_infer},
+    {"reshape_cols", b_reshape_cols, &ref_reshape_cols},
+    {"reshape_negstep", b_reshape_negstep, &ref_reshape_negstep},
+    {"reshape_flat_strided", b_reshape_flat_strided, &ref_reshape_flat_strided},
+    {"reshape_T_split", b_reshape_T_split, &ref_reshape_T_split},
+    {"reshape_T_merge", b_reshape_T_merge, &ref_reshape_T_merge},
+    {"reshape_bcast", b_reshape_bcast, &ref_reshape_bcast},
     {"transpose_201", b_transpose_201, &ref_transpose_201},
     {"moveaxis", b_moveaxis, &ref_moveaxis_0_last},
     {"swapaxes", b_swapaxes, &ref_swapaxes_0_2},

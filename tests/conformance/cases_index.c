@@ -121,10 +121,10 @@ static bool e_slice_update(const conf_case *c, const double *const *in, const in
 
 const conf_case conf_cases_index[] = {
     {.name = "take/axis0", .covers = "take", .dtypes = ALL, .variants = V, .n_in = 2,
-     .ndim = {2, 2}, .shape = {{6, 5}, {4, 3}}, .large = {{6, 20000}, {40, 30}}, .lo = -9, .hi = 9,
+     .ndim = {2, 2}, .shape = {{6, 5}, {4, 3}}, .large = {{6, 5000}, {40, 30}}, .lo = -9, .hi = 9,
      .index_mask = 2, .idx_lo = -6, .idx_hi = 5, .build = b_take, .expect = e_take, IP(0)},
     {.name = "take/axis1", .covers = "take", .dtypes = ALL, .variants = V, .n_in = 2,
-     .ndim = {3, 2}, .shape = {{5, 7, 3}, {2, 4}}, .large = {{50, 7, 400}, {20, 30}}, .lo = -9,
+     .ndim = {3, 2}, .shape = {{5, 7, 3}, {2, 4}}, .large = {{50, 7, 130}, {20, 30}}, .lo = -9,
      .hi = 9, .index_mask = 2, .idx_lo = -7, .idx_hi = 6, .build = b_take, .expect = e_take,
      IP(1)},
     {.name = "take/last", .covers = "take", .dtypes = ALL, .variants = V, .n_in = 2,
