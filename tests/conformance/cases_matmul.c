@@ -182,5 +182,9 @@ const conf_case conf_cases_matmul[] = {
      .n_in = 3, .ndim = {2, 2, 2}, .shape = {{7, 5}, {7, 13}, {13, 5}},
      .large = {{200, 150}, {200, 300}, {300, 150}}, .lo = -1, .hi = 1, .build = b_addmm,
      .expect = e_addmm, .fp = {0.75, 0}},
+    {.name = "addmm/alpha_zero", .covers = "addmm", .dtypes = MM_TYPES, .variants = ALLV,
+     .n_in = 3, .ndim = {2, 2, 2}, .shape = {{1, 5}, {7, 13}, {13, 5}},
+     .large = {{1, 150}, {200, 300}, {300, 150}}, .lo = -1, .hi = 1, .build = b_addmm,
+     .expect = e_addmm, .fp = {0, -0.5}},
     {.name = NULL},
 };
