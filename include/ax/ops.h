@@ -65,6 +65,14 @@ AX_API ax_array *ax_astype(ax_ctx *ctx, ax_array *a, ax_dtype dtype);
 AX_API ax_array *ax_copy(ax_ctx *ctx, ax_array *a);
 
 /* ---------------------------------------------------------------- unary */
+/* abs/negative/sign/square and floor/ceil/round/trunc keep the dtype (the
+ * rounding ops are the identity on integers); transcendental ops, sqrt,
+ * rsqrt and reciprocal turn bool/integer inputs into float32. complex64:
+ * abs (-> float32), negative, sign (z / |z|), square, sqrt, rsqrt,
+ * reciprocal, exp, exp2, expm1, the logs, trig and hyperbolic functions and
+ * their inverses, conjugate, real/imag (-> float32), isnan/isinf/isfinite,
+ * logical_not; the others give AX_ERR_DTYPE. real of a real array is the
+ * array, imag of it zeros. */
 
 AX_API ax_array *ax_abs(ax_ctx *ctx, ax_array *a);
 AX_API ax_array *ax_negative(ax_ctx *ctx, ax_array *a);
@@ -114,6 +122,11 @@ AX_API ax_array *ax_real(ax_ctx *ctx, ax_array *a);
 AX_API ax_array *ax_imag(ax_ctx *ctx, ax_array *a);
 
 /* ---------------------------------------------------------------- binary */
+/* bool: add is logical or, multiply logical and, subtract an error.
+ * complex64: add, subtract, multiply, divide, power, equal, not_equal and
+ * the logical ops; ordering comparisons, maximum/minimum and the rest give
+ * AX_ERR_DTYPE. maximum/minimum propagate NaN. Comparisons and logical ops
+ * return bool. */
 
 AX_API ax_array *ax_add(ax_ctx *ctx, ax_array *a, ax_array *b);
 AX_API ax_array *ax_subtract(ax_ctx *ctx, ax_array *a, ax_array *b);
@@ -124,6 +137,9 @@ AX_API ax_array *ax_divide(ax_ctx *ctx, ax_array *a, ax_array *b);
  * by zero gives 0, as NumPy does. */
 AX_API ax_array *ax_floor_divide(ax_ctx *ctx, ax_array *a, ax_array *b);
 AX_API ax_array *ax_remainder(ax_ctx *ctx, ax_array *a, ax_array *b);
+/* Integer power with a negative exponent gives the truncated 1 / a^|b|: 1 for
+ * a == 1, +-1 for a == -1 (by the parity of b), 0 otherwise (a == 0 included);
+ * no error. Integer results wrap. */
 AX_API ax_array *ax_power(ax_ctx *ctx, ax_array *a, ax_array *b);
 AX_API ax_array *ax_maximum(ax_ctx *ctx, ax_array *a, ax_array *b); /* NaN propagates */
 AX_API ax_array *ax_minimum(ax_ctx *ctx, ax_array *a, ax_array *b);
