@@ -215,6 +215,9 @@ static void test_linspace(void) {
     }
     CHECK(ax_linspace(ctx, 0, 1, -1, true, AX_FLOAT32) == NULL);
     CHECK_ERR(ctx, AX_ERR_VALUE);
+    CHECK(ax_linspace(ctx, 0, 1, INT64_MAX, true, AX_FLOAT32) == NULL);
+    CHECK(strstr(ax_error_message(ctx), "linspace") != NULL);
+    CHECK_ERR(ctx, AX_ERR_VALUE);
     CHECK(ax_linspace(ctx, 0, 1, 3, true, AX_DTYPE_COUNT) == NULL);
     CHECK_ERR(ctx, AX_ERR_DTYPE);
     ax_ctx_free(ctx);

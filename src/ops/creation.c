@@ -67,9 +67,9 @@ ax_array *ax_linspace(ax_ctx *ctx, double start, double stop, int64_t num, bool 
                       ax_dtype dtype) {
     AX_CHECK_CTX(ctx);
     if (!check_dtype(ctx, "linspace", dtype)) return NULL;
-    if (num < 0)
-        return ax__error(ctx, AX_ERR_VALUE, "linspace: number of samples %lld must be non-negative",
-                         (long long)num);
+    if (num < 0 || (double)num >= MAX_LENGTH)
+        return ax__error(ctx, AX_ERR_VALUE, "linspace: number of samples %lld is %s",
+                         (long long)num, num < 0 ? "negative" : "too large");
     ax_linspace_params p;
     memset(&p, 0, sizeof p);
     p.start = start;
