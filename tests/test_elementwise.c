@@ -733,6 +733,11 @@ static void test_promotion(void) {
     int64_t iv;
     CHECK(ax_item_i64(ctx, ww, &iv) == AX_OK && iv == 5);
     CHECK(!ax_is_weak(ax_add(ctx, i8, ax_weak_int(ctx, 1))));
+    /* unary ops of weak scalars stay weak: they then meet f16 as f16 */
+    ax_array *we = ax_exp(ctx, ax_weak_int(ctx, 1));
+    CHECK(ax_is_weak(we) && ax_dtype_of(we) == AX_FLOAT32);
+    CHECK(ax_dtype_of(ax_multiply(ctx, f16, we)) == AX_FLOAT16);
+    CHECK(!ax_is_weak(ax_isnan(ctx, ax_weak_float(ctx, 1))));
     /* values: int8 + weak 300 wraps like the int8 conversion of 300 (44) */
     double w8[] = {45, 46, 47};
     expect_vals(ctx, ax_add(ctx, i8, ax_weak_int(ctx, 300)), AX_INT8, w8, 3, 0, "int8 + weak 300");

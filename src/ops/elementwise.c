@@ -121,7 +121,7 @@ static ax_array *unary(ax_ctx *ctx, ax_op op, ax_array *a) {
     const char *name = ax__op_info[op].name;
     unary_info u = unary_rule(op);
     ax_dtype t = a->dtype, out;
-    bool cplx = ax_dtype_is_complex(t), is_bool = t == AX_BOOL;
+    bool cplx = ax_dtype_is_complex(t), is_bool = t == AX_BOOL, weak = a->weak;
     if ((cplx && !u.complex_ok) || (is_bool && !u.bool_ok) ||
         (u.cls == U_INVERT && !(is_bool || ax_dtype_is_integer(t))))
         return ax__error(ctx, AX_ERR_DTYPE, "%s: not supported for dtype %s (array %s)", name,
@@ -143,7 +143,7 @@ static ax_array *unary(ax_ctx *ctx, ax_op op, ax_array *a) {
     default: out = t; break;
     }
     ax_array *r = ax__make_op(ctx, op, &a, 1, NULL, 0, out, a->shape, a->ndim);
-    if (r && out == a->dtype) r->weak = a->weak;
+    if (r && out != AX_BOOL) r->weak = weak; /* exp of a Python-like scalar stays weak */
     return r;
 }
 
