@@ -201,6 +201,16 @@ static void test_nan(void) {
             ax_array *hj = from_f64(ctx, ht, SH(40), 1, hv);
             EXPECT(ax_sum(ctx, hj, NULL, 0, false), ht, NULL, 0, INFINITY);
         }
+        /* inf and -inf in one long row (no NaN, though inf - inf is NaN) */
+        double iv[100] = {0};
+        iv[5] = INFINITY;
+        iv[50] = -INFINITY;
+        iv[70] = INFINITY;
+        ax_array *inf2 = from_f64(ctx, AX_FLOAT32, SH(100), 1, iv);
+        EXPECT(ax_max(ctx, inf2, NULL, 0, false), AX_FLOAT32, NULL, 0, INFINITY);
+        EXPECT(ax_min(ctx, inf2, NULL, 0, false), AX_FLOAT32, NULL, 0, -INFINITY);
+        EXPECT(ax_argmax(ctx, inf2, 0, false), AX_INT64, NULL, 0, 5);
+        EXPECT(ax_argmin(ctx, inf2, 0, false), AX_INT64, NULL, 0, 50);
         /* a NaN after a long run, inside a later chunk */
         int64_t n = 20000;
         double *w = malloc(sizeof(double) * (size_t)n);

@@ -177,22 +177,34 @@ SUMPROD_INTS(DEF_SUMPROD)
             *(CT *)st = m;                                                              \
             return;                                                                     \
         }                                                                               \
-        /* plain max lanes (vmaxps) and, apart, the last NaN seen per lane */  \
-        CT l[LANES], nan_[LANES];                                                       \
-        for (int j = 0; j < LANES; j++) l[j] = (CT)LOAD(x[0]), nan_[j] = 0;             \
+        /* Plain max lanes (vmaxps); for floats also a running sum per lane, \
+         * which turns NaN if a NaN went by (or inf - inf: then a rescan tells). */ \
+        const bool fl = (CT)0.5 != 0;                                                   \
+        CT l[LANES], q[LANES];                                                          \
+        for (int j = 0; j < LANES; j++) l[j] = (CT)LOAD(x[0]), q[j] = 0;                \
         int64_t i = 0;                                                                  \
         for (; i + LANES <= n; i += LANES)                                              \
             for (int j = 0; j < LANES; j++) {                                           \
                 CT v = (CT)LOAD(x[i + j]);                                              \
                 l[j] = BETTER(v, l[j]) ? v : l[j];                                      \
-                nan_[j] = v != v ? v : nan_[j];                                         \
+                if (fl) q[j] += v;                                                      \
             }                                                                           \
         for (; i < n; i++) {                                                            \
             CT v = (CT)LOAD(x[i]);                                                      \
             l[0] = TAKE(v, l[0]) ? v : l[0];                                            \
         }                                                                               \
         for (int j = 1; j < LANES; j++) l[0] = TAKE(l[j], l[0]) ? l[j] : l[0];          \
-        for (int j = 0; j < LANES; j++) l[0] = nan_[j] != nan_[j] ? nan_[j] : l[0];     \
+        if (fl) {                                                                       \
+            CT t = 0;                                                                   \
+            for (int j = 0; j < LANES; j++) t += q[j];                                  \
+            for (i = 0; t != t && i < n; i++) {                                         \
+                CT v = (CT)LOAD(x[i]);                                                  \
+                if (v != v) {                                                           \
+                    l[0] = v;                                                           \
+                    break;                                                              \
+                }                                                                       \
+            }                                                                           \
+        }                                                                               \
         *(CT *)st = l[0];                                                               \
     }                                                                                   \
     static void NAME##_merge(void *a, const void *b) {                                  \
