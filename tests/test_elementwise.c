@@ -459,7 +459,8 @@ static void test_float32_accuracy(void) {
         {"expm1", ax_expm1, expm1, -20, 88}, {"log", ax_log, log, 1e-38, 3e38},
         {"log", ax_log, log, 0.5, 2},      {"log2", ax_log2, log2, 1e-30, 1e30},
         {"log10", ax_log10, log10, 1e-30, 1e30}, {"tanh", ax_tanh, tanh, -10, 10},
-        {"tanh", ax_tanh, tanh, -0.01, 0.01},
+        {"tanh", ax_tanh, tanh, -0.01, 0.01}, {"erf", ax_erf, erf, -5, 5},
+        {"erf", ax_erf, erf, -1e-3, 1e-3},
     };
     int64_t n = 100000;
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {

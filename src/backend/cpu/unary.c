@@ -2,7 +2,7 @@
  *
  * Reference path: one element at a time through float64 / complex double /
  * int64 / uint64 (ref_inner). Fast path: a loop per (op, compute dtype) over
- * contiguous data (vectorizable; float32 exp/log/tanh/sigmoid use ew_math.h),
+ * contiguous data (vectorizable; float32 exp/log/tanh/sigmoid/erf use ew_math.h),
  * applied directly to contiguous runs and through a scratch chunk otherwise
  * (strided inputs, float16/bfloat16 computed in float32 and rounded once). */
 /* Lets loops over floor/ceil/selects vectorize (no FP exceptions are observed). */
@@ -207,6 +207,7 @@ typedef void (*uvec_fn)(void *o, const void *a, int64_t n);
 #define LOG10_f32 ew_log10f
 #define TANH_f32 ew_tanhf
 #define SIGMOID_f32 ew_sigmoidf
+#define ERF_f32 ew_erff
 #define ERFINV_f32(x) (float)erfinv_f64(x)
 #define EXP_f64 exp
 #define EXP2_f64 exp2
@@ -216,6 +217,7 @@ typedef void (*uvec_fn)(void *o, const void *a, int64_t n);
 #define LOG10_f64 log10
 #define TANH_f64 tanh
 #define SIGMOID_f64 sigmoid_f64
+#define ERF_f64 erf
 #define ERFINV_f64 erfinv_f64
 
 /* X(op id, expression in x of type T); F is the libm suffix (f or empty). */
@@ -250,7 +252,7 @@ typedef void (*uvec_fn)(void *o, const void *a, int64_t n);
     X(CEIL, ceil##F(x))                                                       \
     X(ROUND, nearbyint##F(x)) /* half to even */                                       \
     X(TRUNC, trunc##F(x))                                                     \
-    X(ERF, erf##F(x))                                                         \
+    X(ERF, ERF_##S(x))                                                         \
     X(ERFINV, ERFINV_##S(x))                                                  \
     X(SIGMOID, SIGMOID_##S(x))                                                \
     X(DEGREES, x * (T)(180 / M_PI))                                           \
