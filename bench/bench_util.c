@@ -351,8 +351,11 @@ bench_results *bench_begin(const char *name, const char *title) {
              "git -C %s rev-parse --short=12 HEAD 2>/dev/null && "
              "(git -C %s diff --quiet HEAD -- src include 2>/dev/null || echo dirty)",
              AX_BENCH_SOURCE_DIR, AX_BENCH_SOURCE_DIR);
-    char *c = run_capture(cmd);
-    if (c) {
+    const char *env_commit = getenv("AX_BENCH_COMMIT"); /* for trees without .git */
+    char *c = env_commit && *env_commit ? NULL : run_capture(cmd);
+    if (env_commit && *env_commit) {
+        snprintf(buf, sizeof buf, "%s", env_commit);
+    } else if (c) {
         char *nl = strchr(c, '\n');
         if (nl) *nl = 0;
         bool dirty = nl && strstr(nl + 1, "dirty");
