@@ -195,7 +195,8 @@ AX_API ax_array *ax_clip_scalar(ax_ctx *ctx, ax_array *a, double lo, double hi);
  *    AX_ERR_VALUE ("zero-size array to reduction operation max which has no
  *    identity"). complex64: AX_ERR_DTYPE.
  *  - mean, var, std: integers and bool -> float32, floats and complex64 (mean
- *    only) keep their dtype; var = sum(|x - mean|^2) / max(n - ddof, 0).
+ *    only) keep their dtype; var = sum(|x - mean|^2) / max(n - ddof, 0),
+ *    std = sqrt(var). Integers and half floats are computed in float32.
  *  - all, any: bool (NaN counts as true). Empty: all -> true, any -> false.
  *  - logsumexp: integers and bool -> float32; computed as m + log(sum(exp(x -
  *    m))) with m the max, so rows of -inf give -inf, any +inf gives +inf,

@@ -312,7 +312,7 @@ static ax_status reduce_kernel(ax_ctx *ctx, const ax_node *node, ax_array *const
         bool done = plan_is_fast(&p, softmax) &&
                     (softmax ? ax__softmax_fast(a.x, a.it, a.y, a.ot, &p)
                              : ax__reduce_fast(node->op, a.x, a.it, a.y, a.ot, &p));
-        if (!done && p.red.count > 1) {
+        if (!done && p.red.count > 1 && ax__reduce_fast_has(node->op, a.it)) {
             ax_status st = run_packed(ctx, node->op, &a, &p, &done);
             if (st != AX_OK) return st;
         }

@@ -727,6 +727,10 @@ static bool run_cols(drv *d) {
     return true;
 }
 
+bool ax__reduce_fast_has(ax_op op, ax_dtype it) {
+    return op == AX_OP_SOFTMAX ? it != AX_COMPLEX64 : find_vt(op, it) != NULL;
+}
+
 bool ax__reduce_fast(ax_op op, const char *x, ax_dtype it, char *y, ax_dtype ot,
                      const red_plan *p) {
     const red_vt *vt = find_vt(op, it);

@@ -73,6 +73,8 @@ static inline void red_iter_next(red_iter *it, const red_dims *d) {
 bool ax__reduce_fast(ax_op op, const char *x, ax_dtype it, char *y, ax_dtype ot,
                      const red_plan *p);
 bool ax__softmax_fast(const char *x, ax_dtype it, char *y, ax_dtype ot, const red_plan *p);
+/* Is there a fast kernel for op over input dtype it (in some layout)? */
+bool ax__reduce_fast_has(ax_op op, ax_dtype it);
 
 /* A vectorizable float exp (|rel err| < 2 ulp; flushes results below
  * FLT_MIN to 0; NaN and +-inf behave as expf). Shared with tests. */
