@@ -182,8 +182,8 @@ AX_API ax_status ax_eval1(ax_ctx *ctx, ax_array *a);
 AX_API ax_status ax_eval_async(ax_ctx *ctx, ax_array *const *arrays, int n);
 AX_API ax_status ax_wait(ax_ctx *ctx);
 
-/* Evaluate and return a pointer to the data, row-major contiguous (the array
- * is made contiguous if it was a strided view). Valid while `a` lives. */
+/* Evaluate and return a pointer to the data, row-major contiguous (for a
+ * strided view, a row-major copy kept with the array). Valid while `a` lives. */
 AX_API const void *ax_data(ax_ctx *ctx, ax_array *a);
 /* Evaluate and copy the data row-major into `dst` (dst_bytes >= nbytes). */
 AX_API ax_status ax_copy_to(ax_ctx *ctx, ax_array *a, void *dst, size_t dst_bytes);

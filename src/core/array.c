@@ -69,6 +69,7 @@ ax_array *ax__array_new_strided(ax_ctx *ctx, ax_dtype dtype, const int64_t *shap
     a->shape = a->dims;
     a->strides = a->dims + ndim;
     a->buf = NULL;
+    a->dense = NULL;
     a->node = NULL;
     if (ndim) memcpy(a->shape, shape, sizeof(int64_t) * (size_t)ndim);
     if (strides) {
@@ -139,6 +140,7 @@ static void free_dead(dead_list *dead) {
             node_unref(node, dead);
         }
         ax__buffer_release(a->buf);
+        ax__buffer_release(a->dense);
         free(a);
     }
     if (dead->items != dead->local) free(dead->items);

@@ -79,6 +79,7 @@ struct ax_array {
     int64_t *shape;
     int64_t *strides;
     ax_buffer *buf;  /* NULL until evaluated */
+    ax_buffer *dense; /* row-major copy made by ax_data for a strided array */
     ax_node *node;   /* NULL once evaluated, and for leaves */
     int64_t dims[];  /* shape then strides */
 };

@@ -229,16 +229,15 @@ const void *ax_data(ax_ctx *ctx, ax_array *a) {
     if (!a) return ax__null_input(ctx, "data");
     if (ax__eval(ctx, &a, 1) != AX_OK) return NULL;
     if (a->contiguous) return ax__ptr(a);
-    /* Make it contiguous in place: same values, a new row-major buffer. */
-    ax_buffer *buf = ax__buffer_new(ctx, ax_nbytes(a));
-    if (!buf) return NULL;
-    ax__cpu_copy_to_contiguous(a, buf->data);
-    ax__buffer_release(a->buf);
-    a->buf = buf;
-    a->offset = 0;
-    ax__row_major_strides(a->shape, a->ndim, a->strides);
-    a->contiguous = true;
-    return buf->data;
+    /* A strided array keeps its layout (lazy views may depend on it); the
+     * row-major copy lives beside it until the array is freed. */
+    if (!a->dense) {
+        ax_buffer *buf = ax__buffer_new(ctx, ax_nbytes(a));
+        if (!buf) return NULL;
+        ax__cpu_copy_to_contiguous(a, buf->data);
+        a->dense = buf;
+    }
+    return a->dense->data;
 }
 
 ax_status ax_copy_to(ax_ctx *ctx, ax_array *a, void *dst, size_t dst_bytes) {
