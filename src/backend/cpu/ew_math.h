@@ -175,12 +175,12 @@ static inline float ew_sigmoidf(float x) {
 
 /* erf: |x| < 0.875 from its Taylor series, x * sum_n c_n x^2n with
  * c_n = 2/sqrt(pi) (-1)^n / (n! (2n + 1)) (n <= 9: truncation < 2e-8 rel.);
- * above, 1 - e^-x^2 Q(1/x) with Q a degree-11 least-squares fit of
- * erfc(x) e^(x^2) on [0.875, 4] (max relative error 1.3e-9), evaluated in
- * float64 to avoid cancellation between its terms. Q was made by this NumPy
+ * above, 1 - e^-x^2 Q(1/x - m) with Q a degree-11 least-squares fit of
+ * erfc(x) e^(x^2) on [0.875, 4] around m = (1/4 + 1/0.875) / 2 (centering
+ * keeps the float evaluation free of cancellation). Q was made by this NumPy
  * snippet (Chebyshev nodes in s = 1/x, weights 1/y):
- *   s = (1/4 + 1/0.875)/2 + (1/0.875 - 1/4)/2 * cos(pi*(arange(2000)+.5)/2000)
- *   y = [erfc(1/v) * exp(1/v**2) for v in s]; polyfit(s, y, 11, w=1/y) */
+ *   s = m + (1/0.875 - 1/4)/2 * cos(pi*(arange(2000)+.5)/2000)
+ *   y = [erfc(1/v) * exp(1/v**2) for v in s]; polyfit(s - m, y, 11, w=1/y) */
 static inline float ew_erff(float x) {
     float ax = x < 0 ? -x : x, t = x * x;
     float p = -2.0f / 1.7724538509055160f / (362880.0f * 19.0f);  /* n = 9 */
@@ -195,20 +195,20 @@ static inline float ew_erff(float x) {
     p = p * t + 2.0f / 1.7724538509055160f;
     float small = x * p;
     float xc = ax < 0.875f ? 0.875f : ax < 4.0f ? ax : 4.0f; /* NaN -> 4 */
-    double s = 1.0 / (double)xc;
-    double q = 0.018972247603110788;
-    q = q * s - 0.16312030956417645;
-    q = q * s + 0.6309438697646087;
-    q = q * s - 1.4415654748738052;
-    q = q * s + 2.1327551369572118;
-    q = q * s - 2.068690686234023;
-    q = q * s + 1.1914276600599671;
-    q = q * s - 0.17836284401388172;
-    q = q * s - 0.2573462055632715;
-    q = q * s - 0.0016043351325253149;
-    q = q * s + 0.5641678773693212;
-    q = q * s + 6.639263609708912e-06;
-    float big = (float)(1.0 - (double)ew_expf(-(xc * xc)) * q);
+    float z = 1.0f / xc - 0.6964285714285714f;
+    float q = 0.018972248073651513f;
+    q = q * z - 0.01777934108469837f;
+    q = q * z + 0.0010254423543054013f;
+    q = q * z + 0.01028953346328912f;
+    q = q * z - 0.021259868340236476f;
+    q = q * z + 0.03128816773433954f;
+    q = q * z - 0.031109177422380167f;
+    q = q * z + 0.009535797373716775f;
+    q = q * z + 0.04832819260028288f;
+    q = q * z - 0.16245709363595223f;
+    q = q * z + 0.35835421133709483f;
+    q = q * z + 0.3323958863608376f;
+    float big = 1.0f - ew_expf(-(xc * xc)) * q;
     big = ax >= 3.92f ? 1.0f : big;
     big = x < 0 ? -big : big;
     float y = ax < 0.875f ? small : big;
