@@ -291,6 +291,16 @@ BOOL_OPS(DEF_B, uint8_t)
 #define DEF_INT_OP_u64(ID, TO, EXPR) BVEC(b_##ID##_u64, TO, uint64_t, EXPR)
 INT_TYPES(DEF_INT)
 
+/* complex64: the products in float64, as the reference (finite values) */
+#define C64(re, im) ((ax_c64){(re), (im)})
+BVEC(b_ADD_c, ax_c64, ax_c64, C64(x.re + y.re, x.im + y.im))
+BVEC(b_SUBTRACT_c, ax_c64, ax_c64, C64(x.re - y.re, x.im - y.im))
+BVEC(b_MULTIPLY_c, ax_c64, ax_c64,
+     C64((float)((double)x.re * y.re - (double)x.im * y.im),
+         (float)((double)x.re * y.im + (double)x.im * y.re)))
+BVEC(b_EQUAL_c, uint8_t, ax_c64, x.re == y.re && x.im == y.im)
+BVEC(b_NOT_EQUAL_c, uint8_t, ax_c64, x.re != y.re || x.im != y.im)
+
 static bvec_fn fast[AX_OP_COUNT][AX_DTYPE_COUNT];
 
 static void fill_fast(void) {
@@ -313,6 +323,11 @@ static void fill_fast(void) {
 #define REG_INT_OP_u32(ID, TO, EXPR) fast[AX_OP_##ID][AX_UINT32] = b_##ID##_u32;
 #define REG_INT_OP_u64(ID, TO, EXPR) fast[AX_OP_##ID][AX_UINT64] = b_##ID##_u64;
     INT_TYPES(REG_INT)
+    fast[AX_OP_ADD][AX_COMPLEX64] = b_ADD_c;
+    fast[AX_OP_SUBTRACT][AX_COMPLEX64] = b_SUBTRACT_c;
+    fast[AX_OP_MULTIPLY][AX_COMPLEX64] = b_MULTIPLY_c;
+    fast[AX_OP_EQUAL][AX_COMPLEX64] = b_EQUAL_c;
+    fast[AX_OP_NOT_EQUAL][AX_COMPLEX64] = b_NOT_EQUAL_c;
     /* nextafter steps in the storage format, not in float32 */
     fast[AX_OP_NEXTAFTER][AX_FLOAT16] = fast[AX_OP_NEXTAFTER][AX_BFLOAT16] = NULL;
 }

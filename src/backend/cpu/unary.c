@@ -299,6 +299,8 @@ FLOAT_PRED_OPS(DEF_P64, double)
     UVEC(u_LOGICAL_NOT_##SFX, uint8_t, T, x == 0)
 INT_TYPES(DEF_INT)
 UVEC(u_LOGICAL_NOT_b, uint8_t, uint8_t, x == 0)
+UVEC(u_NEGATIVE_c, ax_c64, ax_c64, ((ax_c64){-x.re, -x.im}))
+UVEC(u_CONJUGATE_c, ax_c64, ax_c64, ((ax_c64){x.re, -x.im}))
 UVEC(u_BITWISE_INVERT_b, uint8_t, uint8_t, x == 0)
 
 /* sqrt through intrinsics: with errno semantics GCC keeps a scalar libm
@@ -365,6 +367,8 @@ static void fill_fast(void) {
     INT_TYPES(REG_I)
 #undef REG_I
     fast[AX_OP_LOGICAL_NOT][AX_BOOL] = u_LOGICAL_NOT_b;
+    fast[AX_OP_NEGATIVE][AX_COMPLEX64] = u_NEGATIVE_c;
+    fast[AX_OP_CONJUGATE][AX_COMPLEX64] = u_CONJUGATE_c;
     fast[AX_OP_BITWISE_INVERT][AX_BOOL] = u_BITWISE_INVERT_b;
     static const ax_op ident[] = {AX_OP_FLOOR, AX_OP_CEIL,      AX_OP_ROUND, AX_OP_TRUNC,
                                   AX_OP_CONJUGATE, AX_OP_REAL};
