@@ -405,7 +405,15 @@ static inline float exp_f32(float x) {
     return x == x ? y : x;
 }
 
-void ax__exp_f32_n(const float *x, float *y, int64_t n) {
+/* exp is compute-bound: where AVX-512 exists, let GCC use full-width vectors
+ * for it (it defaults to 256-bit ones on such machines). */
+#if defined(__AVX512F__) && defined(__GNUC__) && !defined(__clang__)
+#define WIDE_VECTORS __attribute__((noinline, target("prefer-vector-width=512")))
+#else
+#define WIDE_VECTORS
+#endif
+
+WIDE_VECTORS void ax__exp_f32_n(const float *x, float *y, int64_t n) {
     for (int64_t i = 0; i < n; i++) y[i] = exp_f32(x[i]);
 }
 
@@ -763,7 +771,12 @@ static void softmax_row_f32(const float *x, float *y, int64_t n) {
     for (int64_t b = 0; b < n; b += 1024) {
         int64_t nb = n - b < 1024 ? n - b : 1024;
         float *yb = y + b;
-        for (int64_t i = 0; i < nb; i++) yb[i] = exp_f32(x[b + i] - m);
+        if (nb < 128) { /* short rows: inline, no call */
+            for (int64_t i = 0; i < nb; i++) yb[i] = exp_f32(x[b + i] - m);
+        } else {
+            for (int64_t i = 0; i < nb; i++) yb[i] = x[b + i] - m;
+            ax__exp_f32_n(yb, yb, nb);
+        }
         float l[16] = {0};
         int64_t i = 0;
         for (; i + 16 <= nb; i += 16)
