@@ -761,10 +761,22 @@ static void test_promotion(void) {
     double cv[] = {1.7, -1.7, NAN, -0.5}, cw[] = {1, -1, 0, 0};
     expect_vals(ctx, ax_astype(ctx, vec(ctx, AX_FLOAT64, cv, 4), AX_INT32), AX_INT32, cw, 4, 0.5,
                 "astype f64 -> int32");
-    double hv[] = {65520, 1 + 0x1p-11, 1 + 3 * 0x1p-11, 65504, 0x1p-25, 0x1.8p-25};
-    double hw[] = {INFINITY, 1, 1 + 0x1p-9, 65504, 0, 0x1p-24};
-    expect_vals(ctx, ax_astype(ctx, vec(ctx, AX_FLOAT32, hv, 6), AX_FLOAT16), AX_FLOAT16, hw, 6, 0,
-                "astype f32 -> f16");
+    /* 16 values: the vector (F16C) path and the scalar tail both round */
+    double hv[] = {65520,        1 + 0x1p-11,      1 + 3 * 0x1p-11,  65504,
+                   0x1p-25,      0x1.8p-25,        0x1.8p-24,        0x1.4p-23,
+                   -65520,       0.1,              -0.0,             65519.99,
+                   0x1p-14 * (1 + 0x1p-11), 1e-8,  6e-8,             0x1p-24 * 1023.5};
+    double hw[] = {INFINITY,     1,                1 + 0x1p-9,       65504,
+                   0,            0x1p-24,          0x1p-23,          0x1p-23,
+                   -INFINITY,    0.0999755859375,  -0.0,             65504,
+                   0x1p-14,      0,                0x1p-24,          0x1p-14};
+    for (int k = 0; k < 2; k++) {
+        int64_t n16 = k ? 16 : 6; /* 6: scalar conversions only */
+        expect_vals(ctx, ax_astype(ctx, vec(ctx, AX_FLOAT32, hv, n16), AX_FLOAT16), AX_FLOAT16, hw,
+                    n16, 0, "astype f32 -> f16");
+        expect_vals(ctx, ax_astype(ctx, vec(ctx, AX_FLOAT64, hv, n16), AX_FLOAT16), AX_FLOAT16, hw,
+                    n16, 0, "astype f64 -> f16");
+    }
     double bv[] = {1 + 0x1p-8, 1 + 3 * 0x1p-8, 0x1.ffp127}, bw[] = {1, 1 + 0x1p-6, INFINITY};
     expect_vals(ctx, ax_astype(ctx, vec(ctx, AX_FLOAT32, bv, 3), AX_BFLOAT16), AX_BFLOAT16, bw, 3,
                 0, "astype f32 -> bf16");

@@ -279,7 +279,6 @@ FLOAT_OPS(DEF_F64, double, f64, )
 BOOL_OPS(DEF_B, uint8_t)
 #define DEF_INT(DT, T, W, SFX, G)                                                   \
     INT_OPS(DEF_INT_OP_##SFX, T, W, G)
-#define DEF_INT_OP(SFX, T)
 /* one definer per integer type (the suffix has to be spliced into names) */
 #define DEF_INT_OP_i8(ID, TO, EXPR) BVEC(b_##ID##_i8, TO, int8_t, EXPR)
 #define DEF_INT_OP_i16(ID, TO, EXPR) BVEC(b_##ID##_i16, TO, int16_t, EXPR)
