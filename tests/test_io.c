@@ -5,6 +5,7 @@
 #define _POSIX_C_SOURCE 200809L /* mkdtemp, symlink, readlink */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/internal.h"
@@ -593,6 +594,10 @@ static void test_save_errors(void) {
     CHECK(ax_item_f64(ctx, ax_load_npy(ctx, target), &v) == AX_OK && v == 2);
     char buf[512];
     CHECK(readlink(link, buf, sizeof buf) > 0);
+    /* replacing a file keeps its permissions */
+    struct stat sb;
+    CHECK(chmod(target, 0640) == 0 && ax_save_npy(ctx, target, a) == AX_OK);
+    CHECK(stat(target, &sb) == 0 && (sb.st_mode & 0777) == 0640);
     remove(link);
     remove(target);
     ax_dict_free(d);

@@ -78,6 +78,7 @@ typedef struct ax__file_sink {
     int err;      /* errno of the first failure */
     char *target; /* the file to replace (symlinks resolved); NULL: direct */
     char *tmp;    /* the temporary file being written */
+    bool replacing; /* target existed: fsync before the rename */
 } ax__file_sink;
 /* Open `path` for writing; records AX_ERR_IO on failure. */
 ax_status ax__file_sink_open(ax_ctx *ctx, const char *op, const char *path, ax__file_sink *s);

@@ -124,7 +124,7 @@ static bool file_write(ax__sink *base, const void *p, size_t n) {
 }
 
 /* Create a new temporary file next to target (mode 0666 & ~umask, as fopen). */
-static FILE *open_temp(const char *target, char **tmp_out) {
+static FILE *open_temp(const char *target, char **tmp_out, const struct stat *old) {
     static atomic_uint counter;
     size_t n = strlen(target) + 48;
     char *tmp = malloc(n);
@@ -133,6 +133,7 @@ static FILE *open_temp(const char *target, char **tmp_out) {
         snprintf(tmp, n, "%s.tmp%ld.%u", target, (long)getpid(), atomic_fetch_add(&counter, 1));
         int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (fd >= 0) {
+            if (old) (void)fchmod(fd, old->st_mode & 07777); /* keep the replaced file's mode */
             FILE *f = fdopen(fd, "wb");
             if (!f) {
                 close(fd);
@@ -157,7 +158,8 @@ ax_status ax__file_sink_open(ax_ctx *ctx, const char *op, const char *path, ax__
     if (!exists || S_ISREG(st.st_mode)) {
         char *real = exists ? realpath(path, NULL) : NULL; /* replace a symlink's target */
         s->target = real ? real : strdup(path);
-        if (s->target) s->f = open_temp(s->target, &s->tmp);
+        if (s->target) s->f = open_temp(s->target, &s->tmp, exists ? &st : NULL);
+        s->replacing = exists;
         if (!s->f) { /* e.g. a directory we may not create files in: write in place */
             free(s->target);
             s->target = NULL;
@@ -174,7 +176,10 @@ ax_status ax__file_sink_close(ax_ctx *ctx, const char *op, const char *path, ax_
                               bool ok) {
     if (s->f) {
         if (fflush(s->f) != 0 && !s->err) s->err = errno ? errno : EIO;
-        if (ok && !s->err && s->tmp && fsync(fileno(s->f)) != 0) s->err = errno ? errno : EIO;
+        /* Replacing a file: make the data durable before the rename, so a crash
+         * cannot leave an empty file where the old one was. */
+        if (ok && !s->err && s->tmp && s->replacing && fsync(fileno(s->f)) != 0)
+            s->err = errno ? errno : EIO;
         if (fclose(s->f) != 0 && !s->err) s->err = errno ? errno : EIO;
         s->f = NULL;
         if (ok && !s->err && s->tmp && rename(s->tmp, s->target) != 0) s->err = errno ? errno : EIO;
