@@ -366,6 +366,14 @@ static void test_crafted(void) {
         CHECK(ax__load_npz_buffer(ctx, "buffer", z, size, d) == AX_ERR_FORMAT);
         ax_error_clear(ctx);
         ax__wr32(z + eocd + 16, cd);
+        /* fewer members than the directory holds */
+        ax__wr16(z + eocd + 8, 10);
+        ax__wr16(z + eocd + 10, 10);
+        CHECK(ax__load_npz_buffer(ctx, "buffer", z, size, d) == AX_ERR_FORMAT);
+        CHECK(strstr(ax_error_message(ctx), "does not match") != NULL);
+        ax_error_clear(ctx);
+        ax__wr16(z + eocd + 8, 11);
+        ax__wr16(z + eocd + 10, 11);
         /* encrypted flag */
         z[cd + 8] |= 1;
         CHECK(ax__load_npz_buffer(ctx, "buffer", z, size, d) == AX_ERR_FORMAT);
@@ -393,6 +401,13 @@ static void test_crafted(void) {
         CHECK(ax__load_npz_buffer(ctx, "buffer", z, size, d) == AX_ERR_FORMAT);
         ax_error_clear(ctx);
         ax__wr32(z + cd + 24, us);
+        /* one compressed byte more than the deflate stream uses */
+        uint32_t cs = ax__rd32(z + cd + 20);
+        ax__wr32(z + cd + 20, cs + 1);
+        CHECK(ax__load_npz_buffer(ctx, "buffer", z, size, d) == AX_ERR_FORMAT);
+        CHECK(strstr(ax_error_message(ctx), "trailing bytes") != NULL);
+        ax_error_clear(ctx);
+        ax__wr32(z + cd + 20, cs);
         /* corrupt compressed bytes */
         size_t data = 30 + ax__rd16(z + 26) + ax__rd16(z + 28);
         for (int k = 0; k < 8; k++) z[data + 2 + k] ^= 0x5A;
@@ -582,6 +597,16 @@ static void test_save_errors(void) {
         ax_array *big = pattern(ctx, AX_FLOAT64, (int64_t[]){100000}, 1, 1);
         CHECK(ax_save_npy(ctx, "/dev/full", big) == AX_ERR_IO);
         ax_error_clear(ctx);
+        ax_dict *full = ax_dict_new();
+        ax_dict_set(full, "big", big);
+        for (int c = 0; c < 2; c++) {
+            CHECK(ax_save_npz(ctx, "/dev/full", full, c) == AX_ERR_IO);
+            CHECK(strstr(ax_error_message(ctx), "/dev/full") != NULL);
+            ax_error_clear(ctx);
+        }
+        CHECK(ax_save_safetensors(ctx, "/dev/full", full, NULL) == AX_ERR_IO);
+        ax_error_clear(ctx);
+        ax_dict_free(full);
         CHECK(access("/dev/full", F_OK) == 0); /* a device is never removed */
     }
     /* saving through a symlink replaces its target and keeps the link */

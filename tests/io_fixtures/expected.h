@@ -267,6 +267,8 @@ static const io_fx_error io_fx_errors[] = {
     {"tests/io_fixtures/bad/shape_overflow.safetensors", AX_ERR_FORMAT},
     {"tests/io_fixtures/bad/shape_string.safetensors", AX_ERR_FORMAT},
     {"tests/io_fixtures/bad/missing_dtype.safetensors", AX_ERR_FORMAT},
+    {"tests/io_fixtures/bad/dtype_number.safetensors", AX_ERR_FORMAT},
+    {"tests/io_fixtures/bad/repeated_field.safetensors", AX_ERR_FORMAT},
     {"tests/io_fixtures/bad/duplicate_name.safetensors", AX_ERR_FORMAT},
     {"tests/io_fixtures/bad/metadata_not_string.safetensors", AX_ERR_FORMAT},
     {"tests/io_fixtures/bad/metadata_not_object.safetensors", AX_ERR_FORMAT},

@@ -339,6 +339,8 @@ bad_st("shape_fraction", "AX_ERR_FORMAT", J({"a": T("U8", [2.5], [0, 2])}), b"\0
 bad_st("shape_overflow", "AX_ERR_FORMAT", J({"a": T("F64", [2**40, 2**40], [0, 8])}), b"\0" * 8)
 bad_st("shape_string", "AX_ERR_FORMAT", J({"a": T("U8", "2", [0, 2])}), b"\0\0")
 bad_st("missing_dtype", "AX_ERR_FORMAT", J({"a": {"shape": [1], "data_offsets": [0, 1]}}), b"\0")
+bad_st("dtype_number", "AX_ERR_FORMAT", J({"a": T(7, [1], [0, 1])}), b"\0")
+bad_st("repeated_field", "AX_ERR_FORMAT", '{"a":{"dtype":"U8","shape":[1],"shape":[1],"data_offsets":[0,1]}}', b"\0")
 bad_st("duplicate_name", "AX_ERR_FORMAT",
        '{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"a":{"dtype":"U8","shape":[1],"data_offsets":[1,2]}}',
        b"\0\0")
