@@ -592,6 +592,31 @@ static void test_save_errors(void) {
     ax_error_clear(ctx);
     CHECK(ax_save_safetensors(ctx, tmp_path("m.safetensors"), NULL, NULL) == AX_ERR_NULL);
     ax_error_clear(ctx);
+    /* zip limits are checked before writing: shapes alone decide (these
+     * placeholder arrays have no data and are never evaluated) */
+    ax_dict *huge = ax_dict_new();
+    ax_array *h3 = ax__own(ctx, ax__array_new(ctx, AX_UINT8, (int64_t[]){3000000000}, 1));
+    ax_dict_set(huge, "a", h3);
+    ax_dict_set(huge, "b", h3);
+    CHECK(ax_save_npz(ctx, tmp_path("huge.npz"), huge, false) == AX_ERR_UNSUPPORTED);
+    CHECK(access(tmp_path("huge.npz"), F_OK) != 0);
+    ax_error_clear(ctx);
+    ax_dict_set(huge, "c", ax__own(ctx, ax__array_new(ctx, AX_UINT8, (int64_t[]){5000000000}, 1)));
+    CHECK(ax_save_npz(ctx, tmp_path("huge.npz"), huge, true) == AX_ERR_UNSUPPORTED);
+    CHECK(strstr(ax_error_message(ctx), "'c'") != NULL);
+    ax_error_clear(ctx);
+    ax_dict_free(huge);
+    ax_dict *many = ax_dict_new();
+    ax_array *one = ax_scalar(ctx, 1, AX_INT8);
+    for (int i = 0; i < 65536; i++) {
+        char key[16];
+        snprintf(key, sizeof key, "k%d", i);
+        ax_dict_set(many, key, one);
+    }
+    CHECK(ax_save_npz(ctx, tmp_path("many.npz"), many, true) == AX_ERR_UNSUPPORTED);
+    CHECK(access(tmp_path("many.npz"), F_OK) != 0);
+    ax_error_clear(ctx);
+    ax_dict_free(many);
     /* /dev/full: writes fail, reported as I/O errors */
     if (access("/dev/full", W_OK) == 0) {
         ax_array *big = pattern(ctx, AX_FLOAT64, (int64_t[]){100000}, 1, 1);

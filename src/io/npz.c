@@ -137,15 +137,21 @@ ax_status ax_save_npz(ax_ctx *ctx, const char *path, const ax_dict *arrays, bool
     ax_array **list = n ? ax__malloc(ctx, (size_t)n * sizeof *list) : NULL;
     if (n && !list) return ctx->status;
     ax_status st = AX_OK;
+    uint64_t total = 22; /* stored archives: known exactly, check before writing */
     for (int i = 0; i < n && st == AX_OK; i++) {
         uint64_t size;
         list[i] = ax_dict_value(arrays, i);
         st = ax__npy_size(ctx, op, list[i], &size);
+        total += size + 30 + 46 + 2 * (strlen(ax_dict_key(arrays, i)) + 4);
         if (st == AX_OK && size > 0xFFFFFFFFu)
             st = ax__fail(ctx, AX_ERR_UNSUPPORTED,
                           "%s: array '%s' needs %llu bytes; members over 4 GiB need ZIP64, which is not supported",
                           op, ax_dict_key(arrays, i), (unsigned long long)size);
     }
+    if (st == AX_OK && (n > 65535 || (!compressed && total > 0xFFFFFFFFu)))
+        st = ax__fail(ctx, AX_ERR_UNSUPPORTED,
+                      "%s: %d arrays in %llu bytes exceed the zip limits (65535 members, 4 GiB); ZIP64 writing is not supported",
+                      op, n, (unsigned long long)total);
     if (st == AX_OK && n) st = ax_eval(ctx, list, n); /* before touching the file */
     free(list);
     if (st != AX_OK) return st;
