@@ -341,7 +341,14 @@ static void fast_inner(char **p, const int64_t *bs, int64_t n, void *ud) {
     int64_t isz = (int64_t)ax_dtype_size(u->t), osz = (int64_t)ax_dtype_size(u->ot);
     bool ca = bs[1] == isz || bs[1] == 0, cb = bs[2] == isz || bs[2] == 0;
     if (u->t == u->ct && u->ot == u->cot && bs[0] == osz && ca && cb) {
-        u->fn(p[0], p[1], bs[1] != 0, p[2], bs[2] != 0, n);
+        for (int64_t off = 0; off < n; off += EW_BLOCK) {
+            int64_t m = n - off < EW_BLOCK ? n - off : EW_BLOCK;
+            if (n > 4 * EW_BLOCK) {
+                if (bs[1]) ew_prefetch(p[1] + off * isz, m * isz);
+                if (bs[2]) ew_prefetch(p[2] + off * isz, m * isz);
+            }
+            u->fn(p[0] + off * osz, p[1] + off * bs[1], bs[1] != 0, p[2] + off * bs[2], bs[2] != 0, m);
+        }
         return;
     }
     _Alignas(64) char ta[EW_CHUNK * 8], tb[EW_CHUNK * 8], to[EW_CHUNK * 8];

@@ -18,6 +18,17 @@ void ax__ew_convert_init(void);
 /* Elements per scratch chunk (fits L1 with a few buffers of 8-byte items). */
 #define EW_CHUNK 256
 
+/* Long contiguous runs go in blocks, each preceded by software prefetches
+ * of the input EW_PREFETCH_AHEAD bytes further on: with the compute of
+ * exp & co. between loads, the hardware prefetcher alone leaves the memory
+ * bus idle part of the time (measured: exp on 2^24 floats, 2 threads, 1.6x
+ * faster). Prefetches are hints: past the end of a buffer they do nothing. */
+#define EW_BLOCK 1024
+#define EW_PREFETCH_AHEAD 8192
+static inline void ew_prefetch(const char *p, int64_t bytes) {
+    for (int64_t off = 0; off < bytes; off += 64) __builtin_prefetch(p + EW_PREFETCH_AHEAD + off);
+}
+
 /* ---------------------------------------------------------------- integer semantics */
 
 /* floor division / remainder with the sign of the divisor; x / 0 -> 0. */
