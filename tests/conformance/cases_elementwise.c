@@ -162,8 +162,8 @@ static bool e_not(const conf_case *c, const double *const *in, const int64_t *co
 typedef ax_array *(*bin_fn)(ax_ctx *, ax_array *, ax_array *);
 
 /* NumPy's floor division and remainder of floats (divisors here are nonzero). */
-static double fdiv(double a, double b) { return floor(a / b) == a / b ? a / b : floor(a / b); }
-static double frem(double a, double b) {
+static double py_fdiv(double a, double b) { return floor(a / b); }
+static double py_frem(double a, double b) {
     double r = fmod(a, b);
     return (r != 0 && ((r < 0) != (b < 0))) ? r + b : r;
 }
@@ -182,8 +182,8 @@ static double minnan(double a, double b) { return isnan(a) || isnan(b) ? NAN : f
     X(subtract, ax_subtract, F | CONF_SINTS | C, -50, 50, x - y)                                \
     X(multiply, ax_multiply, ALL, -11, 11, x * y)                                      \
     X(divide, ax_divide, ALL, -20, 20, x / y)                                          \
-    X(floor_divide, ax_floor_divide, F | I, 1, 60, fdiv(x, y))                         \
-    X(remainder, ax_remainder, F | I, 1, 60, frem(x, y))                               \
+    X(floor_divide, ax_floor_divide, F | I, 1, 60, py_fdiv(x, y))                         \
+    X(remainder, ax_remainder, F | I, 1, 60, py_frem(x, y))                               \
     X(power, ax_power, F | I | C, 0, 3, pow(x, y))                                     \
     X(maximum, ax_maximum, F | I | B, -50, 50, maxnan(x, y))                           \
     X(minimum, ax_minimum, F | I | B, -50, 50, minnan(x, y))                           \

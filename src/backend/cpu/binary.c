@@ -7,7 +7,9 @@
  * (stride 0), which covers the inner runs of most broadcasts; anything else
  * (strided inputs, float16/bfloat16 computed in float32) goes through scratch
  * chunks. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("-fno-math-errno", "-fno-trapping-math")
+#endif
 #include <complex.h>
 
 #include "backend/cpu/ew_common.h"
@@ -152,7 +154,7 @@ static void ref_inner(char **p, const int64_t *bs, int64_t n, void *ud) {
                 int ord = xr < yr ? -1 : xr > yr ? 1 : (xi != yi); /* complex: eq / ne only */
                 *(uint8_t *)o = ref_bool(op, ord, un, xr != 0 || xi != 0, yr != 0 || yi != 0);
             } else if (t == AX_COMPLEX64) {
-                double complex z = ref_c(op, CMPLX(xr, xi), CMPLX(yr, yi));
+                double complex z = ref_c(op, ew_cmplx(xr, xi), ew_cmplx(yr, yi));
                 ax__store_c(o, u->ot, creal(z), cimag(z));
             } else {
                 ax__store_f64(o, u->ot, ref_f64(op, xr, yr, t));

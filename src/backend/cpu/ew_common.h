@@ -15,6 +15,16 @@
 void ax__ew_convert(void *dst, ax_dtype dt, const void *src, ax_dtype st, int64_t n);
 void ax__ew_convert_init(void);
 
+/* re + i im as a double complex, infinities and NaNs kept (C11 lays a
+ * complex out as two reals; CMPLX is not in every compiler's headers). */
+#define ew_cmplx(re, im) ew_cmplx_((re), (im))
+static inline _Complex double ew_cmplx_(double re, double im) {
+    _Complex double z;
+    double parts[2] = {re, im};
+    memcpy(&z, parts, sizeof z);
+    return z;
+}
+
 /* Elements per scratch chunk (fits L1 with a few buffers of 8-byte items). */
 #define EW_CHUNK 256
 

@@ -4,7 +4,9 @@
  * saturate to the target's range, NaN -> 0; anything to bool is != 0).
  * float16/bfloat16 go through float32 where that is exact; the rest falls
  * back to ax__convert. */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("-fno-trapping-math")
+#endif
 #include "backend/cpu/ew_common.h"
 
 typedef void (*conv_fn)(void *d, const void *s, int64_t n);

@@ -6,7 +6,9 @@
  * applied directly to contiguous runs and through a scratch chunk otherwise
  * (strided inputs, float16/bfloat16 computed in float32 and rounded once). */
 /* Lets loops over floor/ceil/selects vectorize (no FP exceptions are observed). */
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC optimize("-fno-math-errno", "-fno-trapping-math")
+#endif
 #include <complex.h>
 
 #include "backend/cpu/ew_common.h"
@@ -170,7 +172,7 @@ static void ref_inner(char **p, const int64_t *bs, int64_t n, void *ud) {
         } else if (u->it == AX_COMPLEX64) {
             double re, im;
             ax__load_c(x, u->it, &re, &im);
-            double complex z = ref_c(op, CMPLX(re, im));
+            double complex z = ref_c(op, ew_cmplx(re, im));
             ax__store_c(o, u->ot, creal(z), cimag(z));
         } else if (ax_dtype_is_inexact(u->it)) {
             ax__store_f64(o, u->ot, ref_f64(op, ax__load_f64(x, u->it)));
@@ -270,7 +272,7 @@ typedef void (*uvec_fn)(void *o, const void *a, int64_t n);
 
 /* Full-width vectors for the float math where the machine has AVX-512
  * (GCC prefers 256-bit ones by default; exp runs 1.4x faster at 512). */
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) && defined(__GNUC__) && !defined(__clang__)
 #pragma GCC push_options
 #pragma GCC target("prefer-vector-width=512")
 #endif
@@ -278,7 +280,7 @@ typedef void (*uvec_fn)(void *o, const void *a, int64_t n);
 #define DEF_F64(ID, EXPR) UVEC(u_##ID##_f64, double, double, EXPR)
 FLOAT_UNARY_OPS(DEF_F32, float, f32, f)
 FLOAT_UNARY_OPS(DEF_F64, double, f64, )
-#if defined(__AVX512F__)
+#if defined(__AVX512F__) && defined(__GNUC__) && !defined(__clang__)
 #pragma GCC pop_options
 #endif
 #define DEF_P32(ID, EXPR) UVEC(u_##ID##_p32, uint8_t, float, EXPR)
