@@ -166,8 +166,8 @@ typedef struct tal_job {
 
 /* Record row r as bad (keeping the smallest). */
 static void tal_bad(tal_job *j, int64_t r) {
-    int64_t cur = atomic_load(&j->bad_row);
-    while (r < cur && !atomic_compare_exchange_weak(&j->bad_row, &cur, r)) {}
+    long long cur = atomic_load(&j->bad_row);
+    while (r < cur && !atomic_compare_exchange_weak(&j->bad_row, &cur, (long long)r)) {}
 }
 
 /* int64 indices, typed items: the common case, kept tight. */
