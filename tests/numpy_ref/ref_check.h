@@ -5,7 +5,6 @@
 #ifndef AX_REF_CHECK_H
 #define AX_REF_CHECK_H
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,15 +15,9 @@
 
 /* arange(prod(shape)) reshaped, in dtype t; `lazy` puts it behind an
  * unevaluated node (a zero-width pad), so views must take the lazy path. */
-static ax_array *rc_arange(ax_ctx *ctx, ax_dtype t, bool lazy, int ndim, ...) {
-    int64_t shape[8], n = 1;
-    va_list ap;
-    va_start(ap, ndim);
-    for (int i = 0; i < ndim; i++) {
-        shape[i] = va_arg(ap, int64_t);
-        n *= shape[i];
-    }
-    va_end(ap);
+static ax_array *rc_arange(ax_ctx *ctx, ax_dtype t, bool lazy, int ndim, const int64_t *shape) {
+    int64_t n = 1;
+    for (int i = 0; i < ndim; i++) n *= shape[i];
     double *v = malloc(sizeof(double) * (size_t)(n ? n : 1));
     for (int64_t i = 0; i < n; i++) v[i] = (double)i;
     ax_array *a = test_from_f64(ctx, v, t, shape, ndim);
@@ -36,7 +29,7 @@ static ax_array *rc_arange(ax_ctx *ctx, ax_dtype t, bool lazy, int ndim, ...) {
     return a;
 }
 #define RC_A(ctx, t, lazy, ...) \
-    rc_arange(ctx, t, lazy, (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), __VA_ARGS__)
+    rc_arange(ctx, t, lazy, (int)(sizeof((int64_t[]){__VA_ARGS__}) / sizeof(int64_t)), (int64_t[]){__VA_ARGS__})
 
 /* An input array emitted by the script (emit_in), in dtype t. */
 static ax_array *rc_input(ax_ctx *ctx, ax_dtype t, bool lazy, const double *v,
