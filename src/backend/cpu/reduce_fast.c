@@ -13,6 +13,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "backend/cpu/ew_math.h"
 #include "backend/cpu/reduce_impl.h"
 
 #define CHUNK 4096      /* elements per row chunk (partials are per chunk) */
@@ -376,42 +377,8 @@ static void store_bools(char *y, ax_dtype ot, const void *st, int64_t n) {
 
 /* ---------------------------------------------------------------- exp */
 
-/* exp(x) = 2^n * e^r, n = round(x / ln 2), |r| <= ln2 / 2, e^r by a degree-7
- * Taylor polynomial (error < 1e-8 relative); the scale 2^n is applied in two
- * halves so that overflow gives inf and underflow rounds through subnormals. */
-static inline float bits_f32(int32_t i) {
-    float f;
-    memcpy(&f, &i, 4);
-    return f;
-}
-static inline int32_t f32_bits(float f) {
-    int32_t i;
-    memcpy(&i, &f, 4);
-    return i;
-}
-
-static inline float exp_f32(float x) {
-    const float shifter = 12582912.0f; /* 1.5 * 2^23: adding it rounds to an integer */
-    float xc = x == x ? x : 0.0f;
-    xc = xc < -104.0f ? -104.0f : xc > 89.0f ? 89.0f : xc;
-    float t = fmaf(xc, 1.44269504088896341f, shifter);
-    float n = t - shifter;
-    int32_t ni = f32_bits(t) - f32_bits(shifter);
-    float r = fmaf(-n, 0.693145751953125f, xc);
-    r = fmaf(-n, 1.42860682030941723212e-6f, r);
-    float p = 1.0f / 5040;
-    p = fmaf(p, r, 1.0f / 720);
-    p = fmaf(p, r, 1.0f / 120);
-    p = fmaf(p, r, 1.0f / 24);
-    p = fmaf(p, r, 1.0f / 6);
-    p = fmaf(p, r, 0.5f);
-    p = fmaf(p, r, 1.0f);
-    p = fmaf(p, r, 1.0f);
-    int32_t n1 = ni >> 1, n2 = ni - n1;
-    float y = p * bits_f32((n1 + 127) << 23) * bits_f32((n2 + 127) << 23);
-    y = x < -103.0f ? 0.0f : y;
-    return x == x ? y : x;
-}
+/* exp_f32: the elementwise family's vectorizable float32 exp (ew_math.h). */
+#define exp_f32 ew_expf
 
 /* exp is compute-bound: where AVX-512 exists, let GCC use full-width vectors
  * for it (it defaults to 256-bit ones on such machines). */
