@@ -37,7 +37,7 @@ release() {
 
 sanitized() {
     cmake -S . -B "$bdir/asan" -DCMAKE_BUILD_TYPE=Debug -DAX_SANITIZE=ON -DAX_BUILD_TESTS=ON \
-        -DAX_BUILD_EXAMPLES=ON -DAX_BUILD_BENCH=OFF >/dev/null
+        -DAX_BUILD_EXAMPLES=ON -DAX_BUILD_BENCH=ON >/dev/null
     cmake --build "$bdir/asan" -j"$jobs"
     ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1" \
     UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
