@@ -52,12 +52,7 @@ fuzz() {
     # libFuzzer is chatty: keep its log, show the summary (or the tail on failure).
     local log="$root/$bdir/fuzz.log"
     mkdir -p "$root/$bdir"
-    # Configure first so the cache carries scripts/fuzz_prelude.h (see there);
-    # scripts/fuzz.sh re-runs cmake on the same directory and keeps it.
-    cmake -S . -B "$bdir/fuzz" -DCMAKE_C_COMPILER="${CC:-clang}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-        -DAX_FUZZ=ON -DAX_BUILD_TESTS=OFF -DAX_BUILD_BENCH=OFF -DAX_BUILD_EXAMPLES=OFF \
-        -DCMAKE_C_FLAGS="-include $root/scripts/fuzz_prelude.h" >"$log" 2>&1 || { cat "$log"; return 1; }
-    if AX_FUZZ_BUILD="$root/$bdir/fuzz" bash scripts/fuzz.sh "$fuzz_seconds" >>"$log" 2>&1; then
+    if AX_FUZZ_BUILD="$root/$bdir/fuzz" bash scripts/fuzz.sh "$fuzz_seconds" >"$log" 2>&1; then
         grep -E "^== |^Done [0-9]+ runs|stat::peak_rss_mb" "$log" || true
     else
         tail -n 80 "$log"
