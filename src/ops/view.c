@@ -17,9 +17,8 @@
  *
  * A layout is absolute (strides and offset into the buffer), so the node's
  * input is the array that owns the buffer, not an intermediate lazy view:
- * walking up the chain of unevaluated views keeps a view of a view correct
- * even if the intermediate view is later evaluated and made contiguous in
- * place (ax_data does that), and keeps chains short. The owner is either
+ * walking up the chain of unevaluated views keeps chains short and makes a
+ * view independent of how intermediate views are later used. The owner is either
  * evaluated (the view then shares its buffer at once) or an unevaluated
  * non-view node, whose row-major layout never changes. */
 static ax_array *view(ax_ctx *ctx, ax_op op, ax_array *in, const int64_t *shape,
