@@ -21,6 +21,15 @@ static void test_errors(void) {
     CHECK(ax_array_from_data(ctx, NULL, (ax_dtype)99, NULL, 0) == NULL);
     CHECK_ERR(ctx, AX_ERR_DTYPE);
     CHECK(strcmp(ax_status_name(AX_ERR_OOM), "AX_ERR_OOM") == 0);
+    /* NumPy's rank limit: 64 dimensions are fine, 65 are an error */
+    int64_t ones[AX_MAX_NDIM + 1];
+    for (int i = 0; i <= AX_MAX_NDIM; i++) ones[i] = 1;
+    float one = 1;
+    ax_array *deep = ax_array_from_data(ctx, &one, AX_FLOAT32, ones, AX_MAX_NDIM);
+    CHECK(deep && ax_ndim(deep) == AX_MAX_NDIM);
+    CHECK_OK(ctx);
+    CHECK(ax_array_from_data(ctx, &one, AX_FLOAT32, ones, AX_MAX_NDIM + 1) == NULL);
+    CHECK_ERR(ctx, AX_ERR_SHAPE);
     ax_ctx_free(ctx);
 }
 

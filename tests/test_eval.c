@@ -146,7 +146,23 @@ static void test_errors_in_graph(void) {
     ax_ctx_free(ctx);
 }
 
+static void test_max_rank(void) {
+    /* 64 dimensions (the limit) through the strided loops, with a transpose */
+    ax_ctx *ctx = ax_ctx_new();
+    int64_t shape[AX_MAX_NDIM];
+    for (int i = 0; i < AX_MAX_NDIM; i++) shape[i] = i == 0 || i == AX_MAX_NDIM - 1 ? 2 : 1;
+    float v[4] = {1, 2, 3, 4};
+    ax_array *a = ax_array_from_data(ctx, v, AX_FLOAT32, shape, AX_MAX_NDIM);
+    ax_array *s = ax_add(ctx, a, ax_transpose(ctx, a, NULL, 0));
+    float out[4];
+    CHECK(ax_copy_to(ctx, s, out, sizeof out) == AX_OK);
+    CHECK(out[0] == 2 && out[1] == 5 && out[2] == 5 && out[3] == 8);
+    CHECK_OK(ctx);
+    ax_ctx_free(ctx);
+}
+
 int main(void) {
+    test_max_rank();
     test_lazy_and_detach();
     test_graph_freed_after_eval();
     test_donation();

@@ -139,6 +139,9 @@ AX_API ax_array *ax_keep(ax_ctx *ctx, ax_array *a);
 
 /* ---------------------------------------------------------------- arrays */
 
+/* Arrays have at most this many dimensions (NumPy's limit); more is AX_ERR_SHAPE. */
+#define AX_MAX_NDIM 64
+
 AX_API int ax_ndim(const ax_array *a);
 AX_API const int64_t *ax_shape(const ax_array *a);
 /* Strides in elements (may be zero or negative for views). */

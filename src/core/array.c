@@ -50,6 +50,9 @@ bool ax__shape_size(const int64_t *shape, int ndim, int64_t *size) {
 ax_array *ax__array_new_strided(ax_ctx *ctx, ax_dtype dtype, const int64_t *shape,
                                 const int64_t *strides, int ndim, int64_t offset) {
     if (ndim < 0) return ax__error(ctx, AX_ERR_SHAPE, "negative number of dimensions %d", ndim);
+    if (ndim > AX_MAX_NDIM)
+        return ax__error(ctx, AX_ERR_SHAPE, "%d dimensions: arrays have at most %d", ndim,
+                         AX_MAX_NDIM);
     int64_t size;
     if (!ax__shape_size(shape, ndim, &size))
         return ax__error(ctx, AX_ERR_SHAPE, "invalid shape %s (negative or too large)",

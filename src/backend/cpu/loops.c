@@ -21,9 +21,7 @@ static void run_rows(const loop_plan *p, int64_t begin, int64_t end) {
     int nops = p->nops, nd = p->ndim;
     int64_t inner = p->shape[nd - 1];
     const int64_t *inner_str = p->bstrides + (size_t)(nd - 1) * nops;
-    int64_t idx[64];
-    int64_t *index = nd - 1 <= 64 ? idx : malloc(sizeof(int64_t) * (size_t)(nd - 1));
-    if (!index) return; /* unreachable in practice: dims > 64 after coalescing */
+    int64_t index[AX_MAX_NDIM];
     /* unravel begin */
     int64_t r = begin;
     for (int d = nd - 2; d >= 0; d--) {
@@ -43,7 +41,6 @@ static void run_rows(const loop_plan *p, int64_t begin, int64_t end) {
             index[d] = 0;
         }
     }
-    if (index != idx) free(index);
 }
 
 static void rows_task(void *ud, int64_t b, int64_t e) { run_rows(ud, b, e); }
@@ -62,14 +59,7 @@ void ax__cpu_loop(int nops, char *const *base, const int64_t *const *strides,
     int64_t total = 1;
     for (int d = 0; d < ndim; d++) total *= shape[d];
     if (total == 0) return;
-    int64_t sh_local[16], st_local[16 * AX_LOOP_MAX_OPS];
-    int64_t *sh = ndim <= 16 ? sh_local : malloc(sizeof(int64_t) * (size_t)ndim);
-    int64_t *st = ndim <= 16 ? st_local : malloc(sizeof(int64_t) * (size_t)ndim * nops);
-    if (!sh || !st) { /* fall back to element-at-a-time via a 1-element plan */
-        if (sh != sh_local) free(sh);
-        if (st != st_local) free(st);
-        return;
-    }
+    int64_t sh[AX_MAX_NDIM], st[AX_MAX_NDIM * AX_LOOP_MAX_OPS]; /* ndim <= AX_MAX_NDIM */
     /* Drop size-1 dims, then merge a dim into the next when every operand's
      * stride allows (stride[d] == stride[d+1] * shape[d+1]). */
     int nd = 0;
@@ -108,16 +98,12 @@ void ax__cpu_loop(int nops, char *const *base, const int64_t *const *strides,
         if (par && rows > 1) ax__parallel_for(rows, grain < 1 ? 1 : grain, rows_task, &p);
         else run_rows(&p, 0, rows);
     }
-    if (sh != sh_local) free(sh);
-    if (st != st_local) free(st);
 }
 
 void ax__cpu_ew_loop(ax_array *out, ax_array *const *ins, int n_in, ax_loop_fn fn, void *ud,
                      bool parallel) {
     int nd = out->ndim, nops = n_in + 1;
-    int64_t st_local[8 * AX_LOOP_MAX_OPS];
-    int64_t *st = nd <= 8 ? st_local : malloc(sizeof(int64_t) * (size_t)nd * nops);
-    if (!st) return;
+    int64_t st[AX_MAX_NDIM * AX_LOOP_MAX_OPS];
     char *base[AX_LOOP_MAX_OPS];
     const int64_t *strides[AX_LOOP_MAX_OPS];
     size_t items[AX_LOOP_MAX_OPS];
@@ -132,7 +118,6 @@ void ax__cpu_ew_loop(ax_array *out, ax_array *const *ins, int n_in, ax_loop_fn f
         items[i + 1] = ax_dtype_size(ins[i]->dtype);
     }
     ax__cpu_loop(nops, base, strides, items, out->shape, nd, fn, ud, parallel);
-    if (st != st_local) free(st);
 }
 
 /* ---------------------------------------------------------------- copies */
@@ -178,14 +163,11 @@ void ax__cpu_copy_to_contiguous(const ax_array *a, void *dst) {
         memcpy(dst, ax__ptr(a), ax_nbytes(a));
         return;
     }
-    int64_t st_local[8];
-    int64_t *rm = a->ndim <= 8 ? st_local : malloc(sizeof(int64_t) * (size_t)a->ndim);
-    if (!rm) return;
+    int64_t rm[AX_MAX_NDIM];
     ax__row_major_strides(a->shape, a->ndim, rm);
     char *base[2] = {dst, ax__ptr(a)};
     const int64_t *strides[2] = {rm, a->strides};
     size_t items[2] = {ax_dtype_size(a->dtype), ax_dtype_size(a->dtype)};
     convert_ud c = {a->dtype, a->dtype};
     ax__cpu_loop(2, base, strides, items, a->shape, a->ndim, copy_inner, &c, true);
-    if (rm != st_local) free(rm);
 }
