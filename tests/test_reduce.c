@@ -573,6 +573,19 @@ static void test_sum_accuracy(void) {
         for (int64_t i = k; i < n; i += 10) w += v[i];
         CHECK_MSG(fabs(col[k] - w) / w < 1e-6, "column %d: %.9g vs %.9g", k, col[k], w);
     }
+    /* columns in blocks of rows: (2003, 3, 5, 131) over axes 0 and 2 (rows
+     * not evenly spaced, 131 = 2 vectors of 64 + a tail) */
+    ax_array *c = ax_array_from_data(ctx, v, AX_FLOAT32, (int64_t[]){2003, 3, 5, 131}, 4);
+    static float cs[3 * 131];
+    CHECK(ax_copy_to(ctx, ax_sum(ctx, c, AXES(0, 2), false), cs, sizeof cs) == AX_OK);
+    for (int j = 0; j < 3; j++)
+        for (int k = 0; k < 131; k++) {
+            double w = 0;
+            for (int64_t i = 0; i < 2003; i++)
+                for (int l = 0; l < 5; l++) w += v[((i * 3 + j) * 5 + l) * 131 + k];
+            CHECK_MSG(fabs(cs[j * 131 + k] - w) / w < 1e-6, "cols (%d, %d): %.9g vs %.9g", j, k,
+                      cs[j * 131 + k], w);
+        }
     free(v);
     CHECK_OK(ctx);
     ax_ctx_free(ctx);
