@@ -503,6 +503,22 @@ static void test_float32_accuracy(void) {
         free(got);
         ax_scope_end(ctx);
     }
+    /* exp on every length 1..40 (vector tails), in and out of place */
+    for (int len = 1; len <= 40; len++) {
+        ax_scope_begin(ctx);
+        double v[40];
+        for (int i = 0; i < len; i++) v[i] = (float)(-3 + 0.37 * i);
+        ax_array *x = vec(ctx, AX_FLOAT32, v, len);
+        double *got = test_to_f64(ctx, ax_exp(ctx, x));
+        double worst = 0;
+        for (int i = 0; got && i < len; i++) {
+            double err = fabs(got[i] - exp(v[i])) / ulp_of(AX_FLOAT32, exp(v[i]));
+            if (!(err <= worst)) worst = err;
+        }
+        CHECK_MSG(got && worst <= 3.0, "float32 exp of %d elements: max error %.2f ulp", len, worst);
+        free(got);
+        ax_scope_end(ctx);
+    }
     ax_ctx_free(ctx);
 }
 

@@ -373,6 +373,16 @@ static void test_logsumexp_softmax(void) {
     CHECK_MSG(worst < 2.5e-7, "exp: worst relative error %g", worst);
     CHECK(isnan(y[2000]) && y[2001] == INFINITY && y[2002] == 0);
     CHECK(y[0] == 0); /* exp(-104) is below the smallest float */
+    for (int len = 1; len <= 40; len++) { /* in place, every vector tail */
+        float z[40];
+        for (int i = 0; i < len; i++) z[i] = (float)(-3 + 0.37 * i);
+        ax__exp_f32_n(z, z, len);
+        for (int i = 0; i < len; i++) {
+            double want = exp((double)(float)(-3 + 0.37 * i));
+            CHECK_MSG(fabs(z[i] - want) / want < 2.5e-7, "exp in place, %d of %d: %.9g vs %.9g", i,
+                      len, z[i], want);
+        }
+    }
     CHECK_OK(ctx);
     ax_ctx_free(ctx);
 }

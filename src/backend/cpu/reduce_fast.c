@@ -389,9 +389,7 @@ static void store_bools(char *y, ax_dtype ot, const void *st, int64_t n) {
 #define exp_f32 ew_expf
 
 
-WIDE_VECTORS void ax__exp_f32_n(const float *x, float *y, int64_t n) {
-    for (int64_t i = 0; i < n; i++) y[i] = exp_f32(x[i]);
-}
+WIDE_VECTORS void ax__exp_f32_n(const float *x, float *y, int64_t n) { ew_expf_n(x, y, n); }
 
 /* ---------------------------------------------------------------- logsumexp */
 

@@ -76,8 +76,8 @@ bool ax__softmax_fast(const char *x, ax_dtype it, char *y, ax_dtype ot, const re
 /* Is there a fast kernel for op over input dtype it (in some layout)? */
 bool ax__reduce_fast_has(ax_op op, ax_dtype it);
 
-/* A vectorizable float exp (|rel err| < 2 ulp; flushes results below
- * FLT_MIN to 0; NaN and +-inf behave as expf). Shared with tests. */
+/* A vectorized float exp (|rel err| < 2 ulp; NaN and +-inf behave as
+ * expf). Shared with tests. */
 void ax__exp_f32_n(const float *x, float *y, int64_t n);
 
 #endif
