@@ -782,6 +782,42 @@ typedef struct sm_args {
     const red_plan *p;
 } sm_args;
 
+#if defined(__AVX512F__)
+/* One fused pass after the max: y = e^(x - m) and its sum (16 float lanes per
+ * 1024 elements, then double), then y *= 1/sum. The next row (x + n and
+ * y + n, when rows are back to back) is fetched meanwhile, so the memory is
+ * busy while this row computes. */
+static void softmax_row_f32(const float *x, float *y, int64_t n) {
+    float m;
+    max_f32_chunk(&m, (const char *)x, n, 0);
+    __m512 vm = _mm512_set1_ps(m);
+    double s = 0;
+    for (int64_t b = 0; b < n; b += 1024) {
+        int64_t nb = n - b < 1024 ? n - b : 1024, i = 0;
+        const float *xb = x + b;
+        float *yb = y + b;
+        __m512 acc = _mm512_setzero_ps();
+        for (; i + 16 <= nb; i += 16) {
+            __builtin_prefetch(xb + n + i, 0, 3);
+            __builtin_prefetch(yb + n + i, 1, 3); /* its output lines too, for writing */
+            __m512 e = ew_exp16(_mm512_sub_ps(_mm512_loadu_ps(xb + i), vm));
+            _mm512_storeu_ps(yb + i, e);
+            acc = _mm512_add_ps(acc, e);
+        }
+        if (i < nb) {
+            __mmask16 k = (__mmask16)((1u << (nb - i)) - 1);
+            __m512 e = ew_exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, xb + i), vm));
+            _mm512_mask_storeu_ps(yb + i, k, e);
+            acc = _mm512_add_ps(acc, _mm512_maskz_mov_ps(k, e));
+        }
+        s += _mm512_reduce_add_ps(acc);
+    }
+    __m512 inv = _mm512_set1_ps((float)(1.0 / s));
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) _mm512_storeu_ps(y + i, _mm512_mul_ps(_mm512_loadu_ps(y + i), inv));
+    for (; i < n; i++) y[i] *= (float)(1.0 / s);
+}
+#else
 static void softmax_row_f32(const float *x, float *y, int64_t n) {
     float m;
     max_f32_chunk(&m, (const char *)x, n, 0);
@@ -806,6 +842,7 @@ static void softmax_row_f32(const float *x, float *y, int64_t n) {
     float inv = (float)(1.0 / s);
     for (int64_t i = 0; i < n; i++) y[i] *= inv;
 }
+#endif
 
 static void softmax_row_f64(const double *x, double *y, int64_t n) {
     double m, s = 0;
