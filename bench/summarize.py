@@ -36,7 +36,12 @@ def main():
     out = [f"# Benchmark summary: {host}", ""]
     out.append(f"- machine: {any_doc['cpu']} ({any_doc.get('cpu_features', '')}), "
                f"{any_doc['cores']} cores, {any_doc['memory_gib']} GiB, {any_doc['os']}")
-    out.append(f"- ax {any_doc['ax_version']} at commit {any_doc['commit']}, "
+    commits = {n: d["commit"] for n, d in docs.items() if d}
+    if len(set(commits.values())) == 1:
+        at = f"at commit {any_doc['commit']}"
+    else:
+        at = "at commits " + ", ".join(f"{c} ({n})" for n, c in commits.items())
+    out.append(f"- ax {any_doc['ax_version']} {at}, "
                f"{any_doc['ax_threads']} threads; NumPy {any_doc['numpy_version']} (same run)")
     dates = sorted(d["date"] for d in docs.values() if d)
     out.append(f"- measured {dates[0]} .. {dates[-1]}; 1-min load average at start of each "
