@@ -266,14 +266,11 @@ ax_array *ax_swapaxes(ax_ctx *ctx, ax_array *a, int axis1, int axis2) {
     if (!ax__norm_axis(ctx, "swapaxes", axis1, a->ndim, &i) ||
         !ax__norm_axis(ctx, "swapaxes", axis2, a->ndim, &j))
         return NULL;
-    int plocal[LOCAL_DIMS];
-    int *perm = a->ndim <= LOCAL_DIMS ? plocal : malloc(sizeof(int) * (size_t)a->ndim);
-    if (!perm) return ax__error(ctx, AX_ERR_OOM, "swapaxes: out of host memory");
+    int perm[AX_MAX_NDIM];
     for (int k = 0; k < a->ndim; k++) perm[k] = k;
     perm[i] = j;
     perm[j] = i;
     ax_array *out = ax_transpose(ctx, a, perm, a->ndim);
-    if (perm != plocal) free(perm);
     return out;
 }
 
@@ -283,9 +280,7 @@ ax_array *ax_moveaxis(ax_ctx *ctx, ax_array *a, int source, int destination) {
     if (!ax__norm_axis(ctx, "moveaxis", source, a->ndim, &s) ||
         !ax__norm_axis(ctx, "moveaxis", destination, a->ndim, &d))
         return NULL;
-    int plocal[LOCAL_DIMS];
-    int *perm = a->ndim <= LOCAL_DIMS ? plocal : malloc(sizeof(int) * (size_t)a->ndim);
-    if (!perm) return ax__error(ctx, AX_ERR_OOM, "moveaxis: out of host memory");
+    int perm[AX_MAX_NDIM];
     for (int k = 0, j = 0; k < a->ndim; k++) {
         if (k == d) perm[k] = s;
         else {
@@ -294,7 +289,6 @@ ax_array *ax_moveaxis(ax_ctx *ctx, ax_array *a, int source, int destination) {
         }
     }
     ax_array *out = ax_transpose(ctx, a, perm, a->ndim);
-    if (perm != plocal) free(perm);
     return out;
 }
 

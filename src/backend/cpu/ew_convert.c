@@ -11,7 +11,9 @@
 
 typedef void (*conv_fn)(void *d, const void *s, int64_t n);
 
-/* X(dtype, C type, kind): kinds B bool, I signed, U unsigned, F float. */
+/* X(dtype, C type, kind): kinds B bool, I signed, U unsigned, F float. The
+ * list is written twice because a macro cannot expand itself when nested: A
+ * walks the sources, B the destinations. */
 #define CONV_TYPES_A(X, ...)                                                        \
     X(AX_BOOL, uint8_t, B, __VA_ARGS__) X(AX_INT8, int8_t, I, __VA_ARGS__)          \
     X(AX_INT16, int16_t, I, __VA_ARGS__) X(AX_INT32, int32_t, I, __VA_ARGS__)       \
