@@ -83,6 +83,37 @@ static void *take_small(size_t c) {
     return data;
 }
 
+/* A fresh block of `size` bytes from the system (lock held; released on
+ * failure): checks the limit, empties the cache and retries before giving up,
+ * and counts the block as active. `request` is what the caller asked for. */
+static void *system_alloc_locked(ax_ctx *ctx, size_t request, size_t size) {
+    if (pool.limit && pool.active + size > pool.limit) {
+        clear_cache_locked();
+        if (pool.active + size > pool.limit) {
+            size_t active = pool.active, limit = pool.limit;
+            pthread_mutex_unlock(&pool.lock);
+            ax__error(ctx, AX_ERR_OOM,
+                      "out of memory: allocating %zu bytes with %zu active would pass the "
+                      "memory limit of %zu bytes",
+                      request, active, limit);
+            return NULL;
+        }
+    }
+    void *p = aligned_alloc(POOL_ALIGN, size);
+    if (!p) {
+        clear_cache_locked();
+        p = aligned_alloc(POOL_ALIGN, size);
+    }
+    if (!p) {
+        pthread_mutex_unlock(&pool.lock);
+        ax__error(ctx, AX_ERR_OOM, "out of memory: the system refused %zu bytes", size);
+        return NULL;
+    }
+    pool.active += size;
+    if (pool.active > pool.peak) pool.peak = pool.active;
+    return p;
+}
+
 static void *pool_alloc(size_t n, size_t *out_class, ax_ctx *ctx) {
     size_t c = size_class(n);
     if (!c) {
@@ -110,32 +141,12 @@ static void *pool_alloc(size_t n, size_t *out_class, ax_ctx *ctx) {
         p = take_small(c);
     }
     c = taken;
-    if (!p) {
-        if (pool.limit && pool.active + c > pool.limit) {
-            clear_cache_locked();
-            if (pool.active + c > pool.limit) {
-                size_t active = pool.active, limit = pool.limit;
-                pthread_mutex_unlock(&pool.lock);
-                ax__error(ctx, AX_ERR_OOM,
-                          "out of memory: allocating %zu bytes with %zu active would pass the "
-                          "memory limit of %zu bytes",
-                          n, active, limit);
-                return NULL;
-            }
-        }
-        p = aligned_alloc(POOL_ALIGN, c);
-        if (!p) {
-            clear_cache_locked();
-            p = aligned_alloc(POOL_ALIGN, c);
-        }
-        if (!p) {
-            pthread_mutex_unlock(&pool.lock);
-            ax__error(ctx, AX_ERR_OOM, "out of memory: the system refused %zu bytes", c);
-            return NULL;
-        }
+    if (p) {
+        pool.active += c;
+        if (pool.active > pool.peak) pool.peak = pool.active;
+    } else if (!(p = system_alloc_locked(ctx, n, c))) {
+        return NULL;
     }
-    pool.active += c;
-    if (pool.active > pool.peak) pool.peak = pool.active;
     pthread_mutex_unlock(&pool.lock);
     *out_class = c;
     return p;
@@ -229,30 +240,8 @@ static bool guarded_alloc(ax_ctx *ctx, ax_buffer *b, size_t nbytes) {
     }
     size_t total = AX_GUARD_BYTES + nbytes + tail; /* a multiple of POOL_ALIGN */
     pthread_mutex_lock(&pool.lock);
-    if (pool.limit && pool.active + total > pool.limit) {
-        clear_cache_locked();
-        if (pool.active + total > pool.limit) {
-            size_t active = pool.active, limit = pool.limit;
-            pthread_mutex_unlock(&pool.lock);
-            ax__error(ctx, AX_ERR_OOM,
-                      "out of memory: allocating %zu bytes with %zu active would pass the "
-                      "memory limit of %zu bytes",
-                      nbytes, active, limit);
-            return false;
-        }
-    }
-    unsigned char *base = aligned_alloc(POOL_ALIGN, total);
-    if (!base) {
-        clear_cache_locked();
-        base = aligned_alloc(POOL_ALIGN, total);
-    }
-    if (!base) {
-        pthread_mutex_unlock(&pool.lock);
-        ax__error(ctx, AX_ERR_OOM, "out of memory: the system refused %zu bytes", total);
-        return false;
-    }
-    pool.active += total;
-    if (pool.active > pool.peak) pool.peak = pool.active;
+    unsigned char *base = system_alloc_locked(ctx, nbytes, total);
+    if (!base) return false;
     pthread_mutex_unlock(&pool.lock);
     fill_guard(base, AX_GUARD_BYTES);
     memset(base + AX_GUARD_BYTES, AX_GUARD_POISON, nbytes);
