@@ -45,13 +45,7 @@ int main(int argc, char **argv) {
     ax_ctx *ctx = ax_ctx_new();
     bench_results *r = quick ? NULL : bench_begin("elementwise", "Elementwise float32 (GB/s)");
     int nt = ax_get_num_threads();
-    double copy_bw = bench_copy_bandwidth(nt);
-    printf("   measured copy bandwidth (%d threads): %.1f GB/s\n", nt, copy_bw / 1e9);
-    if (r) {
-        char v[32];
-        snprintf(v, sizeof v, "%.3f", copy_bw / 1e9);
-        bench_field(r, "copy_bandwidth_gbs", v);
-    }
+    double copy_bw = bench_report_copy_bandwidth(r, nt);
     printf("   %-4s %9s | %8s %7s | %8s %7s %9s | %7s %7s\n", "op", "n", "ax ms", "GB/s",
            "np ms", "GB/s", "out= GB/s", "ax/np", "ax/copy");
     const workload ws[] = {{"add", build_add, 2}, {"mul", build_mul, 2}, {"exp", build_exp, 1}};

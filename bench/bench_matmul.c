@@ -15,11 +15,7 @@ int main(int argc, char **argv) {
     int nt = ax_get_num_threads();
     double peak = quick ? 0 : bench_fma_peak(nt);
     printf("   measured fp32 FMA peak (%d threads): %.1f GFLOP/s\n", nt, peak / 1e9);
-    if (r) {
-        char v[32];
-        snprintf(v, sizeof v, "%.3f", peak / 1e9);
-        bench_field(r, "fma_peak_gflops", v);
-    }
+    bench_field_num(r, "fma_peak_gflops", peak / 1e9);
     printf("   %6s | %9s %8s | %9s %8s | %7s %7s\n", "n", "ax ms", "GFLOP/s", "np ms", "GFLOP/s",
            "ax/np", "ax/peak");
     int sizes[5] = {256, 512, 1024, 2048, 4096};

@@ -69,13 +69,8 @@ int main(int argc, char **argv) {
     double copy_bw = bench_copy_bandwidth(nt), read_bw = bench_read_bandwidth(nt);
     printf("   measured bandwidth (%d threads): copy %.1f GB/s, read %.1f GB/s\n", nt,
            copy_bw / 1e9, read_bw / 1e9);
-    if (r) {
-        char v[32];
-        snprintf(v, sizeof v, "%.3f", copy_bw / 1e9);
-        bench_field(r, "copy_bandwidth_gbs", v);
-        snprintf(v, sizeof v, "%.3f", read_bw / 1e9);
-        bench_field(r, "read_bandwidth_gbs", v);
-    }
+    bench_field_num(r, "copy_bandwidth_gbs", copy_bw / 1e9);
+    bench_field_num(r, "read_bandwidth_gbs", read_bw / 1e9);
     printf("   %-9s %9s | %8s %7s | %8s %7s | %7s %7s %7s\n", "op", "n", "ax ms", "GB/s", "np ms",
            "GB/s", "ax/np", "ax/copy", "ax/read");
     const workload ws[] = {{"sum_all", sum_all, 2, 0},

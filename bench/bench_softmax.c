@@ -16,13 +16,7 @@ int main(int argc, char **argv) {
     ax_ctx *ctx = ax_ctx_new();
     bench_results *r = quick ? NULL : bench_begin("softmax", "Softmax over the last axis, float32");
     int nt = ax_get_num_threads();
-    double copy_bw = bench_copy_bandwidth(nt);
-    printf("   measured copy bandwidth (%d threads): %.1f GB/s\n", nt, copy_bw / 1e9);
-    if (r) {
-        char v[32];
-        snprintf(v, sizeof v, "%.3f", copy_bw / 1e9);
-        bench_field(r, "copy_bandwidth_gbs", v);
-    }
+    double copy_bw = bench_report_copy_bandwidth(r, nt);
     printf("   %-12s | %8s %7s | %8s %7s | %7s %7s\n", "shape", "ax ms", "GB/s", "np ms", "GB/s",
            "ax/np", "ax/copy");
     int64_t shapes[2][2] = {{1024, 4096}, {4096, 4096}};

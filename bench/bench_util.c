@@ -332,6 +332,20 @@ void bench_field(bench_results *r, const char *key, const char *json_value) {
     r->fields = append(r->fields, tmp);
 }
 
+void bench_field_num(bench_results *r, const char *key, double value) {
+    if (!r) return;
+    char v[32];
+    snprintf(v, sizeof v, "%.3f", value);
+    bench_field(r, key, v);
+}
+
+double bench_report_copy_bandwidth(bench_results *r, int threads) {
+    double bw = bench_copy_bandwidth(threads);
+    printf("   measured copy bandwidth (%d threads): %.1f GB/s\n", threads, bw / 1e9);
+    bench_field_num(r, "copy_bandwidth_gbs", bw / 1e9);
+    return bw;
+}
+
 static void field_str(bench_results *r, const char *key, const char *value) {
     char esc[512], q[520];
     json_escape(esc, sizeof esc, value);

@@ -49,6 +49,10 @@ bench_results *bench_begin(const char *name, const char *title);
 void bench_row(bench_results *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Add a top-level field (JSON value text). */
 void bench_field(bench_results *r, const char *key, const char *json_value);
+/* A number field (3 decimals); does nothing when r is NULL (--quick runs). */
+void bench_field_num(bench_results *r, const char *key, double value);
+/* Measure the copy bandwidth, print it and record it as copy_bandwidth_gbs. */
+double bench_report_copy_bandwidth(bench_results *r, int threads);
 /* Write the file (path printed) and free. Returns 0 on success. */
 int bench_finish(bench_results *r);
 
