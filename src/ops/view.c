@@ -58,10 +58,8 @@ static int64_t *scratch(ax_ctx *ctx, int64_t *local, size_t cap, size_t n) {
  * contiguous in itself, and the new axes of the group take strides from its
  * innermost stride. Returns false when a copy is needed. */
 static bool reshape_strides(const ax_array *a, const int64_t *nshape, int nnd, int64_t *nstr) {
-    int64_t od[LOCAL_DIMS * 4], os[LOCAL_DIMS * 4];
-    int64_t *odims = a->ndim <= LOCAL_DIMS * 4 ? od : malloc(sizeof(int64_t) * (size_t)a->ndim);
-    int64_t *ostr = a->ndim <= LOCAL_DIMS * 4 ? os : malloc(sizeof(int64_t) * (size_t)a->ndim);
-    bool ok = odims && ostr;
+    int64_t odims[AX_MAX_NDIM], ostr[AX_MAX_NDIM];
+    bool ok = true;
     int ond = 0;
     for (int i = 0; ok && i < a->ndim; i++)
         if (a->shape[i] != 1) {
@@ -85,8 +83,6 @@ static bool reshape_strides(const ax_array *a, const int64_t *nshape, int nnd, i
     }
     /* trailing size-1 axes of the new shape */
     for (int k = ni; ok && k < nnd; k++) nstr[k] = k > 0 ? nstr[k - 1] : 1;
-    if (odims != od) free(odims);
-    if (ostr != os) free(ostr);
     return ok;
 }
 
@@ -150,51 +146,33 @@ ax_array *ax_flatten(ax_ctx *ctx, ax_array *a, int start_axis, int end_axis) {
     if (s > e)
         return ax__error(ctx, AX_ERR_AXIS, "flatten: start axis %d is after end axis %d (ndim %d)",
                          start_axis, end_axis, a->ndim);
-    int64_t local[LOCAL_DIMS];
-    int64_t *ns = scratch(ctx, local, LOCAL_DIMS, (size_t)a->ndim);
-    if (!ns) return NULL;
+    int64_t ns[AX_MAX_NDIM];
     int nd = 0;
     for (int i = 0; i < s; i++) ns[nd++] = a->shape[i];
     int64_t m = 1;
     for (int i = s; i <= e; i++) m *= a->shape[i];
     ns[nd++] = m;
     for (int i = e + 1; i < a->ndim; i++) ns[nd++] = a->shape[i];
-    ax_array *out = ax_reshape(ctx, a, ns, nd);
-    SCRATCH_FREE(ns, local);
-    return out;
+    return ax_reshape(ctx, a, ns, nd);
 }
 
 /* ---------------------------------------------------------------- squeeze / expand */
 
 ax_array *ax_squeeze(ax_ctx *ctx, ax_array *a, const int *axes, int naxes) {
     AX_CHECK_IN(ctx, a);
-    bool mlocal[LOCAL_DIMS];
-    bool *mask = a->ndim <= LOCAL_DIMS ? mlocal : malloc((size_t)a->ndim + 1);
-    int64_t local[LOCAL_DIMS * 2];
-    int64_t *ns = scratch(ctx, local, LOCAL_DIMS * 2, 2 * (size_t)a->ndim + 1);
-    ax_array *out = NULL;
-    if (!mask || !ns) {
-        if (!mask) ax__error(ctx, AX_ERR_OOM, "squeeze: out of host memory");
-        goto done;
-    }
-    if (!ax__norm_axes(ctx, "squeeze", axes, naxes, a->ndim, mask)) goto done;
+    bool mask[AX_MAX_NDIM];
+    int64_t ns[AX_MAX_NDIM], nst[AX_MAX_NDIM];
+    if (!ax__norm_axes(ctx, "squeeze", axes, naxes, a->ndim, mask)) return NULL;
     int nd = 0;
-    int64_t *nst = ns + a->ndim;
     for (int i = 0; i < a->ndim; i++) {
         if (mask[i] && a->shape[i] == 1) continue;
-        if (mask[i] && axes) {
-            ax__error(ctx, AX_ERR_SHAPE, "squeeze: axis %d of shape %s has size %lld, not 1", i,
-                      AX_SHAPE(a), (long long)a->shape[i]);
-            goto done;
-        }
+        if (mask[i] && axes)
+            return ax__error(ctx, AX_ERR_SHAPE, "squeeze: axis %d of shape %s has size %lld, not 1",
+                             i, AX_SHAPE(a), (long long)a->shape[i]);
         ns[nd] = a->shape[i];
         nst[nd++] = a->strides[i];
     }
-    out = view(ctx, AX_OP_RESHAPE, a, ns, nst, nd, a->offset);
-done:
-    if (mask != mlocal) free(mask);
-    if (ns) SCRATCH_FREE(ns, local);
-    return out;
+    return view(ctx, AX_OP_RESHAPE, a, ns, nst, nd, a->offset);
 }
 
 ax_array *ax_expand_dims(ax_ctx *ctx, ax_array *a, const int *axes, int naxes) {
