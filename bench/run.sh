@@ -3,7 +3,7 @@
 # its table with NumPy side by side and writes bench/results/<name>-<host>.json;
 # bench/summarize.py then checks the results against the project's targets
 # and writes bench/results/summary-<host>.md.
-#   bench/run.sh [--quick] [name...]     (names: floor elementwise reduce softmax matmul overhead)
+#   bench/run.sh [--quick] [name...]     (names: the bench_<name>.c files; default all)
 # --quick: tiny sizes, no NumPy, no result files (a smoke test).
 # Environment: AX_BUILD_DIR (default build/bench), AX_JOBS, AX_BENCH_HOST
 # (name used in result files; default: hostname), AX_BENCH_RESULTS (directory).
@@ -17,7 +17,13 @@ for a in "$@"; do
         *) names+=("$a") ;;
     esac
 done
-[ ${#names[@]} -gt 0 ] || names=(floor elementwise reduce softmax matmul overhead)
+if [ ${#names[@]} -eq 0 ]; then
+    names=(floor) # first: the others report against its copy bandwidth
+    for f in bench/bench_*.c; do
+        n=$(basename "$f" .c); n=${n#bench_}
+        case "$n" in util | floor) ;; *) names+=("$n") ;; esac
+    done
+fi
 bdir="${AX_BUILD_DIR:-build/bench}"
 cmake -S . -B "$bdir" -DCMAKE_BUILD_TYPE=Release -DAX_BUILD_BENCH=ON -DAX_BUILD_TESTS=OFF \
     -DAX_BUILD_EXAMPLES=OFF >/dev/null

@@ -6,6 +6,11 @@ Targets: elementwise ops and reductions >= 1.5x NumPy and >= 85% of the
 measured copy bandwidth; softmax reported against the same; fp32 matmul
 >= 0.95x NumPy; a one-element op (0-d add + eval) < 2 us.
 
+Any other results file whose rows carry "ax_vs_best_peer" (best peer time /
+ax time) is listed in a second table; its target is >= 1/1.2 (ahead of the
+best peer, or within 1.2x with the reason in the row's "note") unless the row
+gives its own "target".
+
 Usage: summarize.py [host]   (default: AX_BENCH_HOST or the hostname)
 """
 import json
@@ -85,6 +90,27 @@ def main():
         n_all += 1
         out.append(f"| 0-d add + eval | 1 | {r['ax_us']:.2f} us/op | {r['numpy_us']:.2f} us/op | "
                    f"{r['ax_vs_numpy']:.2f}x | - | {mark(ok)} |")
+    extra = []
+    for p in sorted(RES.glob(f"*-{host}.json")):
+        name = p.name[: -len(f"-{host}.json")]
+        if name in docs:
+            continue
+        d = json.loads(p.read_text())
+        for r in d.get("rows", []):
+            if "ax_vs_best_peer" not in r:
+                continue
+            target = r.get("target", 1 / 1.2)
+            ok = r["ax_vs_best_peer"] >= target
+            n_ok += ok
+            n_all += 1
+            extra.append(f"| {name}: {r['op']} | {r.get('size', '')} | {r['ax_ms']:.3f} ms | "
+                         f"{r.get('best_peer', '')} {r['best_peer_ms']:.3f} ms | "
+                         f"{r['ax_vs_best_peer']:.2f}x | {target:.2f}x | {mark(ok)} | {r.get('note', '')} |")
+    if extra:
+        out.append("")
+        out.append("| workload | size | ax | best peer | peer time / ax time | target | met | note |")
+        out.append("|---|---|---|---|---|---|---|---|")
+        out.extend(extra)
     out.append("")
     out.append(f"{n_ok} of {n_all} rows meet their target (elementwise/reductions/softmax: >= 1.5x "
                "NumPy and >= 85% of copy bandwidth; matmul: >= 0.95x NumPy; one-element op: < 2 us).")

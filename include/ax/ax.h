@@ -4,4 +4,12 @@
 #include "core.h"
 #include "ops.h"
 #include "io.h"
+#include "scan.h"
+#include "sort.h"
+#include "conv.h"
+#include "random.h"
+#include "linalg.h"
+#include "fft.h"
+#include "transforms.h"
+#include "compile.h"
 #endif

@@ -128,6 +128,7 @@ static void node_unref(ax_node *node, dead_list *dead) {
             dead_push(dead, in);
     }
     free(node->inputs);
+    free(node->out_specs);
     free(node);
 }
 
@@ -208,6 +209,7 @@ static ax_node *node_new(ax_ctx *ctx, ax_op op, ax_array *const *inputs, int n_i
     node->params = params_size ? (void *)(node + 1) : NULL;
     node->params_size = params_size;
     node->mark = 0;
+    node->out_specs = NULL;
     if (params_size) memcpy(node->params, params, params_size);
     for (int i = 0; i < n_inputs; i++) node->inputs[i] = ax_retain(inputs[i]);
     return node;
@@ -230,6 +232,26 @@ ax_status ax__make_op_multi(ax_ctx *ctx, ax_op op, ax_array *const *inputs, int 
     if (!node) {
         for (int j = 0; j < n_out; j++) ax_release(arrs[j]);
         return ctx->status;
+    }
+    if (n_out > 1) {
+        /* one block: the specs, then every output's shape */
+        size_t dims = 0;
+        for (int i = 0; i < n_out; i++) dims += (size_t)ndims[i];
+        ax_out_spec *spec = malloc(sizeof *spec * (size_t)n_out + sizeof(int64_t) * dims);
+        if (!spec) {
+            atomic_store(&node->refs, 1); /* no output holds it yet */
+            ax__node_release(node);
+            for (int j = 0; j < n_out; j++) ax_release(arrs[j]);
+            return ax__fail(ctx, AX_ERR_OOM, "%s: out of host memory for a graph node",
+                            ax__op_info[op].name);
+        }
+        int64_t *d = (int64_t *)(spec + n_out);
+        for (int i = 0; i < n_out; i++) {
+            spec[i] = (ax_out_spec){dtypes[i], ndims[i], d};
+            if (ndims[i]) memcpy(d, shapes[i], sizeof(int64_t) * (size_t)ndims[i]);
+            d += ndims[i];
+        }
+        node->out_specs = spec;
     }
     for (int i = 0; i < n_out; i++) {
         arrs[i]->node = node;

@@ -65,7 +65,16 @@ typedef struct ax_node {
     void *params;       /* op-specific struct, copied in; compared bytewise */
     size_t params_size;
     unsigned long mark; /* scratch for graph walks (eval epoch) */
+    /* Multi-output nodes only (else NULL): the dtype and shape of each output,
+     * so eval can compute into a scratch array when an output was freed. */
+    struct ax_out_spec *out_specs;
 } ax_node;
+
+typedef struct ax_out_spec {
+    ax_dtype dtype;
+    int ndim;
+    const int64_t *shape;
+} ax_out_spec;
 
 struct ax_array {
     atomic_long refs;

@@ -88,11 +88,17 @@ static ax_status run_node(ax_ctx *ctx, ax_node *node) {
     }
     ax_status st = AX_OK;
     if (!live) goto done; /* every output was freed meanwhile */
-    if (live != n_out) {
-        st = ax__fail(ctx, AX_ERR_INTERNAL, "%s: an output of a multi-output node was freed",
-                      info->name);
-        goto done;
+    /* A freed output of a multi-output node is computed into a scratch array
+     * (the kernel writes every output) and dropped afterwards. */
+    for (int i = 0; i < n_out && st == AX_OK; i++) {
+        if (outs[i]) continue;
+        const ax_out_spec *sp = node->out_specs ? &node->out_specs[i] : NULL;
+        if (!sp || !(outs[i] = ax__array_new(ctx, sp->dtype, sp->shape, sp->ndim)))
+            st = ctx->status ? ctx->status
+                             : ax__fail(ctx, AX_ERR_INTERNAL, "%s: output %d has no spec",
+                                        info->name, i);
     }
+    if (st != AX_OK) goto done;
     if (info->flags & AX_F_VIEW) {
         ax_array *in = node->inputs[0];
         outs[0]->buf = in->buf;

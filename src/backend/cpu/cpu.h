@@ -20,6 +20,12 @@ void ax__cpu_register_reduce(ax_kernel *table);
 void ax__cpu_register_shape(ax_kernel *table);
 void ax__cpu_register_index(ax_kernel *table);
 void ax__cpu_register_matmul(ax_kernel *table);
+void ax__cpu_register_scan_sort(ax_kernel *table);
+void ax__cpu_register_conv(ax_kernel *table);
+void ax__cpu_register_random(ax_kernel *table);
+void ax__cpu_register_linalg(ax_kernel *table);
+void ax__cpu_register_fft(ax_kernel *table);
+void ax__cpu_register_extra(ax_kernel *table);
 
 /* Reference kernels (stride-generic, obvious) for ops that also have fast
  * paths; the conformance tests compare the two. Enabled process-wide with
