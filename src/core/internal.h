@@ -108,6 +108,7 @@ struct ax_ctx {
     ax_ctx_scopes scopes;
     ax_print_options print;
     struct ax_async *async; /* in-flight ax_eval_async, or NULL */
+    int trace_depth;        /* > 0 while ax_compile traces a closure: eval is an error */
 };
 
 /* ---------------------------------------------------------------- errors */

@@ -195,6 +195,7 @@ ax_status ax_wait(ax_ctx *ctx) {
 
 ax_status ax_eval_async(ax_ctx *ctx, ax_array *const *arrays, int n) {
     if (!ctx) return AX_ERR_NULL;
+    if (ctx->trace_depth > 0) return ax__eval(ctx, arrays, n); /* records the error */
     ax_wait(ctx);
     for (int i = 0; i < n; i++)
         if (!arrays[i]) return ax__eval(ctx, arrays, n); /* records the NULL error */
@@ -222,6 +223,10 @@ ax_status ax_eval_async(ax_ctx *ctx, ax_array *const *arrays, int n) {
 
 ax_status ax__eval(ax_ctx *ctx, ax_array *const *arrays, int n) {
     if (!ctx) return AX_ERR_NULL;
+    if (ctx->trace_depth > 0)
+        return ax__fail(ctx, AX_ERR_VALUE,
+                        "eval: cannot evaluate inside a closure that ax_compile is tracing "
+                        "(its arrays have no data yet)");
     ax_status st = ax_wait(ctx);
     if (st != AX_OK) return st;
     return eval_now(ctx, arrays, n);
