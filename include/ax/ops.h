@@ -336,6 +336,131 @@ AX_API ax_array *ax_tensordot(ax_ctx *ctx, ax_array *a, ax_array *b, const int *
 /* Contract the last n axes of a with the first n of b. */
 AX_API ax_array *ax_tensordot_n(ax_ctx *ctx, ax_array *a, ax_array *b, int n);
 
+/* ---------------------------------------------------------------- einsum, kron, vecdot */
+/* docs/einsum.md describes these ops, their conventions and performance. */
+
+/* At most this many operands in one einsum. */
+#define AX_EINSUM_MAX_OPERANDS 32
+
+/* How einsum picks the order of pairwise contractions (numpy's optimize=):
+ * GREEDY is numpy's 'greedy' (also what optimize=True means): repeatedly
+ * contract the pair that removes the most elements, then the cheapest one,
+ * with intermediates no larger than the largest input or output. OPTIMAL
+ * searches every pairwise order for the fewest FLOPs (numpy's 'optimal';
+ * at most 10 operands). NONE contracts the operands left to right. */
+typedef enum ax_einsum_optimize {
+    AX_EINSUM_GREEDY = 0,
+    AX_EINSUM_OPTIMAL = 1,
+    AX_EINSUM_NONE = 2
+} ax_einsum_optimize;
+
+/* Einstein summation with NumPy's subscript grammar: one term of letters
+ * (a-z, A-Z) per operand separated by commas, optionally "->" and the
+ * output's letters; spaces are ignored. "..." in a term stands for the
+ * axes its subscripts do not name, aligned from the right and broadcast
+ * across operands. Without "->" the output is the ellipsis axes followed by
+ * the letters used exactly once, in ASCII order (uppercase first). A letter
+ * repeated within one term takes the diagonal; a letter absent from the
+ * output is summed; an explicit output without "..." sums the ellipsis axes
+ * (as numpy.einsum(optimize=True) does). A size-1 axis broadcasts against
+ * the same letter's size elsewhere. The result has the operands' promoted
+ * dtype; integers wrap in that dtype and bool products are logical and/or,
+ * as NumPy. Contractions follow the greedy path (ax_einsum_path shows it),
+ * each lowered to one batched matmul (float and complex) or a broadcast
+ * multiply and sum. Malformed subscripts are AX_ERR_VALUE with the position
+ * in the message; operands whose ranks or sizes do not fit them
+ * AX_ERR_SHAPE. 1 to AX_EINSUM_MAX_OPERANDS operands. */
+AX_API ax_array *ax_einsum(ax_ctx *ctx, const char *subscripts, ax_array *const *operands, int n);
+/* The same with an explicit path strategy. */
+AX_API ax_array *ax_einsum_opt(ax_ctx *ctx, const char *subscripts, ax_array *const *operands,
+                               int n, ax_einsum_optimize optimize);
+
+/* A contraction path as numpy.einsum_path reports it. Step i contracts the
+ * step_len[i] operands at positions steps[i][0..] (ascending) of the current
+ * list, whose result is appended at its end. FLOPs follow NumPy's model
+ * (size of the step's index space times the number of terms minus one,
+ * plus one if an index is summed); optimized_flops is their sum plus one,
+ * as NumPy prints it. */
+typedef struct ax_einsum_path_info {
+    int nsteps;
+    int step_len[AX_EINSUM_MAX_OPERANDS];
+    int steps[AX_EINSUM_MAX_OPERANDS][AX_EINSUM_MAX_OPERANDS];
+    double step_flops[AX_EINSUM_MAX_OPERANDS];
+    double naive_flops, optimized_flops, speedup;
+    double largest_intermediate; /* elements */
+    int naive_scaling, optimized_scaling;
+} ax_einsum_path_info;
+
+/* The path einsum would take for these subscripts and operand shapes (no
+ * array is computed): fills info (if not NULL) and writes NumPy's printed
+ * report into report (if not NULL; truncated to report_cap bytes, always
+ * NUL-terminated). Errors as ax_einsum (messages start with "einsum_path"). */
+AX_API ax_status ax_einsum_path(ax_ctx *ctx, const char *subscripts, ax_array *const *operands,
+                                int n, ax_einsum_optimize optimize, ax_einsum_path_info *info,
+                                char *report, size_t report_cap);
+
+/* NumPy kron: the Kronecker product; the operand of lower rank gets leading
+ * axes of size 1, then out[i * nb + j] = a[i] * b[j] along every axis (shape
+ * a_i * b_i). Any dtype (an elementwise multiply; bool is logical and). */
+AX_API ax_array *ax_kron(ax_ctx *ctx, ax_array *a, ax_array *b);
+/* Dot products of vectors along `axis` (numpy.vecdot / the array API):
+ * sum(conj(a) * b) over the axis, the other axes broadcast. The axis counts
+ * in the broadcast shape (negative from the end) and must be an axis of both
+ * operands with equal lengths, else AX_ERR_AXIS / AX_ERR_SHAPE. The result
+ * has the promoted dtype (integers wrap, bool is any(a and b)); float16 and
+ * bfloat16 accumulate in float32. */
+AX_API ax_array *ax_vecdot(ax_ctx *ctx, ax_array *a, ax_array *b, int axis);
+
+/* ---------------------------------------------------------------- more creation and shape ops */
+
+/* NumPy diag: a 1-D a gives the square matrix with a on diagonal k (size
+ * len(a) + |k|, zeros elsewhere; NaN and Inf stay on the diagonal); a 2-D a
+ * gives its diagonal k as a view (ax_diagonal). Other ranks: AX_ERR_SHAPE. */
+AX_API ax_array *ax_diag(ax_ctx *ctx, ax_array *a, int64_t k);
+/* Split axis `axis` into the `ndim` sizes of `shape` (torch.unflatten); one
+ * size may be -1 (inferred). The sizes must multiply to the axis' size
+ * (AX_ERR_SHAPE). A view when reshape can make one. */
+AX_API ax_array *ax_unflatten(ax_ctx *ctx, ax_array *a, int axis, const int64_t *shape, int ndim);
+/* The slices of a along axis, without that axis (views), into
+ * out[0 .. shape[axis] - 1]: the caller sizes out, as for ax_split. A 0-d
+ * array is AX_ERR_SHAPE. On error every out[i] written is NULL. */
+AX_API ax_status ax_unstack(ax_ctx *ctx, ax_array *a, int axis, ax_array **out);
+/* NumPy atleast_1d/2d/3d for one array: a with size-1 axes added as NumPy
+ * adds them (0-d -> (1,), (1, 1), (1, 1, 1); (n,) -> (1, n), (1, n, 1);
+ * (m, n) -> (m, n, 1)); arrays already of that rank come back as they are
+ * (a new reference). Views. */
+AX_API ax_array *ax_atleast_1d(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_atleast_2d(ax_ctx *ctx, ax_array *a);
+AX_API ax_array *ax_atleast_3d(ax_ctx *ctx, ax_array *a);
+
+/* Window functions of length m (NumPy's formulas, computed in float64 and
+ * rounded once to dtype, which must be float16, bfloat16, float32 or
+ * float64; NumPy returns float64). m < 1 gives an empty window and m == 1
+ * the window [1]. The windows are symmetric, with n = 1 - m, 3 - m, ..,
+ * m - 1: hanning 0.5 + 0.5 cos(pi n / (m - 1)); hamming 0.54 + 0.46 cos(..);
+ * blackman 0.42 + 0.5 cos(pi n / (m - 1)) + 0.08 cos(2 pi n / (m - 1));
+ * bartlett 1 - |n| / (m - 1); kaiser i0(beta sqrt(1 - ((i - a) / a)^2)) /
+ * i0(beta) with i = 0 .. m - 1 and a = (m - 1) / 2 (beta must be finite). */
+typedef enum ax_window_kind {
+    AX_WINDOW_HANNING,
+    AX_WINDOW_HAMMING,
+    AX_WINDOW_BLACKMAN,
+    AX_WINDOW_BARTLETT,
+    AX_WINDOW_KAISER
+} ax_window_kind;
+AX_API ax_array *ax_window(ax_ctx *ctx, ax_window_kind kind, int64_t m, double beta,
+                           ax_dtype dtype);
+AX_API ax_array *ax_hanning(ax_ctx *ctx, int64_t m, ax_dtype dtype);
+AX_API ax_array *ax_hamming(ax_ctx *ctx, int64_t m, ax_dtype dtype);
+AX_API ax_array *ax_blackman(ax_ctx *ctx, int64_t m, ax_dtype dtype);
+AX_API ax_array *ax_bartlett(ax_ctx *ctx, int64_t m, ax_dtype dtype);
+AX_API ax_array *ax_kaiser(ax_ctx *ctx, int64_t m, double beta, ax_dtype dtype);
+/* Modified Bessel function of the first kind, order 0, elementwise (NumPy's
+ * i0: Cephes' Chebyshev expansions, even in x, inf at +-inf, NaN for NaN).
+ * Float dtypes are kept, integers and bool give float32; complex64 is
+ * AX_ERR_DTYPE (as NumPy refuses it). */
+AX_API ax_array *ax_i0(ax_ctx *ctx, ax_array *a);
+
 #ifdef __cplusplus
 }
 #endif

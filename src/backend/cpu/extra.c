@@ -1,4 +1,171 @@
-/* CPU kernels: more products, creation and shape ops. */
-#include "backend/cpu/cpu.h"
+/* CPU kernels: more products, creation and shape ops (WINDOW, I0).
+ *
+ * WINDOW evaluates NumPy's window formulas in float64 for every element and
+ * stores them in the output dtype; the fast kernel splits the elements over
+ * the pool and writes float32/float64 directly, the reference kernel is one
+ * loop through ax__store_f64. I0 follows NumPy's i0, itself the Cephes
+ * implementation (Chebyshev series in exp(-|x|) I0(|x|) on [0, 8] and in
+ * exp(-|x|) sqrt(|x|) I0(|x|) beyond); the fast kernel runs typed loops over
+ * ax__cpu_loop (coalesced, threaded), the reference kernel walks the
+ * coordinates one element at a time. Both compute every value in double and
+ * round once. */
+#include <math.h>
 
-void ax__cpu_register_extra(ax_kernel *table) { (void)table; }
+#include "backend/cpu/cpu.h"
+#include "ops/extra_params.h"
+
+/* ---------------------------------------------------------------- i0 */
+
+static const double I0_A[30] = {
+    -4.41534164647933937950E-18, 3.33079451882223809783E-17, -2.43127984654795469359E-16,
+    1.71539128555513303061E-15,  -1.16853328779934516808E-14, 7.67618549860493561688E-14,
+    -4.85644678311192946090E-13, 2.95505266312963983461E-12,  -1.72682629144155570723E-11,
+    9.67580903537323691224E-11,  -5.18979560163526290666E-10, 2.65982372468238665035E-9,
+    -1.30002500998624804212E-8,  6.04699502254191894932E-8,   -2.67079385394061173391E-7,
+    1.11738753912010371815E-6,   -4.41673835845875056359E-6,  1.64484480707288970893E-5,
+    -5.75419501008210370398E-5,  1.88502885095841655729E-4,   -5.76375574538582365885E-4,
+    1.63947561694133579842E-3,   -4.32430999505057594430E-3,  1.05464603945949983183E-2,
+    -2.37374148058994688156E-2,  4.93052842396707084878E-2,   -9.49010970480476444210E-2,
+    1.71620901522208775349E-1,   -3.04682672343198398683E-1,  6.76795274409476084995E-1};
+
+static const double I0_B[25] = {
+    -7.23318048787475395456E-18, -4.83050448594418207126E-18, 4.46562142029675999901E-17,
+    3.46122286769746109310E-17,  -2.82762398051658348494E-16, -3.42548561967721913462E-16,
+    1.77256013305652638360E-15,  3.81168066935262242075E-15,  -9.55484669882830764870E-15,
+    -4.15056934728722208663E-14, 1.54008621752140982691E-14,  3.85277838274214270114E-13,
+    7.18012445138366623367E-13,  -1.79417853150680611778E-12, -1.32158118404477131188E-11,
+    -3.14991652796324136454E-11, 1.18891471078464383424E-11,  4.94060238822496958910E-10,
+    3.39623202570838634515E-9,   2.26666899049817806459E-8,   2.04891858946906374183E-7,
+    2.89137052083475648297E-6,   6.88975834691682398426E-5,   3.36911647825569408990E-3,
+    8.04490411014108831608E-1};
+
+/* Clenshaw's recurrence for a Chebyshev series, as Cephes' chbevl. */
+static double chbevl(double x, const double *c, int n) {
+    double b0 = c[0], b1 = 0, b2 = 0;
+    for (int i = 1; i < n; i++) {
+        b2 = b1;
+        b1 = b0;
+        b0 = x * b1 - b2 + c[i];
+    }
+    return 0.5 * (b0 - b2);
+}
+
+double ax__bessel_i0(double x) {
+    x = fabs(x);
+    if (isnan(x)) return x;
+    if (x <= 8.0) return exp(x) * chbevl(x / 2.0 - 2.0, I0_A, 30);
+    if (isinf(x)) return INFINITY;
+    return exp(x) * chbevl(32.0 / x - 2.0, I0_B, 25) / sqrt(x);
+}
+
+/* ---------------------------------------------------------------- window */
+
+#ifndef M_PI
+#define M_PI 3.14159265358979323846
+#endif
+
+double ax__window_value(int kind, double beta, int64_t i, int64_t m) {
+    if (m == 1) return 1.0;
+    double M = (double)m;
+    if (kind == AX__WINDOW_KAISER) {
+        /* i0(beta * sqrt(1 - ((n - alpha) / alpha)^2)) / i0(beta) */
+        double alpha = (M - 1) / 2.0, r = ((double)i - alpha) / alpha;
+        return ax__bessel_i0(beta * sqrt(1 - r * r)) / ax__bessel_i0(beta);
+    }
+    double n = (1 - M) + 2.0 * (double)i; /* arange(1 - M, M, 2) */
+    switch (kind) {
+    case AX__WINDOW_HANNING: return 0.5 + 0.5 * cos(M_PI * n / (M - 1));
+    case AX__WINDOW_HAMMING: return 0.54 + 0.46 * cos(M_PI * n / (M - 1));
+    case AX__WINDOW_BLACKMAN:
+        return 0.42 + 0.5 * cos(M_PI * n / (M - 1)) + 0.08 * cos(2.0 * M_PI * n / (M - 1));
+    default: /* bartlett */ return n <= 0 ? 1 + n / (M - 1) : 1 - n / (M - 1);
+    }
+}
+
+typedef struct window_ud {
+    const ax_window_params *p;
+    ax_array *out;
+} window_ud;
+
+static void window_task(void *ud, int64_t b, int64_t e) {
+    const window_ud *u = ud;
+    ax_array *o = u->out;
+    char *d = ax__ptr(o);
+    if (o->dtype == AX_FLOAT64) {
+        for (int64_t i = b; i < e; i++)
+            ((double *)d)[i] = ax__window_value(u->p->kind, u->p->beta, i, o->size);
+    } else if (o->dtype == AX_FLOAT32) {
+        for (int64_t i = b; i < e; i++)
+            ((float *)d)[i] = (float)ax__window_value(u->p->kind, u->p->beta, i, o->size);
+    } else {
+        size_t is = ax_dtype_size(o->dtype);
+        for (int64_t i = b; i < e; i++)
+            ax__store_f64(d + i * (int64_t)is, o->dtype,
+                          ax__window_value(u->p->kind, u->p->beta, i, o->size));
+    }
+}
+
+static ax_status k_window(ax_ctx *ctx, const ax_node *node, ax_array *const *out) {
+    (void)ctx;
+    const ax_window_params *p = node->params;
+    ax_array *o = out[0];
+    if (ax__cpu_use_reference()) {
+        char *d = ax__ptr(o);
+        size_t is = ax_dtype_size(o->dtype);
+        for (int64_t i = 0; i < o->size; i++)
+            ax__store_f64(d + i * (int64_t)is, o->dtype,
+                          ax__window_value(p->kind, p->beta, i, o->size));
+        return AX_OK;
+    }
+    window_ud u = {p, o};
+    ax__parallel_for(o->size, 4096, window_task, &u);
+    return AX_OK;
+}
+
+/* ---------------------------------------------------------------- I0 kernel */
+
+static void i0_loop(char **ptrs, const int64_t *bs, int64_t n, void *ud) {
+    ax_dtype t = *(const ax_dtype *)ud;
+    char *o = ptrs[0], *x = ptrs[1];
+    if (t == AX_FLOAT32) {
+        for (int64_t i = 0; i < n; i++, o += bs[0], x += bs[1])
+            *(float *)o = (float)ax__bessel_i0(*(const float *)x);
+    } else if (t == AX_FLOAT64) {
+        for (int64_t i = 0; i < n; i++, o += bs[0], x += bs[1])
+            *(double *)o = ax__bessel_i0(*(const double *)x);
+    } else {
+        for (int64_t i = 0; i < n; i++, o += bs[0], x += bs[1])
+            ax__store_f64(o, t, ax__bessel_i0(ax__load_f64(x, t)));
+    }
+}
+
+static ax_status k_i0(ax_ctx *ctx, const ax_node *node, ax_array *const *out) {
+    (void)ctx;
+    ax_array *o = out[0], *x = node->inputs[0];
+    ax_dtype t = o->dtype;
+    if (ax__cpu_use_reference()) {
+        /* coordinates odometer over x's strides; out is row-major */
+        size_t is = ax_dtype_size(t);
+        int64_t idx[AX_MAX_NDIM] = {0}, off = 0;
+        const char *xb = ax__ptr(x);
+        char *ob = ax__ptr(o);
+        for (int64_t i = 0; i < o->size; i++) {
+            ax__store_f64(ob + i * (int64_t)is, t,
+                          ax__bessel_i0(ax__load_f64(xb + off * (int64_t)is, t)));
+            for (int d = x->ndim - 1; d >= 0; d--) {
+                off += x->strides[d];
+                if (++idx[d] < x->shape[d]) break;
+                off -= x->strides[d] * x->shape[d];
+                idx[d] = 0;
+            }
+        }
+        return AX_OK;
+    }
+    ax__cpu_ew_loop(o, &x, 1, i0_loop, &t, true);
+    return AX_OK;
+}
+
+void ax__cpu_register_extra(ax_kernel *table) {
+    table[AX_OP_WINDOW] = k_window;
+    table[AX_OP_I0] = k_i0;
+}

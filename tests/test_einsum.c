@@ -1,0 +1,466 @@
+/* einsum: NumPy-made results and einsum_path reports for ~50 subscripts
+ * (tests/numpy_ref/extra_refs.h), a randomized comparison against a
+ * brute-force evaluator in this file (every label assignment enumerated) for
+ * every path strategy, dtypes (float32, float16, complex64, int32, bool),
+ * views, and the error messages.
+ *
+ * The NumPy inputs are multiples of 1/8 with small magnitude, so every
+ * product and partial sum is exact in float64: ax must agree to rounding of
+ * the final values (1e-12 relative to the largest magnitude). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "numpy_ref/extra_refs.h"
+#include "testutil.h"
+
+static double gen(int k, int64_t i) { return (double)((7 * i + 13 * k) % 19 - 9) / 8.0; }
+
+static ax_array *gen_array(ax_ctx *ctx, int k, const int64_t *shape, int nd, ax_dtype t) {
+    int64_t n = 1;
+    for (int i = 0; i < nd; i++) n *= shape[i];
+    double *v = malloc(sizeof(double) * (size_t)(n ? n : 1));
+    for (int64_t i = 0; i < n; i++) v[i] = t == AX_INT32 ? gen(k, i) * 8 : gen(k, i);
+    ax_array *a = test_from_f64(ctx, v, t, shape, nd);
+    free(v);
+    return a;
+}
+
+/* max |x - y| <= tol * max(1, max |y|) */
+static bool close_all(const double *x, const double *y, int64_t n, double tol) {
+    double mag = 1, err = 0;
+    for (int64_t i = 0; i < n; i++) {
+        if (fabs(y[i]) > mag) mag = fabs(y[i]);
+        double e = fabs(x[i] - y[i]);
+        if (!(e <= err)) err = e;
+    }
+    return err <= tol * mag;
+}
+
+static void test_numpy_refs(ax_ctx *ctx) {
+    for (int c = 0; c < N_EINSUM_REFS; c++) {
+        const einsum_ref *r = &einsum_refs[c];
+        ax_scope_begin(ctx);
+        ax_array *ops[5];
+        ax_dtype t = r->is_int ? AX_INT32 : AX_FLOAT64;
+        for (int k = 0; k < r->n; k++) ops[k] = gen_array(ctx, k, r->shape[k], r->ndim[k], t);
+        static const ax_einsum_optimize modes[3] = {AX_EINSUM_GREEDY, AX_EINSUM_OPTIMAL,
+                                                    AX_EINSUM_NONE};
+        for (int m = 0; m < 3; m++) {
+            ax_array *out = ax_einsum_opt(ctx, r->subs, ops, r->n, modes[m]);
+            CHECK_MSG(out != NULL, "%s (mode %d): %s", r->subs, m, ax_error_message(ctx));
+            if (!out) {
+                ax_error_clear(ctx);
+                continue;
+            }
+            CHECK_MSG(ax_dtype_of(out) == t, "%s: dtype %s", r->subs, ax_dtype_name(ax_dtype_of(out)));
+            bool shape_ok = ax_ndim(out) == r->out_ndim;
+            for (int i = 0; shape_ok && i < r->out_ndim; i++)
+                shape_ok = ax_dim(out, i) == r->out_shape[i];
+            CHECK_MSG(shape_ok, "%s (mode %d): wrong shape (ndim %d)", r->subs, m, ax_ndim(out));
+            double *got = test_to_f64(ctx, out);
+            CHECK_OK(ctx);
+            if (shape_ok && got)
+                CHECK_MSG(close_all(got, einsum_ref_values + r->out_off, r->out_size,
+                                    r->is_int ? 0 : 1e-12),
+                          "%s (mode %d): values differ from NumPy", r->subs, m);
+            free(got);
+        }
+        /* the greedy path and its FLOP counts, as numpy.einsum_path reports
+         * them (NumPy prints the counts to 4 significant digits) */
+        ax_einsum_path_info info;
+        char rep[4096];
+        CHECK(ax_einsum_path(ctx, r->subs, ops, r->n, AX_EINSUM_GREEDY, &info, rep, sizeof rep) ==
+              AX_OK);
+        CHECK_MSG(info.nsteps == r->nsteps, "%s: %d steps, NumPy %d", r->subs, info.nsteps,
+                  r->nsteps);
+        for (int s = 0; s < info.nsteps && s < r->nsteps; s++) {
+            bool same = info.step_len[s] == r->step_len[s];
+            for (int i = 0; same && i < r->step_len[s]; i++) same = info.steps[s][i] == r->steps[s][i];
+            CHECK_MSG(same, "%s: step %d differs from NumPy's path", r->subs, s);
+        }
+        CHECK_MSG(fabs(info.naive_flops - r->naive_flops) <= 5e-4 * r->naive_flops,
+                  "%s: naive FLOPs %g, NumPy %g", r->subs, info.naive_flops, r->naive_flops);
+        CHECK_MSG(fabs(info.optimized_flops - r->opt_flops) <= 5e-4 * r->opt_flops,
+                  "%s: optimized FLOPs %g, NumPy %g", r->subs, info.optimized_flops, r->opt_flops);
+        CHECK_MSG(info.optimized_scaling == r->opt_scaling, "%s: scaling %d, NumPy %d", r->subs,
+                  info.optimized_scaling, r->opt_scaling);
+        CHECK_MSG(fabs(info.largest_intermediate - r->largest) <= 5e-4 * r->largest,
+                  "%s: largest intermediate %g, NumPy %g", r->subs, info.largest_intermediate,
+                  r->largest);
+        CHECK(strstr(rep, "Complete contraction:") != NULL);
+        if (r->opt_nsteps) {
+            CHECK(ax_einsum_path(ctx, r->subs, ops, r->n, AX_EINSUM_OPTIMAL, &info, NULL, 0) ==
+                  AX_OK);
+            bool same = info.nsteps == r->opt_nsteps;
+            for (int s = 0; same && s < r->opt_nsteps; s++)
+                for (int i = 0; same && i < r->opt_step_len[s]; i++)
+                    same = info.step_len[s] == r->opt_step_len[s] &&
+                           info.steps[s][i] == r->opt_steps[s][i];
+            CHECK_MSG(same, "%s: optimal path differs from NumPy's", r->subs);
+        }
+        ax_scope_end(ctx);
+    }
+}
+
+/* ---------------------------------------------------------------- brute force */
+
+static uint64_t rng = 0x1234567;
+static double urand(void) {
+    rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (double)(rng >> 11) / (double)(1ULL << 53) * 2.0 - 1.0;
+}
+static int irand(int n) { return (int)((urand() + 1) / 2 * n) % n; }
+
+/* Brute-force einsum over explicit subscripts (letters only, "->" given):
+ * re/im of each operand row-major with the given shapes; out zeroed by the
+ * caller, row-major over the output letters. */
+static void brute(const char *subs, int n, double *const *re, double *const *im,
+                  const int64_t (*shapes)[6], const int *ndims, double *ore, double *oim) {
+    char terms[6][8], out[8];
+    int nt = 0, len = 0;
+    const char *p = subs;
+    memset(terms, 0, sizeof terms);
+    for (; *p && *p != '-'; p++) {
+        if (*p == ',') {
+            terms[nt++][len] = 0;
+            len = 0;
+        } else {
+            terms[nt][len++] = *p;
+        }
+    }
+    terms[nt][len] = 0;
+    strcpy(out, p + 2);
+    (void)n;
+    int64_t size[128] = {0};
+    char labs[32];
+    int nl = 0;
+    for (int k = 0; k < n; k++)
+        for (int j = 0; j < ndims[k]; j++) {
+            int c = terms[k][j];
+            if (!size[c]) labs[nl++] = (char)c;
+            if (shapes[k][j] != 1 || !size[c]) size[c] = shapes[k][j];
+        }
+    int64_t val[128] = {0};
+    for (;;) {
+        double pr = 1, pi = 0;
+        for (int k = 0; k < n; k++) {
+            int64_t off = 0;
+            for (int j = 0; j < ndims[k]; j++) {
+                int64_t idx = shapes[k][j] == 1 ? 0 : val[(int)terms[k][j]];
+                off = off * shapes[k][j] + idx;
+            }
+            double ar = re[k][off], ai = im ? im[k][off] : 0;
+            double nr = pr * ar - pi * ai, ni = pr * ai + pi * ar;
+            pr = nr;
+            pi = ni;
+        }
+        int64_t o = 0;
+        for (int j = 0; out[j]; j++) o = o * size[(int)out[j]] + val[(int)out[j]];
+        ore[o] += pr;
+        if (oim) oim[o] += pi;
+        int d = nl - 1;
+        for (; d >= 0; d--) {
+            if (++val[(int)labs[d]] < size[(int)labs[d]]) break;
+            val[(int)labs[d]] = 0;
+        }
+        if (d < 0) break;
+    }
+}
+
+/* Random explicit subscripts over letters a..f (repeats within a term and
+ * broadcast size-1 axes now and then), 1 to 4 operands. */
+static void random_case(char *subs, int *n, int64_t (*shapes)[6], int *ndims) {
+    int64_t size[6];
+    for (int l = 0; l < 6; l++) size[l] = 1 + irand(4);
+    *n = 1 + irand(4);
+    bool used[6] = {false};
+    char *p = subs;
+    for (int k = 0; k < *n; k++) {
+        if (k) *p++ = ',';
+        ndims[k] = irand(4);
+        for (int j = 0; j < ndims[k]; j++) {
+            int l = irand(6);
+            *p++ = (char)('a' + l);
+            used[l] = true;
+            shapes[k][j] = irand(8) == 0 ? 1 : size[l];
+        }
+        /* a repeated label needs equal sizes on that operand */
+        for (int j = 0; j < ndims[k]; j++)
+            for (int i = 0; i < j; i++)
+                if (p[-ndims[k] + i] == p[-ndims[k] + j]) shapes[k][j] = shapes[k][i];
+    }
+    *p++ = '-';
+    *p++ = '>';
+    int order[6] = {0, 1, 2, 3, 4, 5};
+    for (int i = 5; i > 0; i--) {
+        int j = irand(i + 1), t = order[i];
+        order[i] = order[j];
+        order[j] = t;
+    }
+    for (int i = 0; i < 6; i++)
+        if (used[order[i]] && irand(2)) *p++ = (char)('a' + order[i]);
+    *p = 0;
+}
+
+static void test_random(ax_ctx *ctx) {
+    int bad = 0;
+    for (int trial = 0; trial < 400; trial++) {
+        char subs[64];
+        int n, ndims[6];
+        int64_t shapes[6][6];
+        random_case(subs, &n, shapes, ndims);
+        bool cplx = trial % 5 == 4;
+        ax_scope_begin(ctx);
+        double *re[6], *im[6];
+        ax_array *ops[6];
+        for (int k = 0; k < n; k++) {
+            int64_t sz = 1;
+            for (int j = 0; j < ndims[k]; j++) sz *= shapes[k][j];
+            re[k] = malloc(sizeof(double) * (size_t)sz);
+            im[k] = calloc((size_t)sz, sizeof(double));
+            float *cbuf = malloc(sizeof(float) * 2 * (size_t)sz);
+            for (int64_t i = 0; i < sz; i++) {
+                /* float-representable values so complex64 inputs are exact */
+                re[k][i] = (float)urand();
+                if (cplx) im[k][i] = (float)urand();
+                cbuf[2 * i] = (float)re[k][i];
+                cbuf[2 * i + 1] = (float)im[k][i];
+            }
+            ops[k] = cplx ? ax_array_from_data(ctx, cbuf, AX_COMPLEX64, shapes[k], ndims[k])
+                          : test_from_f64(ctx, re[k], AX_FLOAT64, shapes[k], ndims[k]);
+            free(cbuf);
+        }
+        const char *arrow = strstr(subs, "->");
+        int64_t osz = 1;
+        int64_t lsize[128] = {0};
+        /* sizes of the output letters */
+        {
+            const char *p = subs;
+            int k = 0, j = 0;
+            for (; p < arrow; p++) {
+                if (*p == ',') {
+                    k++;
+                    j = 0;
+                    continue;
+                }
+                if (shapes[k][j] != 1 || !lsize[(int)*p]) lsize[(int)*p] = shapes[k][j];
+                j++;
+            }
+            for (p = arrow + 2; *p; p++) osz *= lsize[(int)*p];
+        }
+        double *wre = calloc((size_t)(osz ? osz : 1), sizeof(double));
+        double *wim = calloc((size_t)(osz ? osz : 1), sizeof(double));
+        brute(subs, n, re, im, (const int64_t(*)[6])shapes, ndims, wre, wim);
+        static const ax_einsum_optimize modes[3] = {AX_EINSUM_GREEDY, AX_EINSUM_OPTIMAL,
+                                                    AX_EINSUM_NONE};
+        for (int m = 0; m < 3; m++) {
+            ax_array *out = ax_einsum_opt(ctx, subs, ops, n, modes[m]);
+            if (!out) {
+                CHECK_MSG(out != NULL, "%s: %s", subs, ax_error_message(ctx));
+                ax_error_clear(ctx);
+                bad++;
+                continue;
+            }
+            CHECK(ax_size(out) == osz);
+            const void *d = ax_data(ctx, out);
+            double tol = cplx ? 1e-5 : 1e-12, mag = 1, err = 0;
+            for (int64_t i = 0; d && i < osz && ax_size(out) == osz; i++) {
+                double gr, gi = 0;
+                if (cplx) {
+                    gr = ((const float *)d)[2 * i];
+                    gi = ((const float *)d)[2 * i + 1];
+                } else {
+                    gr = ((const double *)d)[i];
+                }
+                mag = fmax(mag, fabs(wre[i]) + fabs(wim[i]));
+                err = fmax(err, fabs(gr - wre[i]) + fabs(gi - wim[i]));
+            }
+            if (!(err <= tol * mag)) bad++;
+            CHECK_MSG(err <= tol * mag, "%s (%s, mode %d): error %g of %g", subs,
+                      cplx ? "complex64" : "float64", m, err, mag);
+        }
+        free(wre);
+        free(wim);
+        for (int k = 0; k < n; k++) {
+            free(re[k]);
+            free(im[k]);
+        }
+        ax_scope_end(ctx);
+        if (bad > 10) break;
+    }
+}
+
+/* ---------------------------------------------------------------- dtypes */
+
+static void test_dtypes(ax_ctx *ctx) {
+    ax_scope_begin(ctx);
+    /* float32 attention-like contraction against float64 */
+    int64_t sq[4] = {2, 3, 5, 8}, sk[4] = {2, 3, 7, 8};
+    ax_array *q = gen_array(ctx, 0, sq, 4, AX_FLOAT64), *k = gen_array(ctx, 1, sk, 4, AX_FLOAT64);
+    ax_array *ref = ax_einsum(ctx, "bhqd,bhkd->bhqk", (ax_array *[]){q, k}, 2);
+    ax_array *f32 = ax_einsum(ctx, "bhqd,bhkd->bhqk",
+                              (ax_array *[]){ax_astype(ctx, q, AX_FLOAT32), ax_astype(ctx, k, AX_FLOAT32)}, 2);
+    ax_array *f16 = ax_einsum(ctx, "bhqd,bhkd->bhqk",
+                              (ax_array *[]){ax_astype(ctx, q, AX_FLOAT16), ax_astype(ctx, k, AX_FLOAT16)}, 2);
+    CHECK(ax_dtype_of(f32) == AX_FLOAT32 && ax_dtype_of(f16) == AX_FLOAT16);
+    double *r = test_to_f64(ctx, ref), *g = test_to_f64(ctx, f32), *h = test_to_f64(ctx, f16);
+    CHECK_OK(ctx);
+    /* inputs are exact in float16; 8-term sums accumulate in float32 and
+     * round once: float32 within 2^-24 relative of the largest value, float16
+     * within one half-ulp (2^-11) */
+    if (r && g && h) {
+        CHECK(close_all(g, r, ax_size(ref), 1e-6));
+        CHECK(close_all(h, r, ax_size(ref), 1.0 / 1024));
+    }
+    free(r);
+    free(g);
+    free(h);
+    /* mixed dtypes promote: int32 with float32 gives float32 */
+    int64_t s2[2] = {3, 4}, s3[2] = {4, 2};
+    ax_array *ai = gen_array(ctx, 0, s2, 2, AX_INT32), *bf = gen_array(ctx, 1, s3, 2, AX_FLOAT32);
+    ax_array *mix = ax_einsum(ctx, "ij,jk->ik", (ax_array *[]){ai, bf}, 2);
+    CHECK(mix && ax_dtype_of(mix) == AX_FLOAT32);
+    /* integers wrap in their dtype, as NumPy: int8 100 * 3 + ... */
+    int8_t i8a[3] = {100, 100, 100}, i8b[3] = {1, 1, 1};
+    ax_array *x8 = ax_array_from_data(ctx, i8a, AX_INT8, (int64_t[]){3}, 1);
+    ax_array *y8 = ax_array_from_data(ctx, i8b, AX_INT8, (int64_t[]){3}, 1);
+    ax_array *d8 = ax_einsum(ctx, "i,i->", (ax_array *[]){x8, y8}, 2);
+    int64_t v8 = 0;
+    CHECK(d8 && ax_dtype_of(d8) == AX_INT8);
+    CHECK(ax_item_i64(ctx, d8, &v8) == AX_OK && v8 == 44); /* 300 mod 256 */
+    /* bool: logical and, then or */
+    uint8_t ba[4] = {1, 0, 1, 0}, bb[4] = {0, 0, 1, 1};
+    ax_array *xb = ax_array_from_data(ctx, ba, AX_BOOL, (int64_t[]){4}, 1);
+    ax_array *yb = ax_array_from_data(ctx, bb, AX_BOOL, (int64_t[]){4}, 1);
+    ax_array *db = ax_einsum(ctx, "i,i->", (ax_array *[]){xb, yb}, 2);
+    ax_array *ob = ax_einsum(ctx, "i,j->ij", (ax_array *[]){xb, yb}, 2);
+    int64_t vb = -1;
+    CHECK(db && ax_dtype_of(db) == AX_BOOL && ax_item_i64(ctx, db, &vb) == AX_OK && vb == 1);
+    const uint8_t *obd = ax_data(ctx, ob);
+    CHECK(obd && ax_dtype_of(ob) == AX_BOOL);
+    for (int i = 0; obd && i < 16; i++) CHECK(obd[i] == (ba[i / 4] & bb[i % 4]));
+    CHECK_OK(ctx);
+    ax_scope_end(ctx);
+}
+
+/* ---------------------------------------------------------------- views */
+
+static void test_views(ax_ctx *ctx) {
+    ax_scope_begin(ctx);
+    int64_t s[2] = {3, 4}, sq[2] = {4, 4};
+    ax_array *a = gen_array(ctx, 0, s, 2, AX_FLOAT64), *m = gen_array(ctx, 0, sq, 2, AX_FLOAT64);
+    ax_eval1(ctx, a);
+    ax_eval1(ctx, m);
+    ax_array *t = ax_einsum(ctx, "ij->ji", &a, 1);
+    CHECK(t && ax_dim(t, 0) == 4 && ax_dim(t, 1) == 3 && !ax_is_contiguous(t));
+    CHECK(ax_strides(t)[0] == 1 && ax_strides(t)[1] == 4);
+    ax_array *d = ax_einsum(ctx, "ii->i", &m, 1);
+    CHECK(d && ax_ndim(d) == 1 && ax_strides(d)[0] == 5);
+    ax_array *same = ax_einsum(ctx, "ij", &a, 1);
+    CHECK(same == a); /* the identity contraction is the operand itself */
+    CHECK_OK(ctx);
+    ax_scope_end(ctx);
+    /* the reference handed back above belonged to the scope: a is still alive */
+}
+
+/* ---------------------------------------------------------------- errors */
+
+static void expect_err(ax_ctx *ctx, const char *subs, ax_array *const *ops, int n, ax_status code,
+                       const char *needle) {
+    ax_array *r = ax_einsum(ctx, subs, ops, n);
+    CHECK_MSG(r == NULL, "\"%s\" should fail", subs);
+    CHECK_MSG(ax_error_code(ctx) == code, "\"%s\": %s: %s", subs, ax_status_name(ax_error_code(ctx)),
+              ax_error_message(ctx));
+    CHECK_MSG(strstr(ax_error_message(ctx), needle) != NULL, "\"%s\": message \"%s\" lacks \"%s\"",
+              subs, ax_error_message(ctx), needle);
+    CHECK_MSG(strncmp(ax_error_message(ctx), "einsum", 6) == 0, "message \"%s\"", ax_error_message(ctx));
+    ax_error_clear(ctx);
+}
+
+static void test_errors(ax_ctx *ctx) {
+    ax_scope_begin(ctx);
+    int64_t s34[2] = {3, 4}, s45[2] = {4, 5}, s55[2] = {5, 5}, s23[2] = {2, 3};
+    ax_array *a = gen_array(ctx, 0, s34, 2, AX_FLOAT32), *b = gen_array(ctx, 1, s45, 2, AX_FLOAT32);
+    ax_array *c = gen_array(ctx, 2, s55, 2, AX_FLOAT32), *d = gen_array(ctx, 3, s23, 2, AX_FLOAT32);
+    ax_array *ab[2] = {a, b}, *ac[2] = {a, c};
+    expect_err(ctx, "ij,j1->ik", ab, 2, AX_ERR_VALUE, "'1' at position 4");
+    expect_err(ctx, "ij,jk-ik", ab, 2, AX_ERR_VALUE, "'-' at position 5");
+    expect_err(ctx, "ij,jk>ik", ab, 2, AX_ERR_VALUE, "'>' at position 5");
+    expect_err(ctx, "ij,jk->ik->i", ab, 2, AX_ERR_VALUE, "second '->'");
+    expect_err(ctx, "ij,jk->i,k", ab, 2, AX_ERR_VALUE, "',' at position 8");
+    expect_err(ctx, "i..j,jk", ab, 2, AX_ERR_VALUE, "'.' at position 1");
+    expect_err(ctx, "...i...,jk", ab, 2, AX_ERR_VALUE, "second ellipsis at position 4");
+    expect_err(ctx, "ij,jk->ikk", ab, 2, AX_ERR_VALUE, "'k' at position 9 of \"ij,jk->ikk\" appears more than once");
+    expect_err(ctx, "ij,jk->iz", ab, 2, AX_ERR_VALUE, "'z' at position 8");
+    expect_err(ctx, "ij,jk,kl", ab, 2, AX_ERR_VALUE, "name 3 operands but 2 were given");
+    expect_err(ctx, "ij", ab, 2, AX_ERR_VALUE, "name 1 operand but 2 were given");
+    expect_err(ctx, "ijk,jk", ab, 2, AX_ERR_SHAPE, "operand 0 has shape (3, 4)");
+    expect_err(ctx, "ij,jk", ac, 2, AX_ERR_SHAPE, "subscript 'j' has size 4 in operand 0 but size 5 in operand 1");
+    expect_err(ctx, "ii", &a, 1, AX_ERR_SHAPE, "repeats subscript 'i'");
+    expect_err(ctx, "ij,ij", (ax_array *[]){a, d}, 2, AX_ERR_SHAPE,
+               "subscript 'i' has size 3 in operand 0 but size 2 in operand 1");
+    expect_err(ctx, "ij,jk", (ax_array *[]){a, NULL}, 2, AX_ERR_NULL, "einsum");
+    expect_err(ctx, "", NULL, 0, AX_ERR_VALUE, "0 operands");
+    CHECK(ax_einsum(ctx, NULL, ab, 2) == NULL);
+    CHECK_ERR(ctx, AX_ERR_NULL);
+    /* ellipses that do not broadcast */
+    int64_t s253[3] = {2, 5, 3}, s43[2] = {4, 3};
+    ax_array *e = gen_array(ctx, 0, s253, 3, AX_FLOAT32), *f = gen_array(ctx, 1, s43, 2, AX_FLOAT32);
+    expect_err(ctx, "...i,...i", (ax_array *[]){e, f}, 2, AX_ERR_SHAPE, "cannot be broadcast");
+    CHECK(ax_einsum_opt(ctx, "ij,jk", ab, 2, (ax_einsum_optimize)7) == NULL);
+    CHECK_ERR(ctx, AX_ERR_VALUE);
+    /* einsum_path reports errors under its own name */
+    CHECK(ax_einsum_path(ctx, "ij,jk->q", ab, 2, AX_EINSUM_GREEDY, NULL, NULL, 0) == AX_ERR_VALUE);
+    CHECK(strncmp(ax_error_message(ctx), "einsum_path:", 12) == 0);
+    ax_error_clear(ctx);
+    ax_scope_end(ctx);
+}
+
+/* An 11-operand chain with OPTIMAL is refused (the search is exponential). */
+static void test_optimal_limit(ax_ctx *ctx) {
+    ax_scope_begin(ctx);
+    ax_array *ops[11];
+    int64_t s[2] = {2, 2};
+    char subs[64], *p = subs;
+    for (int i = 0; i < 11; i++) {
+        ops[i] = gen_array(ctx, i, s, 2, AX_FLOAT64);
+        if (i) *p++ = ',';
+        *p++ = (char)('a' + i);
+        *p++ = (char)('a' + i + 1);
+    }
+    strcpy(p, "->al");
+    CHECK(ax_einsum_opt(ctx, subs, ops, 11, AX_EINSUM_OPTIMAL) == NULL);
+    CHECK_MSG(ax_error_code(ctx) == AX_ERR_VALUE && strstr(ax_error_message(ctx), "at most 10"),
+              "%s", ax_error_message(ctx));
+    ax_error_clear(ctx);
+    /* greedy handles it and agrees with the plain left-to-right chain */
+    ax_array *g = ax_einsum(ctx, subs, ops, 11), *nn = ax_einsum_opt(ctx, subs, ops, 11, AX_EINSUM_NONE);
+    double *x = test_to_f64(ctx, g), *y = test_to_f64(ctx, nn);
+    CHECK(x && y && close_all(x, y, 4, 1e-12));
+    free(x);
+    free(y);
+    ax_einsum_path_info info;
+    char rep[8192];
+    CHECK(ax_einsum_path(ctx, subs, ops, 11, AX_EINSUM_GREEDY, &info, rep, sizeof rep) == AX_OK);
+    CHECK(info.nsteps == 10);
+    CHECK(strstr(rep, "ab,bc,cd,de,ef,fg,gh,hi,ij,jk,kl->al") != NULL);
+    /* a short report buffer is truncated, not overrun */
+    char small[16];
+    memset(small, 'x', sizeof small);
+    CHECK(ax_einsum_path(ctx, subs, ops, 11, AX_EINSUM_GREEDY, NULL, small, 10) == AX_OK);
+    CHECK(strlen(small) == 9 && small[10] == 'x');
+    CHECK_OK(ctx);
+    ax_scope_end(ctx);
+}
+
+int main(void) {
+    ax_ctx *ctx = ax_ctx_new();
+    test_numpy_refs(ctx);
+    test_random(ctx);
+    test_dtypes(ctx);
+    test_views(ctx);
+    test_errors(ctx);
+    test_optimal_limit(ctx);
+    ax_ctx_free(ctx);
+    return test_summary("test_einsum");
+}
