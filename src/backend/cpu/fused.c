@@ -1,0 +1,641 @@
+/* The FUSED primitive on the CPU: programs, the op set with its formulas,
+ * the interpreter and the kernel (generated code, or the interpreter when no
+ * kernel could be built or the reference kernels are forced). */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("-fno-math-errno", "-fno-trapping-math")
+#endif
+#include "backend/cpu/fused.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "backend/cpu/cpu.h"
+#include "backend/cpu/ew_math.h"
+
+ax_compile_counters ax__compile_counters;
+
+int64_t ax__compile_now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* ---------------------------------------------------------------- the op set
+ * Formulas as in unary.c / binary.c (same text, same rounding). x, y are the
+ * operands in the op's dtype; float32 exp is computed over whole blocks with
+ * ew_expf_n, as the eager kernel does. */
+
+/* X(op, float32 expression, float64 expression): float -> same dtype */
+#define FZ_UNARY_OPS(X)                                                                 \
+    X(ABS, fabsf(x), fabs(x))                                                           \
+    X(NEGATIVE, -x, -x)                                                                 \
+    X(SIGN, x > 0 ? 1.0f : x < 0 ? -1.0f : x == 0 ? 0.0f : x,                           \
+      x > 0 ? 1.0 : x < 0 ? -1.0 : x == 0 ? 0.0 : x)                                    \
+    X(SQUARE, x * x, x * x)                                                             \
+    X(SQRT, sqrtf(x), sqrt(x))                                                          \
+    X(RSQRT, 1.0f / sqrtf(x), 1.0 / sqrt(x))                                            \
+    X(RECIPROCAL, 1.0f / x, 1.0 / x)                                                    \
+    X(EXP, ew_expf(x), exp(x))                                                          \
+    X(EXP2, ew_exp2f(x), exp2(x))                                                       \
+    X(EXPM1, ew_expm1f(x), expm1(x))                                                    \
+    X(LOG, ew_logf(x), log(x))                                                          \
+    X(LOG2, ew_log2f(x), log2(x))                                                       \
+    X(LOG10, ew_log10f(x), log10(x))                                                    \
+    X(LOG1P, log1pf(x), log1p(x))                                                       \
+    X(SIN, sinf(x), sin(x))                                                             \
+    X(COS, cosf(x), cos(x))                                                             \
+    X(TAN, tanf(x), tan(x))                                                             \
+    X(ARCSIN, asinf(x), asin(x))                                                        \
+    X(ARCCOS, acosf(x), acos(x))                                                        \
+    X(ARCTAN, atanf(x), atan(x))                                                        \
+    X(SINH, sinhf(x), sinh(x))                                                          \
+    X(COSH, coshf(x), cosh(x))                                                          \
+    X(TANH, ew_tanhf(x), tanh(x))                                                       \
+    X(ARCSINH, asinhf(x), asinh(x))                                                     \
+    X(ARCCOSH, acoshf(x), acosh(x))                                                     \
+    X(ARCTANH, atanhf(x), atanh(x))                                                     \
+    X(FLOOR, floorf(x), floor(x))                                                       \
+    X(CEIL, ceilf(x), ceil(x))                                                          \
+    X(ROUND, nearbyintf(x), nearbyint(x))                                               \
+    X(TRUNC, truncf(x), trunc(x))                                                       \
+    X(ERF, ew_erff(x), erf(x))                                                          \
+    X(SIGMOID, ew_sigmoidf(x),                                                          \
+      x >= 0 ? 1 / (1 + exp(-fabs(x))) : exp(-fabs(x)) / (1 + exp(-fabs(x))))           \
+    X(DEGREES, x * (float)(180 / 3.14159265358979323846),                               \
+      x * (180 / 3.14159265358979323846))                                               \
+    X(RADIANS, x * (float)(3.14159265358979323846 / 180),                               \
+      x * (3.14159265358979323846 / 180))
+
+/* X(op, expression): float or bool -> bool */
+#define FZ_PRED_OPS(X)                                                                  \
+    X(ISNAN, x != x)                                                                    \
+    X(ISINF, x == INFINITY || x == -INFINITY)                                           \
+    X(ISFINITE, x - x == x - x)                                                         \
+    X(ISPOSINF, x == INFINITY)                                                          \
+    X(ISNEGINF, x == -INFINITY)                                                         \
+    X(LOGICAL_NOT, x == 0)
+
+/* X(op, float32 expression, float64 expression): float x float -> same */
+#define FZ_BINARY_OPS(X)                                                                \
+    X(ADD, x + y, x + y)                                                                \
+    X(SUBTRACT, x - y, x - y)                                                           \
+    X(MULTIPLY, x * y, x * y)                                                           \
+    X(DIVIDE, x / y, x / y)                                                             \
+    X(POWER, powf(x, y), pow(x, y))                                                     \
+    X(MAXIMUM, (x >= y || x != x) ? x : y, (x >= y || x != x) ? x : y)                  \
+    X(MINIMUM, (x <= y || x != x) ? x : y, (x <= y || x != x) ? x : y)                  \
+    X(ARCTAN2, atan2f(x, y), atan2(x, y))                                               \
+    X(HYPOT, hypotf(x, y), hypot(x, y))                                                 \
+    X(COPYSIGN, copysignf(x, y), copysign(x, y))
+
+/* X(op, expression): (float or bool) x same -> bool */
+#define FZ_CMP_OPS(X)                                                                   \
+    X(EQUAL, x == y)                                                                    \
+    X(NOT_EQUAL, x != y)                                                                \
+    X(LESS, x < y)                                                                      \
+    X(LESS_EQUAL, x <= y)                                                               \
+    X(GREATER, x > y)                                                                   \
+    X(GREATER_EQUAL, x >= y)                                                            \
+    X(LOGICAL_AND, (x != 0) & (y != 0))                                                 \
+    X(LOGICAL_OR, (x != 0) | (y != 0))                                                  \
+    X(LOGICAL_XOR, (x != 0) ^ (y != 0))
+
+/* X(op, expression): bool x bool -> bool (add is or, multiply is and) */
+#define FZ_BOOL_OPS(X)                                                                  \
+    X(ADD, x | y)                                                                       \
+    X(MULTIPLY, x & y)                                                                  \
+    X(MAXIMUM, x | y)                                                                   \
+    X(MINIMUM, x & y)
+
+static bool is_float(ax_dtype t) { return t == AX_FLOAT32 || t == AX_FLOAT64; }
+static bool fz_dtype(ax_dtype t) { return is_float(t) || t == AX_BOOL; }
+
+typedef enum { K_NONE, K_UNARY, K_PRED, K_BINARY, K_CMP, K_BOOL, K_WHERE, K_CONVERT } fz_class;
+
+static fz_class op_class(ax_op op, ax_dtype t0) {
+    switch (op) {
+#define C_U(ID, A, B) case AX_OP_##ID:
+        FZ_UNARY_OPS(C_U) return is_float(t0) ? K_UNARY : K_NONE;
+#define C_P(ID, E) case AX_OP_##ID:
+        FZ_PRED_OPS(C_P) return K_PRED;
+#define C_C(ID, E) case AX_OP_##ID:
+        FZ_CMP_OPS(C_C) return K_CMP;
+    case AX_OP_WHERE: return K_WHERE;
+    case AX_OP_COPY: case AX_OP_ASTYPE: return K_CONVERT;
+    default: break;
+    }
+    /* binary float ops; add/multiply/maximum/minimum of bools */
+    switch (op) {
+#define C_B(ID, A, B) case AX_OP_##ID:
+        FZ_BINARY_OPS(C_B)
+        if (is_float(t0)) return K_BINARY;
+        if (t0 == AX_BOOL && (op == AX_OP_ADD || op == AX_OP_MULTIPLY || op == AX_OP_MAXIMUM ||
+                              op == AX_OP_MINIMUM))
+            return K_BOOL;
+        return K_NONE;
+    default: return K_NONE;
+    }
+#undef C_U
+#undef C_P
+#undef C_C
+#undef C_B
+}
+
+bool ax__fused_supports(ax_op op, const ax_dtype *in, int n_in, ax_dtype out) {
+    if (!fz_dtype(out)) return false;
+    for (int i = 0; i < n_in; i++)
+        if (!fz_dtype(in[i])) return false;
+    if (n_in < 1) return false;
+    switch (op_class(op, in[0])) {
+    case K_UNARY: return n_in == 1 && out == in[0];
+    case K_PRED: return n_in == 1 && out == AX_BOOL;
+    case K_BINARY: return n_in == 2 && in[1] == in[0] && out == in[0];
+    case K_CMP: return n_in == 2 && in[1] == in[0] && out == AX_BOOL;
+    case K_BOOL: return n_in == 2 && in[1] == AX_BOOL && out == AX_BOOL;
+    case K_WHERE: return n_in == 3 && in[0] == AX_BOOL && in[1] == in[2] && out == in[1];
+    case K_CONVERT: /* float <-> float, bool -> float, same dtype */
+        return n_in == 1 && (in[0] == out || (is_float(out) && in[0] != out));
+    default: return false;
+    }
+}
+
+/* ---------------------------------------------------------------- programs */
+
+ax_fused_prog *ax__fused_prog_new(fz_val *vals, int n_vals, int n_in, int *out_vals, int n_out) {
+    ax_fused_prog *p = calloc(1, sizeof *p);
+    if (!p) return NULL;
+    atomic_init(&p->refs, 1);
+    p->vals = vals;
+    p->n_vals = n_vals;
+    p->n_in = n_in;
+    p->out_vals = out_vals;
+    p->n_out = n_out;
+    return p;
+}
+
+void ax__fused_prog_retain(ax_fused_prog *p) {
+    if (p) atomic_fetch_add(&p->refs, 1);
+}
+
+void ax__fused_jit_release(void *kernel_ref); /* fused_jit.c */
+
+void ax__fused_prog_release(ax_fused_prog *p) {
+    if (!p || atomic_fetch_sub(&p->refs, 1) != 1) return;
+    if (p->kernel_ref) ax__fused_jit_release(p->kernel_ref);
+    free(p->vals);
+    free(p->out_vals);
+    free(p);
+}
+
+static void holder_release(void *data, void *user) {
+    (void)user;
+    ax__fused_prog_release(data);
+}
+
+ax_array *ax__fused_holder(ax_ctx *ctx, ax_fused_prog *p) {
+    int64_t zero = 0;
+    ax_array *h = ax__array_new(ctx, AX_UINT8, &zero, 1);
+    if (!h) return NULL;
+    ax_buffer *b = ax__buffer_wrap(p, 0, holder_release, NULL);
+    if (!b) {
+        ax_release(h);
+        return ax__error(ctx, AX_ERR_OOM, "compile: out of host memory");
+    }
+    ax__fused_prog_retain(p);
+    h->buf = b;
+    return h;
+}
+
+ax_fused_prog *ax__fused_node_prog(const ax_node *node) {
+    return node->inputs[node->n_inputs - 1]->buf->data;
+}
+
+/* ---------------------------------------------------------------- interpreter */
+
+static void interp_op(const fz_val *v, const fz_val *vals, void *const *blk, void *out, int64_t m) {
+    const ax_dtype t0 = vals[v->a[0]].dtype;
+    const void *A = blk[v->a[0]];
+    const void *B = v->a[1] >= 0 ? blk[v->a[1]] : NULL;
+    const void *C = v->a[2] >= 0 ? blk[v->a[2]] : NULL;
+    if (v->op == AX_OP_EXP && t0 == AX_FLOAT32) {
+        ew_expf_n(A, out, m);
+        return;
+    }
+    switch (op_class(v->op, t0)) {
+    case K_UNARY:
+        switch (v->op) {
+#define I_U(ID, E32, E64)                                                               \
+    case AX_OP_##ID:                                                                    \
+        if (t0 == AX_FLOAT32)                                                           \
+            for (int64_t i = 0; i < m; i++) {                                           \
+                const float x = ((const float *)A)[i];                                  \
+                ((float *)out)[i] = (E32);                                              \
+            }                                                                           \
+        else                                                                            \
+            for (int64_t i = 0; i < m; i++) {                                           \
+                const double x = ((const double *)A)[i];                                \
+                ((double *)out)[i] = (E64);                                             \
+            }                                                                           \
+        return;
+            FZ_UNARY_OPS(I_U)
+#undef I_U
+        default: return;
+        }
+    case K_PRED:
+        switch (v->op) {
+#define I_P(ID, E)                                                                      \
+    case AX_OP_##ID:                                                                    \
+        if (t0 == AX_FLOAT32)                                                           \
+            for (int64_t i = 0; i < m; i++) {                                           \
+                const float x = ((const float *)A)[i];                                  \
+                ((uint8_t *)out)[i] = (E);                                              \
+            }                                                                           \
+        else if (t0 == AX_FLOAT64)                                                      \
+            for (int64_t i = 0; i < m; i++) {                                           \
+                const double x = ((const double *)A)[i];                                \
+                ((uint8_t *)out)[i] = (E);                                              \
+            }                                                                           \
+        else                                                                            \
+            for (int64_t i = 0; i < m; i++) {                                           \
+                const uint8_t x = ((const uint8_t *)A)[i];                              \
+                ((uint8_t *)out)[i] = (E);                                              \
+            }                                                                           \
+        return;
+            FZ_PRED_OPS(I_P)
+#undef I_P
+        default: return;
+        }
+    case K_BINARY:
+        switch (v->op) {
+#define I_B(ID, E32, E64)                                                               \
+    case AX_OP_##ID:                                                                    \
+        if (t0 == AX_FLOAT32)                                                           \
+            for (int64_t i = 0; i < m; i++) {                                           \
+                const float x = ((const float *)A)[i], y = ((const float *)B)[i];       \
+                ((float *)out)[i] = (E32);                                              \
+            }                                                                           \
+        else                                                                            \
+            for (int64_t i = 0; i < m; i++) {                                           \
+                const double x = ((const double *)A)[i], y = ((const double *)B)[i];    \
+                ((double *)out)[i] = (E64);                                             \
+            }                                                                           \
+        return;
+            FZ_BINARY_OPS(I_B)
+#undef I_B
+        default: return;
+        }
+    case K_CMP:
+        switch (v->op) {
+#define I_C(ID, E)                                                                      \
+    case AX_OP_##ID:                                                                    \
+        if (t0 == AX_FLOAT32)                                                           \
+            for (int64_t i = 0; i < m; i++) {                                           \
+                const float x = ((const float *)A)[i], y = ((const float *)B)[i];       \
+                ((uint8_t *)out)[i] = (E);                                              \
+            }                                                                           \
+        else if (t0 == AX_FLOAT64)                                                      \
+            for (int64_t i = 0; i < m; i++) {                                           \
+                const double x = ((const double *)A)[i], y = ((const double *)B)[i];    \
+                ((uint8_t *)out)[i] = (E);                                              \
+            }                                                                           \
+        else                                                                            \
+            for (int64_t i = 0; i < m; i++) {                                           \
+                const uint8_t x = ((const uint8_t *)A)[i], y = ((const uint8_t *)B)[i]; \
+                ((uint8_t *)out)[i] = (E);                                              \
+            }                                                                           \
+        return;
+            FZ_CMP_OPS(I_C)
+#undef I_C
+        default: return;
+        }
+    case K_BOOL:
+        switch (v->op) {
+#define I_L(ID, E)                                                                      \
+    case AX_OP_##ID:                                                                    \
+        for (int64_t i = 0; i < m; i++) {                                               \
+            const uint8_t x = ((const uint8_t *)A)[i], y = ((const uint8_t *)B)[i];     \
+            ((uint8_t *)out)[i] = (uint8_t)(E);                                         \
+        }                                                                               \
+        return;
+            FZ_BOOL_OPS(I_L)
+#undef I_L
+        default: return;
+        }
+    case K_WHERE: {
+        const uint8_t *c = A;
+        const ax_dtype t = v->dtype;
+        if (t == AX_FLOAT32)
+            for (int64_t i = 0; i < m; i++)
+                ((float *)out)[i] = c[i] ? ((const float *)B)[i] : ((const float *)C)[i];
+        else if (t == AX_FLOAT64)
+            for (int64_t i = 0; i < m; i++)
+                ((double *)out)[i] = c[i] ? ((const double *)B)[i] : ((const double *)C)[i];
+        else
+            for (int64_t i = 0; i < m; i++)
+                ((uint8_t *)out)[i] = c[i] ? ((const uint8_t *)B)[i] : ((const uint8_t *)C)[i];
+        return;
+    }
+    case K_CONVERT: {
+        const ax_dtype t = v->dtype;
+        if (t == t0) {
+            memcpy(out, A, (size_t)m * ax_dtype_size(t));
+        } else if (t == AX_FLOAT32) {
+            for (int64_t i = 0; i < m; i++)
+                ((float *)out)[i] = t0 == AX_FLOAT64 ? (float)((const double *)A)[i]
+                                                     : (float)((const uint8_t *)A)[i];
+        } else {
+            for (int64_t i = 0; i < m; i++)
+                ((double *)out)[i] = t0 == AX_FLOAT32 ? (double)((const float *)A)[i]
+                                                      : (double)((const uint8_t *)A)[i];
+        }
+        return;
+    }
+    default: return;
+    }
+}
+
+static void fill_imm(void *blk, ax_dtype t, double v, int64_t m) {
+    if (t == AX_FLOAT32)
+        for (int64_t i = 0; i < m; i++) ((float *)blk)[i] = (float)v;
+    else if (t == AX_FLOAT64)
+        for (int64_t i = 0; i < m; i++) ((double *)blk)[i] = v;
+    else
+        memset(blk, v != 0, (size_t)m);
+}
+
+void ax__fused_interpret(const ax_fused_prog *prog, char **p, const int64_t *bs, int64_t n) {
+    const int nv = prog->n_vals, n_out = prog->n_out;
+    /* one block per value (8 bytes an element covers every dtype) */
+    _Alignas(64) char scratch[FZ_MAX_VALS * FZ_BLOCK * 8];
+    void *blk[FZ_MAX_VALS];
+    int out_of[FZ_MAX_VALS];
+    for (int v = 0; v < nv; v++) out_of[v] = -1;
+    for (int o = 0; o < n_out; o++) out_of[prog->out_vals[o]] = o;
+    bool filled = false;
+    for (int64_t off = 0; off < n; off += FZ_BLOCK) {
+        const int64_t m = n - off < FZ_BLOCK ? n - off : FZ_BLOCK;
+        for (int v = 0; v < nv; v++) {
+            const fz_val *val = &prog->vals[v];
+            const int64_t sz = (int64_t)ax_dtype_size(val->dtype);
+            char *mine = scratch + (size_t)v * FZ_BLOCK * 8;
+            if (val->kind == FZ_IMM) {
+                if (!filled) fill_imm(mine, val->dtype, val->imm, FZ_BLOCK);
+                blk[v] = mine;
+            } else if (val->kind == FZ_IN) {
+                const int j = n_out + val->a[0];
+                const char *src = p[j] + off * bs[j];
+                if (bs[j] == sz) {
+                    blk[v] = (void *)src;
+                } else {
+                    for (int64_t i = 0; i < m; i++) memcpy(mine + i * sz, src + i * bs[j], (size_t)sz);
+                    blk[v] = mine;
+                }
+            } else {
+                const int o = out_of[v];
+                void *dst = o >= 0 && bs[o] == sz ? p[o] + off * sz : mine;
+                interp_op(val, prog->vals, blk, dst, m);
+                blk[v] = dst;
+            }
+        }
+        filled = true;
+        for (int o = 0; o < n_out; o++) {
+            const int v = prog->out_vals[o];
+            const int64_t sz = (int64_t)ax_dtype_size(prog->vals[v].dtype);
+            char *dst = p[o] + off * bs[o];
+            if (blk[v] == dst) continue;
+            for (int64_t i = 0; i < m; i++)
+                memcpy(dst + i * bs[o], (const char *)blk[v] + i * sz, (size_t)sz);
+        }
+    }
+}
+
+/* ---------------------------------------------------------------- code generation */
+
+static const char *ctype(ax_dtype t) {
+    return t == AX_FLOAT32 ? "float" : t == AX_FLOAT64 ? "double" : "uint8_t";
+}
+
+/* The formula text of v (x, y in the operand dtype). */
+static const char *formula(const fz_val *v, ax_dtype t0) {
+    switch (op_class(v->op, t0)) {
+    case K_UNARY:
+        switch (v->op) {
+#define S_U(ID, E32, E64) case AX_OP_##ID: return t0 == AX_FLOAT32 ? #E32 : #E64;
+            FZ_UNARY_OPS(S_U)
+#undef S_U
+        default: return NULL;
+        }
+    case K_PRED:
+        switch (v->op) {
+#define S_P(ID, E) case AX_OP_##ID: return #E;
+            FZ_PRED_OPS(S_P)
+#undef S_P
+        default: return NULL;
+        }
+    case K_BINARY:
+        switch (v->op) {
+#define S_B(ID, E32, E64) case AX_OP_##ID: return t0 == AX_FLOAT32 ? #E32 : #E64;
+            FZ_BINARY_OPS(S_B)
+#undef S_B
+        default: return NULL;
+        }
+    case K_CMP:
+        switch (v->op) {
+#define S_C(ID, E) case AX_OP_##ID: return #E;
+            FZ_CMP_OPS(S_C)
+#undef S_C
+        default: return NULL;
+        }
+    case K_BOOL:
+        switch (v->op) {
+#define S_L(ID, E) case AX_OP_##ID: return #E;
+            FZ_BOOL_OPS(S_L)
+#undef S_L
+        default: return NULL;
+        }
+    case K_WHERE: return "c ? x : y";
+    case K_CONVERT: return "x";
+    default: return NULL;
+    }
+}
+
+typedef struct sbuf {
+    char *s;
+    size_t len, cap;
+    bool oom;
+} sbuf;
+
+static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(sbuf *b, const char *fmt, ...) {
+    if (b->oom) return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int k = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (k < 0) {
+            b->oom = true;
+            return;
+        }
+        if (b->s && b->len + (size_t)k < b->cap) {
+            b->len += (size_t)k;
+            return;
+        }
+        size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)k;
+        char *s = realloc(b->s, cap);
+        if (!s) {
+            b->oom = true;
+            return;
+        }
+        b->s = s;
+        b->cap = cap;
+    }
+}
+
+/* Operand text of value a inside the element loop. */
+static void operand(sbuf *b, const fz_val *vals, int a) {
+    if (vals[a].kind == FZ_IMM) sb_printf(b, "c%d", a);
+    else sb_printf(b, "v%d[i]", a);
+}
+
+char *ax__fused_codegen(const ax_fused_prog *prog) {
+    sbuf b = {0};
+    const int n_out = prog->n_out;
+    sb_printf(&b,
+              "/* generated by ax_compile: one pass over a fused elementwise DAG */\n"
+              "#include <math.h>\n#include <stdint.h>\n#include <string.h>\n"
+              "#include \"backend/cpu/ew_math.h\"\n"
+              "#define B %d\n"
+              "void ax_fused_kernel(char **p, const int64_t *bs, int64_t n) {\n",
+              FZ_BLOCK);
+    /* immediates and per-value scratch */
+    for (int v = 0; v < prog->n_vals; v++) {
+        const fz_val *val = &prog->vals[v];
+        const char *T = ctype(val->dtype);
+        if (val->kind == FZ_IMM) {
+            if (val->dtype == AX_FLOAT32) sb_printf(&b, "    const float c%d = %af;\n", v, (double)(float)val->imm);
+            else if (val->dtype == AX_FLOAT64) sb_printf(&b, "    const double c%d = %a;\n", v, val->imm);
+            else sb_printf(&b, "    const uint8_t c%d = %d;\n", v, val->imm != 0);
+        } else {
+            sb_printf(&b, "    _Alignas(64) %s s%d[B];\n", T, v);
+        }
+    }
+    sb_printf(&b, "    for (int64_t off = 0; off < n; off += B) {\n"
+                  "        const int64_t m = n - off < B ? n - off : B;\n");
+    for (int v = 0; v < prog->n_vals; v++) {
+        const fz_val *val = &prog->vals[v];
+        if (val->kind == FZ_IMM) continue;
+        const char *T = ctype(val->dtype);
+        const size_t sz = ax_dtype_size(val->dtype);
+        if (val->kind == FZ_IN) {
+            int j = n_out + val->a[0];
+            sb_printf(&b,
+                      "        const %s *v%d;\n"
+                      "        if (bs[%d] == %zu) v%d = (const %s *)(p[%d] + off * %zu);\n"
+                      "        else {\n"
+                      "            const char *q = p[%d] + off * bs[%d];\n"
+                      "            for (int64_t i = 0; i < m; i++) memcpy(&s%d[i], q + i * bs[%d], %zu);\n"
+                      "            v%d = s%d;\n"
+                      "        }\n",
+                      T, v, j, sz, v, T, j, sz, j, j, v, j, sz, v, v);
+            continue;
+        }
+        int o = -1;
+        for (int k = 0; k < n_out; k++)
+            if (prog->out_vals[k] == v) o = k;
+        if (o >= 0)
+            sb_printf(&b, "        %s *v%d = bs[%d] == %zu ? (%s *)(p[%d] + off * %zu) : s%d;\n", T, v,
+                      o, sz, T, o, sz, v);
+        else
+            sb_printf(&b, "        %s *v%d = s%d;\n", T, v, v);
+        const ax_dtype t0 = prog->vals[val->a[0]].dtype;
+        if (val->op == AX_OP_EXP && t0 == AX_FLOAT32) {
+            int a = val->a[0];
+            if (prog->vals[a].kind == FZ_IMM)
+                sb_printf(&b, "        { float t[B]; for (int64_t i = 0; i < m; i++) t[i] = c%d; ew_expf_n(t, v%d, m); }\n", a, v);
+            else
+                sb_printf(&b, "        ew_expf_n(v%d, v%d, m);\n", a, v);
+            continue;
+        }
+        const char *f = formula(val, t0);
+        if (!f) {
+            free(b.s);
+            return NULL;
+        }
+        sb_printf(&b, "        for (int64_t i = 0; i < m; i++) {\n");
+        if (val->op == AX_OP_WHERE) {
+            sb_printf(&b, "            const uint8_t c = ");
+            operand(&b, prog->vals, val->a[0]);
+            sb_printf(&b, ";\n            const %s x = ", T);
+            operand(&b, prog->vals, val->a[1]);
+            sb_printf(&b, ", y = ");
+            operand(&b, prog->vals, val->a[2]);
+            sb_printf(&b, ";\n");
+        } else {
+            sb_printf(&b, "            const %s x = ", ctype(t0));
+            operand(&b, prog->vals, val->a[0]);
+            if (val->a[1] >= 0) {
+                sb_printf(&b, ", y = ");
+                operand(&b, prog->vals, val->a[1]);
+            }
+            sb_printf(&b, ";\n");
+        }
+        sb_printf(&b, "            v%d[i] = (%s)(%s);\n        }\n", v, T, f);
+    }
+    for (int o = 0; o < n_out; o++) {
+        int v = prog->out_vals[o];
+        const fz_val *val = &prog->vals[v];
+        size_t sz = ax_dtype_size(val->dtype);
+        if (val->kind == FZ_OP) {
+            sb_printf(&b,
+                      "        if (bs[%d] != %zu)\n"
+                      "            for (int64_t i = 0; i < m; i++) memcpy(p[%d] + (off + i) * bs[%d], &v%d[i], %zu);\n",
+                      o, sz, o, o, v, sz);
+        }
+    }
+    sb_printf(&b, "    }\n}\n");
+    if (b.oom) {
+        free(b.s);
+        return NULL;
+    }
+    return b.s;
+}
+
+/* ---------------------------------------------------------------- kernel */
+
+static void fused_inner(char **p, const int64_t *bs, int64_t n, void *ud) {
+    const ax_fused_prog *prog = ud;
+    if (prog->fn && !ax__cpu_use_reference()) prog->fn(p, bs, n);
+    else ax__fused_interpret(prog, p, bs, n);
+}
+
+static ax_status fused_kernel(ax_ctx *ctx, const ax_node *node, ax_array *const *out) {
+    ax_fused_prog *prog = ax__fused_node_prog(node);
+    const int n_out = node->n_outputs, n_in = node->n_inputs - 1;
+    if (n_out != prog->n_out || n_in != prog->n_in || n_out + n_in > FZ_MAX_OPERANDS)
+        return ax__fail(ctx, AX_ERR_INTERNAL, "fused: node and program disagree (%d+%d operands)",
+                        n_out, n_in);
+    ax_array *o0 = out[0];
+    const int nd = o0->ndim;
+    char *base[FZ_MAX_OPERANDS];
+    const int64_t *strides[FZ_MAX_OPERANDS];
+    size_t items[FZ_MAX_OPERANDS];
+    int64_t st[FZ_MAX_OPERANDS][AX_MAX_NDIM];
+    for (int o = 0; o < n_out; o++) {
+        base[o] = ax__ptr(out[o]);
+        strides[o] = out[o]->strides;
+        items[o] = ax_dtype_size(out[o]->dtype);
+    }
+    for (int i = 0; i < n_in; i++) {
+        ax_array *a = node->inputs[i];
+        ax__broadcast_strides(a, o0->shape, nd, st[i]);
+        base[n_out + i] = a->size ? ax__ptr(a) : NULL;
+        strides[n_out + i] = st[i];
+        items[n_out + i] = ax_dtype_size(a->dtype);
+    }
+    ax__cpu_loop(n_out + n_in, base, strides, items, o0->shape, nd, fused_inner, prog, true);
+    return AX_OK;
+}
+
+void ax__cpu_register_fused(ax_kernel *table) { table[AX_OP_FUSED] = fused_kernel; }
