@@ -109,6 +109,7 @@ struct ax_ctx {
     ax_print_options print;
     struct ax_async *async; /* in-flight ax_eval_async, or NULL */
     int trace_depth;        /* > 0 while ax_compile traces a closure: eval is an error */
+    struct ax_ad_trace *trace; /* innermost autodiff trace (src/transforms/autodiff.c), or NULL */
 };
 
 /* ---------------------------------------------------------------- errors */
@@ -232,6 +233,9 @@ void ax__buffer_release(ax_buffer *b);
 
 /* ---------------------------------------------------------------- eval */
 
+/* While ctx->trace is set: an error if the nodes about to run include an
+ * input of an active autodiff trace (src/transforms/autodiff.c). */
+ax_status ax__trace_check_eval(ax_ctx *ctx, ax_node *const *nodes, size_t n);
 /* Evaluate synchronously (waits for an async run first). */
 ax_status ax__eval(ax_ctx *ctx, ax_array *const *arrays, int n);
 /* Kernel: compute node's outputs (buffers already allocated). Reads inputs

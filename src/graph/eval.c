@@ -153,6 +153,7 @@ static ax_status eval_now(ax_ctx *ctx, ax_array *const *arrays, int n) {
         }
     node_list order = {0};
     ax_status st = topo_sort(ctx, arrays, n, &order);
+    if (st == AX_OK && ctx->trace) st = ax__trace_check_eval(ctx, order.items, order.len);
     size_t i = 0;
     for (; st == AX_OK && i < order.len; i++) {
         st = run_node(ctx, order.items[i]);
@@ -195,7 +196,7 @@ ax_status ax_wait(ax_ctx *ctx) {
 
 ax_status ax_eval_async(ax_ctx *ctx, ax_array *const *arrays, int n) {
     if (!ctx) return AX_ERR_NULL;
-    if (ctx->trace_depth > 0) return ax__eval(ctx, arrays, n); /* records the error */
+    if (ctx->trace_depth > 0 || ctx->trace) return ax__eval(ctx, arrays, n); /* records the error */
     ax_wait(ctx);
     for (int i = 0; i < n; i++)
         if (!arrays[i]) return ax__eval(ctx, arrays, n); /* records the NULL error */

@@ -23,7 +23,10 @@
  * non-view node, whose row-major layout never changes. */
 static ax_array *view(ax_ctx *ctx, ax_op op, ax_array *in, const int64_t *shape,
                       const int64_t *strides, int ndim, int64_t offset) {
-    while (in->node && (ax__op_info[in->node->op].flags & AX_F_VIEW)) in = in->node->inputs[0];
+    /* A traced input (src/transforms) bounds the walk: derivatives are taken
+     * with respect to it, so views of it must point at it. */
+    while (in->node && (ax__op_info[in->node->op].flags & AX_F_VIEW) && in->node->op != AX_OP_TRACER)
+        in = in->node->inputs[0];
     int64_t local[2 + 2 * LOCAL_DIMS];
     size_t n = 2 + 2 * (size_t)ndim;
     int64_t *p = ndim <= LOCAL_DIMS ? local : calloc(n, sizeof(int64_t));

@@ -14,7 +14,7 @@ static void init_table(void) {
         ax__cpu_register_reduce,   ax__cpu_register_shape, ax__cpu_register_index,
         ax__cpu_register_matmul,   ax__cpu_register_scan_sort, ax__cpu_register_conv,
         ax__cpu_register_random,   ax__cpu_register_linalg, ax__cpu_register_fft,
-        ax__cpu_register_extra,    ax__cpu_register_fused,
+        ax__cpu_register_extra,    ax__cpu_register_transforms, ax__cpu_register_fused,
     };
     for (size_t i = 0; i < sizeof families / sizeof *families; i++) families[i](table);
 }

@@ -1,0 +1,53 @@
+/* Internals shared by the transformations (src/transforms). */
+#ifndef AX_TRANSFORMS_INTERNAL_H
+#define AX_TRANSFORMS_INTERNAL_H
+
+#include "core/internal.h"
+
+struct ax_closure {
+    atomic_long refs;
+    ax_fn fn;
+    int n_in, n_out;
+    void *payload;
+    void (*destroy)(void *payload);
+};
+
+/* One active trace: the closure is being called on tracers built under it.
+ * Traces nest (ctx->trace is the innermost). */
+typedef struct ax_ad_trace {
+    struct ax_ad_trace *parent;
+    uint64_t id;
+} ax_ad_trace;
+
+/* TRACER params: the trace the tracer belongs to. */
+typedef struct ax_tracer_params {
+    uint64_t trace_id;
+} ax_tracer_params;
+
+void ax__trace_push(ax_ctx *ctx, ax_ad_trace *t);
+void ax__trace_pop(ax_ctx *ctx, ax_ad_trace *t);
+/* A tracer for x under trace t: a TRACER node (always lazy) with x's layout
+ * (x made contiguous first if it is not). */
+ax_array *ax__tracer(ax_ctx *ctx, const ax_ad_trace *t, ax_array *x);
+
+/* CUSTOM node params. The record is anchored by the node's last input (an
+ * array wrapping it, whose release frees it). */
+typedef struct ax_custom_record {
+    ax_closure *f, *vjp, *jvp;
+    int n_in, n_out;
+} ax_custom_record;
+typedef struct ax_custom_params {
+    ax_custom_record *rec;
+    int32_t n_in, n_out;
+} ax_custom_params;
+
+/* Reverse and forward mode on closures. want[i] (NULL: all) selects the
+ * primals to differentiate (others get a NULL input cotangent and are not
+ * traced). cts[j] NULL is a zero cotangent (internal callers only); tans[i]
+ * NULL is a zero tangent. `name` prefixes error messages. */
+ax_status ax__vjp(ax_ctx *ctx, const char *name, const ax_closure *f, ax_array *const *primals,
+                  ax_array *const *cts, const bool *want, ax_array **outs, ax_array **grads);
+ax_status ax__jvp(ax_ctx *ctx, const char *name, const ax_closure *f, ax_array *const *primals,
+                  ax_array *const *tans, ax_array **outs, ax_array **out_tans);
+
+#endif
