@@ -36,7 +36,6 @@ static ax_status topo_sort(ax_ctx *ctx, ax_array *const *targets, int n, node_li
     for (int t = 0; t < n && st == AX_OK; t++) {
         ax_node *root = targets[t] ? targets[t]->node : NULL;
         if (!root || root->mark == epoch) continue;
-        root->mark = epoch;
         if (!list_push(&stack, root)) st = AX_ERR_OOM;
         while (st == AX_OK && stack.len) {
             uintptr_t top = (uintptr_t)stack.items[stack.len - 1];
@@ -50,11 +49,19 @@ static ax_status topo_sort(ax_ctx *ctx, ax_array *const *targets, int n, node_li
                 }
                 continue;
             }
+            /* A node is marked when it is expanded, not when it is pushed: a
+             * node pushed twice (an input of two nodes on the stack) is
+             * expanded at its upper entry, so it is emitted before every
+             * consumer; its lower entry is then skipped. */
+            if (node->mark == epoch) {
+                stack.len--;
+                continue;
+            }
+            node->mark = epoch;
             stack.items[stack.len - 1] = (ax_node *)(top | 1);
             for (int i = node->n_inputs - 1; i >= 0; i--) {
                 ax_node *in = node->inputs[i]->node;
                 if (in && in->mark != epoch) {
-                    in->mark = epoch;
                     if (!list_push(&stack, in)) {
                         st = AX_ERR_OOM;
                         break;
