@@ -3,19 +3,9 @@
 
 #include <pthread.h>
 
-/* Families without a rules file yet link as NULL (weak, undefined). */
-#pragma weak ax__rules_register_elementwise
-#pragma weak ax__rules_register_reduce
-#pragma weak ax__rules_register_shape
-#pragma weak ax__rules_register_products
-#pragma weak ax__rules_register_transforms
-#pragma weak ax__rules_register_scan_sort
-#pragma weak ax__rules_register_conv
-#pragma weak ax__rules_register_random
-#pragma weak ax__rules_register_linalg
-#pragma weak ax__rules_register_fft
-#pragma weak ax__rules_register_extra
-#pragma weak ax__rules_register_vmap
+/* Every family has a rules file (an empty registration function until the
+ * family's engineer fills it), referenced strongly so static linking pulls
+ * them all in. */
 
 static ax_rule table[AX_OP_COUNT];
 static pthread_once_t once = PTHREAD_ONCE_INIT;

@@ -14,8 +14,9 @@
  *       void ax__rules_register_<family>(ax_rule *table)
  *     which fills table[AX_OP_<ID>] for the family's ops;
  *   - the function is already declared below and called from the one list in
- *     src/transforms/rules.c; families that have no rules file yet are weak
- *     symbols there, so the library links without them.
+ *     src/transforms/rules.c; every family listed there has a file (an empty
+ *     registration function until filled), so static links pull them all in.
+ *     A new family adds its declaration here and one entry to that list.
  * An op with no rule is an error when a transformation reaches it
  * ("vjp: no derivative rule for op 'qr'"); an op whose outputs are not
  * inexact (bool, integer) needs no rule: the walkers never propagate
