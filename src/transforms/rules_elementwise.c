@@ -9,7 +9,8 @@
  *
  * Conventions at non-differentiable points (as JAX): abs'(0) = 0 (sign),
  * maximum/minimum split the cotangent equally on ties, floor, ceil, round,
- * trunc, sign, floor_divide and nextafter have zero derivative, remainder
+ * trunc, sign and floor_divide have zero derivative, nextafter(a, b) has
+ * d/da = 1 and d/db = 0 (it moves a by one ulp), remainder
  * has d/da = 1 and d/db = -floor_divide(a, b), power's d/db is 0 where
  * a == 0 and its d/da is 0 where b == 0, hypot's partials are 0 at (0, 0).
  * Comparisons, logical and bitwise ops give non-float outputs: no
@@ -427,10 +428,10 @@ void ax__rules_register_elementwise(ax_rule *t) {
     B(ARCTAN2, p_atan2_a, p_atan2_b);
     B(HYPOT, p_hypot_a, p_hypot_b);
     B(COPYSIGN, p_copysign_a, NULL);
+    B(NEXTAFTER, p_one, NULL);
 #undef B
     t[AX_OP_ADD] = linear;
     t[AX_OP_SUBTRACT] = linear;
     t[AX_OP_FLOOR_DIVIDE] = zero;
-    t[AX_OP_NEXTAFTER] = zero;
     t[AX_OP_WHERE] = (ax_rule){where_vjp, where_jvp, NULL, 0};
 }

@@ -433,17 +433,31 @@ static ax_status tal_jvp(ax_ctx *ctx, const ax_node *node, ax_array *const *outs
     return ctx->status;
 }
 
+/* int64 ids 0, 1, ... in the shape of x. */
+static ax_array *ids_like(ax_ctx *ctx, const ax_array *x) {
+    ax_array *r = ax_arange(ctx, 0, (double)x->size, 1, AX_INT64);
+    return ax_reshape(ctx, r, x->shape, x->ndim);
+}
+
 /* put_along_axis(a, idx, v): overwritten positions take v's cotangent. With
- * repeated indices (last write wins) every repeat gets it, as in JAX. */
+ * repeated indices only the write that won gets it: the winners are found by
+ * putting the ids of the values with the same op (same order of writes). */
 static ax_status pal_vjp(ax_ctx *ctx, const ax_node *node, ax_array *const *outs,
                          ax_array *const *cts, const bool *need, ax_array **grads) {
     (void)outs;
     const ax_axis_params *p = node->params;
-    ax_array *idx = node->inputs[1], *v = node->inputs[2], *g = cts[0];
+    ax_array *a = node->inputs[0], *idx = node->inputs[1], *v = node->inputs[2], *g = cts[0];
     int axis = (int)p->axis;
     if (need[0])
         grads[0] = ax_put_along_axis(ctx, g, idx, zeros_of(ctx, v->shape, v->ndim, g->dtype), axis);
-    if (need[2]) grads[2] = ax_take_along_axis(ctx, g, idx, axis);
+    if (need[2]) {
+        ax_array *ids = ids_like(ctx, v);
+        ax_array *won = ax_put_along_axis(ctx, ax_full(ctx, a->shape, a->ndim, -1, AX_INT64), idx,
+                                          ids, axis);
+        ax_array *mask = ax_equal(ctx, ax_take_along_axis(ctx, won, idx, axis), ids);
+        ax_array *gv = ax_take_along_axis(ctx, g, idx, axis);
+        grads[2] = ax_where(ctx, mask, gv, ax__rule_scalar(ctx, 0.0, g));
+    }
     return ctx->status;
 }
 
@@ -534,7 +548,14 @@ static ax_status scatter_vjp(ax_ctx *ctx, const ax_node *node, ax_array *const *
         if (need[0])
             grads[0] = scat_op(ctx, &s, g, zeros_of(ctx, s.u->shape, s.u->ndim, g->dtype),
                                AX_SCATTER_ASSIGN);
-        if (need[iu]) grads[iu] = scat_gather(ctx, &s, g);
+        if (need[iu]) {
+            /* only the update that won a position (repeated indices) */
+            ax_array *ids = ids_like(ctx, s.u);
+            ax_array *won = scat_op(ctx, &s, ax_full(ctx, s.a->shape, s.a->ndim, -1, AX_INT64),
+                                    ids, AX_SCATTER_ASSIGN);
+            ax_array *mask = ax_equal(ctx, scat_gather(ctx, &s, won), ids);
+            grads[iu] = ax_where(ctx, mask, scat_gather(ctx, &s, g), ax__rule_scalar(ctx, 0.0, g));
+        }
         break;
     case AX_SCATTER_ADD:
         if (need[0]) grads[0] = g;

@@ -151,6 +151,17 @@ static gc_outcome check_case(ax_ctx *ctx, const conf_case *c, char *msg, size_t 
         res = GC_NONDIFF;
         goto done;
     }
+    if (ax_dtype_of(y) != AX_FLOAT64) {
+        /* finite differences of a rounded output say nothing */
+        res = GC_SKIP;
+        snprintf(msg, cap, "output is %s, not float64", ax_dtype_name(ax_dtype_of(y)));
+        goto done;
+    }
+    if (c->covers && strstr(c->covers, "stop_gradient")) {
+        /* zero derivative by definition, not by calculus */
+        res = GC_NONDIFF;
+        goto done;
+    }
     int64_t ny = numel(y), n2;
     y0 = host(ctx, y);
     if (!y0) {
@@ -265,6 +276,62 @@ static gc_outcome check_case(ax_ctx *ctx, const conf_case *c, char *msg, size_t 
         (void)mag;
         res = GC_FAIL;
         snprintf(msg, cap, "<v, J t> = %.15g but <J^T v, t> = %.15g", vjt, gt);
+    }
+    /* 4. second order: the vjp is itself differentiable. jvp of the vjp
+     * closure along (t, 0) against finite differences of the vjp. */
+    if (res == GC_PASS) {
+        ax_closure *vf = ax_vjp_fn(ctx, f);
+        ax_array *pin[CONF_MAX_IN + 1], *tin[CONF_MAX_IN + 1], *po[CONF_MAX_IN + 1],
+            *to[CONF_MAX_IN + 1];
+        for (int k = 0; k < s.nf; k++) {
+            pin[k] = x[k];
+            tin[k] = t[k];
+        }
+        pin[s.nf] = v;
+        tin[s.nf] = ax_zeros_like(ctx, v);
+        if (ax_jvp(ctx, vf, pin, tin, po, to) != AX_OK) {
+            res = ax_error_code(ctx) == AX_ERR_UNSUPPORTED ? GC_NORULE : GC_FAIL;
+            snprintf(msg, cap, "jvp of vjp: %s", ax_error_message(ctx));
+        }
+        for (int k = 0; k < s.nf && res == GC_PASS; k++) {
+            ax_array *pp[CONF_MAX_IN + 1], *pm[CONF_MAX_IN + 1], *op[CONF_MAX_IN + 1],
+                *om[CONF_MAX_IN + 1];
+            ax_array *hh = ax_scalar(ctx, h, AX_FLOAT64);
+            for (int q = 0; q < s.nf; q++) {
+                pp[q] = ax_add(ctx, x[q], ax_multiply(ctx, t[q], hh));
+                pm[q] = ax_subtract(ctx, x[q], ax_multiply(ctx, t[q], hh));
+            }
+            pp[s.nf] = pm[s.nf] = v;
+            if (ax_closure_call(ctx, vf, pp, op) != AX_OK || ax_closure_call(ctx, vf, pm, om) != AX_OK) {
+                res = GC_FAIL;
+                snprintf(msg, cap, "vjp at shifted inputs: %s", ax_error_message(ctx));
+                break;
+            }
+            int64_t n = numel(x[k]);
+            double *a2 = host(ctx, to[1 + k]), *p2 = host(ctx, op[1 + k]), *m2 = host(ctx, om[1 + k]);
+            if (!a2 || !p2 || !m2) {
+                res = GC_FAIL;
+                snprintf(msg, cap, "eval of second order: %s", ax_error_message(ctx));
+            } else {
+                double sc = maxabs(a2, n);
+                for (int64_t e = 0; e < n; e++) sc = fmax(sc, fabs((p2[e] - m2[e]) / (2 * h)));
+                sc = fmax(sc, 1e-3 * fmax(maxabs(gk ? gk : a2, n), 1e-12));
+                for (int64_t e = 0; e < n && res == GC_PASS; e++) {
+                    double fd = (p2[e] - m2[e]) / (2 * h);
+                    if (!(fabs(fd - a2[e]) <= GC_TOL * 10 * sc)) {
+                        res = GC_FAIL;
+                        snprintf(msg, cap,
+                                 "second order (jvp of vjp), input %d element %lld: %.12g, "
+                                 "finite difference %.12g",
+                                 s.fidx[k], (long long)e, a2[e], fd);
+                    }
+                }
+            }
+            free(a2);
+            free(p2);
+            free(m2);
+        }
+        ax_closure_release(vf);
     }
 done:
     free(y0);
