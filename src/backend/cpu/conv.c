@@ -30,7 +30,7 @@
 
 #define SP AX_CONV_MAX_SP
 /* Target size of one tile of columns (bytes). */
-#define COLS_BYTES ((int64_t)1 << 21)
+#define COLS_BYTES ((int64_t)1 << 20)
 
 /* ---------------------------------------------------------------- temporaries */
 
