@@ -16,19 +16,18 @@
  * stay in cache (COLS_BYTES), in parallel over ax's pool, and each tile is
  * multiplied by OpenBLAS (threaded by itself) straight into the output rows.
  * Runs of taps that are contiguous in the input (one group, no dilation)
- * are copied with one memcpy; taps in the padding are zeros. A 1x1 convolution with
- * stride 1 and no padding needs no columns: the input already is the
- * (M x C_in) matrix. float16/bfloat16 are converted to float32 once, the
- * product runs in sgemm and the result is rounded once; float64 uses dgemm. */
+ * are copied with one memcpy; taps in the padding are zeros. A 1x1
+ * convolution with stride 1 and no padding needs no columns: the input
+ * already is the (M x C_in) matrix. Depthwise convolutions (C_in / groups
+ * == 1) are products of width 1 and run directly (conv_depthwise.c).
+ * float16/bfloat16 are converted to float32 once, the product runs in sgemm
+ * and the result is rounded once; float64 uses dgemm. */
 #include <limits.h>
 #include <stdlib.h>
 
 #include "backend/cpu/conv_impl.h"
 #include "backend/cpu/gemm_blas.h"
 #include "backend/cpu/gemm_convert.h"
-#include "ops/conv_params.h"
-
-#define SP AX_CONV_MAX_SP
 /* Target size of one tile of columns (bytes). */
 #define COLS_BYTES ((int64_t)1 << 20)
 
@@ -59,56 +58,11 @@ ax_array *ax__conv_dense(ax_ctx *ctx, ax_array *x, ax_dtype t) {
     return d;
 }
 
-/* ---------------------------------------------------------------- geometry */
-
-typedef struct conv_geom {
-    int nsp;
-    int64_t N, cin, cout, G, cin_g, cout_g;
-    int64_t I[SP], K[SP], O[SP];
-    int64_t KV, OV; /* kernel volume, output positions per image */
-    const ax_conv_params *p;
-} conv_geom;
-
-static void geom(const ax_node *node, const ax_array *out, conv_geom *g) {
-    const ax_conv_params *p = node->params;
-    const ax_array *x = node->inputs[0], *w = node->inputs[1];
-    g->p = p;
-    g->nsp = p->nsp;
-    g->N = x->shape[0];
-    g->cin = x->shape[x->ndim - 1];
-    g->cout = w->shape[0];
-    g->G = p->groups;
-    g->cin_g = g->cin / g->G;
-    g->cout_g = g->cout / g->G;
-    g->KV = 1;
-    g->OV = 1;
-    for (int d = 0; d < g->nsp; d++) {
-        g->I[d] = x->shape[d + 1];
-        g->K[d] = w->shape[d + 1];
-        g->O[d] = out->shape[d + 1];
-        g->KV *= g->K[d];
-        g->OV *= g->O[d];
-    }
-}
-
-/* Input index along dim d for output o and tap k, or -1 for a zero (padding
- * or a hole of the input dilation). */
-static inline int64_t in_index(const ax_conv_params *p, int d, int64_t o, int64_t k, int64_t I) {
-    int64_t q = o * p->stride[d] + k * p->kdil[d] - p->pad_lo[d];
-    if (q < 0) return -1;
-    int64_t dl = p->idil[d];
-    if (dl > 1) {
-        if (q % dl) return -1;
-        q /= dl;
-    }
-    return q < I ? q : -1;
-}
-
 /* ---------------------------------------------------------------- reference */
 
 static void conv_reference(const ax_node *node, ax_array *out) {
     conv_geom g;
-    geom(node, out, &g);
+    ax__conv_geom(node, out, &g);
     const ax_array *x = node->inputs[0], *w = node->inputs[1];
     const ax_conv_params *p = g.p;
     ax_dtype xt = x->dtype, wt = w->dtype, ot = out->dtype;
@@ -245,7 +199,7 @@ static bool is_pointwise(const conv_geom *g) {
 
 static ax_status conv_fast(ax_ctx *ctx, const ax_node *node, ax_array *out) {
     conv_geom g;
-    geom(node, out, &g);
+    ax__conv_geom(node, out, &g);
     ax_dtype dt = out->dtype;
     ax_dtype ct = dt == AX_FLOAT64 ? AX_FLOAT64 : AX_FLOAT32;
     size_t es = ax_dtype_size(ct);
@@ -286,6 +240,10 @@ static ax_status conv_fast(ax_ctx *ctx, const ax_node *node, ax_array *out) {
     const char *xptr = ax__ptr(xd);
     ax__blas_sync_threads();
     int ldc = (int)g.cout;
+    if (g.cin_g == 1 && g.G > 1) { /* depthwise: products of width 1, run directly */
+        if (!ax__conv_depthwise(ctx, &g, ct, xptr, wptr, optr)) goto fail;
+        goto finish;
+    }
     if (is_pointwise(&g)) {
         /* the input is the (M x C_in) matrix */
         for (int64_t m0 = 0; m0 < M; m0 += INT_MAX / 2) {
