@@ -104,20 +104,22 @@ static ax_status fft_reference(ax_ctx *ctx, const fft_geo *g) {
                     /* x_k = Re X0 + 2 sum Re(X_j e^{+i..}) + Re X_{n/2} (-1)^k */
                     re = xr[0];
                     int64_t top = (n + 1) / 2; /* j < top pair with n - j */
-                    for (int64_t j = 1; j < top; j++) {
-                        int64_t t = (j * k) % n;
+                    for (int64_t j = 1, t = k % n; j < top; j++) { /* t = j * k mod n */
                         re += 2 * (xr[j] * cs[2 * t] - xi[j] * cs[2 * t + 1]);
+                        t += k;
+                        if (t >= n) t -= n;
                     }
                     if (n % 2 == 0) re += (k % 2 ? -1 : 1) * xr[n / 2];
                     ax__store_f64(line + k * g->inner * (int64_t)osz, g->out->dtype,
                                   re * p->scale);
                     continue;
                 }
-                for (int64_t j = 0; j < n; j++) {
-                    int64_t t = (j * k) % n;
+                for (int64_t j = 0, t = 0; j < n; j++) { /* t = j * k mod n */
                     double c = cs[2 * t], s = cs[2 * t + 1];
                     re += xr[j] * c - xi[j] * s;
                     im += xr[j] * s + xi[j] * c;
+                    t += k;
+                    if (t >= n) t -= n;
                 }
                 ax__store_c(line + k * g->inner * (int64_t)osz, g->out->dtype, re * p->scale,
                             im * p->scale);
