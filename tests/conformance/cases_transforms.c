@@ -72,10 +72,10 @@ const conf_case conf_cases_transforms[] = {
      .shape = {{7, 13}}, .large = {{512, 300}}, .lo = -50, .hi = 50, .build = b_tracer,
      .expect = e_ident},
     {.name = "custom/custom_function", .covers = "custom", .dtypes = F, .variants = V, .n_in = 2,
-     .ndim = {2, 1}, .shape = {{4, 5}, {5}}, .large = {{300, 5}, {5}}, .lo = -3, .hi = 3,
+     .ndim = {2, 2}, .shape = {{4, 5}, {1, 5}}, .large = {{300, 5}, {1, 5}}, .lo = -3, .hi = 3,
      .build = b_custom, .expect = e_sin_mul, .tol = 4},
     {.name = "custom/checkpoint", .covers = "custom", .dtypes = F, .variants = V, .n_in = 2,
-     .ndim = {2, 1}, .shape = {{4, 5}, {5}}, .large = {{300, 5}, {5}}, .lo = -3, .hi = 3,
+     .ndim = {2, 2}, .shape = {{4, 5}, {1, 5}}, .large = {{300, 5}, {1, 5}}, .lo = -3, .hi = 3,
      .build = b_custom, .expect = e_sin_mul, .tol = 4, .ip = {1}},
     {.name = NULL},
 };
