@@ -287,6 +287,29 @@ static void test_threads(void) {
         if (!ok) bad++;
     }
     CHECK_MSG(bad == 0, "argsort of 400000 is not the stable NaN-last order");
+    /* float32 without NaN or -0.0 (the fused float32 path), and skewed keys
+     * (all in [1, 2): one top-bits bucket, the plain LSD fallback): fast ==
+     * reference on 1 and 3 threads */
+    for (int skew = 0; skew < 2; skew++) {
+        int64_t n = 300001;
+        double *v = malloc(sizeof(double) * (size_t)n);
+        for (int64_t i = 0; i < n; i++)
+            v[i] = skew ? 1.0 + (double)(rnd() % 100000) / 100000.0
+                        : (double)((int64_t)(rnd() % 2000001) - 1000000) / 1024.0;
+        ax_array *y = test_from_f64(ctx, v, AX_FLOAT32, &n, 1);
+        free(v);
+        ax__cpu_force_reference(true);
+        ax_array *want = ax_sort(ctx, y, 0), *wanti = ax_argsort(ctx, y, 0);
+        ax_eval1(ctx, want);
+        ax_eval1(ctx, wanti);
+        ax__cpu_force_reference(false);
+        for (int t = 0; t < 2; t++) {
+            ax_set_num_threads(t ? 3 : 1);
+            CHECK_MSG(same_bytes(ctx, ax_sort(ctx, y, 0), want), "sort float32 skew %d threads %d", skew, t);
+            CHECK_MSG(same_bytes(ctx, ax_argsort(ctx, y, 0), wanti), "argsort float32 skew %d threads %d", skew, t);
+        }
+        ax_set_num_threads(nt);
+    }
     CHECK_OK(ctx);
     ax_ctx_free(ctx);
 }
