@@ -315,7 +315,9 @@ static gc_outcome check_case(ax_ctx *ctx, const conf_case *c, char *msg, size_t 
             } else {
                 double sc = maxabs(a2, n);
                 for (int64_t e = 0; e < n; e++) sc = fmax(sc, fabs((p2[e] - m2[e]) / (2 * h)));
-                sc = fmax(sc, 1e-3 * fmax(maxabs(gk ? gk : a2, n), 1e-12));
+                double *gh = host(ctx, g[k]); /* first-order gradient of this input */
+                sc = fmax(sc, 1e-3 * fmax(gh ? maxabs(gh, n) : 0, 1e-12));
+                free(gh);
                 for (int64_t e = 0; e < n && res == GC_PASS; e++) {
                     double fd = (p2[e] - m2[e]) / (2 * h);
                     if (!(fabs(fd - a2[e]) <= GC_TOL * 10 * sc)) {
