@@ -693,6 +693,90 @@ static void test_errors(ax_ctx *ctx) {
     ax_scope_end(ctx);
 }
 
+/* multivariate_normal: JAX's values (mean + L z, L from LAPACK here and from
+ * XLA there, so a tolerance of a few float ulps of the largest value), the
+ * sample covariance within 5 standard errors (normal theory: var(S_ij) =
+ * (C_ii C_jj + C_ij^2) / N), Mahalanobis distances chi-square(3) by KS, and
+ * errors. */
+static double cdf_chi2_3(double x, const double *p) { (void)p; return 1 - chi2_sf(x, 3); }
+
+static void test_multivariate_normal(ax_ctx *ctx) {
+    ax_scope_begin(ctx);
+    ax_array *K = key_of(ctx, 13);
+    ax_array *M = test_from_f64(ctx, rr_mvn_mean, AX_FLOAT32, (int64_t[]){3}, 1);
+    ax_array *C = test_from_f64(ctx, rr_mvn_cov, AX_FLOAT32, (int64_t[]){3, 3}, 2);
+    BOTH_KERNELS({
+        ax_array *x = ax_random_multivariate_normal(ctx, M, C, (int64_t[]){4, 5}, 2, AX_FLOAT32, K);
+        CHECK_MSG(x && ax_ndim(x) == 3 && ax_shape(x)[2] == 3, "%s", ax_error_message(ctx));
+        expect_ulps_floor(ctx, x, rr_mvn_f32, RR_MVN_F32_N, 4, 4.0, "multivariate_normal f32");
+        ax_array *x64 = ax_random_multivariate_normal(ctx, M, C, (int64_t[]){4, 5}, 2, AX_FLOAT64, K);
+        expect_ulps_floor(ctx, x64, rr_mvn_f64, RR_MVN_F64_N, 64, 4.0, "multivariate_normal f64");
+    });
+    const int64_t N = 40000;
+    double *x = draw(ctx, ax_random_multivariate_normal(ctx, M, C, &N, 1, AX_FLOAT64, key_of(ctx, 14)));
+    if (x) {
+        double mu[3] = {0}, S[9] = {0};
+        for (int64_t i = 0; i < N; i++)
+            for (int a = 0; a < 3; a++) mu[a] += x[i * 3 + a] / N;
+        for (int64_t i = 0; i < N; i++)
+            for (int a = 0; a < 3; a++)
+                for (int b = 0; b < 3; b++) S[a * 3 + b] += (x[i * 3 + a] - mu[a]) * (x[i * 3 + b] - mu[b]) / N;
+        for (int a = 0; a < 3; a++) {
+            double se = sqrt(rr_mvn_cov[a * 4] / N);
+            CHECK_MSG(fabs(mu[a] - rr_mvn_mean[a]) < 5 * se, "mean[%d] = %g", a, mu[a]);
+            for (int b = 0; b < 3; b++) {
+                double c = rr_mvn_cov[a * 3 + b];
+                double sc = sqrt((rr_mvn_cov[a * 4] * rr_mvn_cov[b * 4] + c * c) / N);
+                CHECK_MSG(fabs(S[a * 3 + b] - c) < 5 * sc, "cov[%d][%d] = %g, want %g", a, b, S[a * 3 + b], c);
+            }
+        }
+        /* Mahalanobis d^2 = |L^-1 (x - mean)|^2 ~ chi2(3) */
+        double L[9] = {0};
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j <= i; j++) {
+                double v = rr_mvn_cov[i * 3 + j];
+                for (int k = 0; k < j; k++) v -= L[i * 3 + k] * L[j * 3 + k];
+                L[i * 3 + j] = i == j ? sqrt(v) : v / L[j * 3 + j];
+            }
+        double *d2 = malloc(sizeof(double) * (size_t)N);
+        for (int64_t i = 0; i < N; i++) {
+            double y[3];
+            for (int a = 0; a < 3; a++) {
+                double v = x[i * 3 + a] - rr_mvn_mean[a];
+                for (int k = 0; k < a; k++) v -= L[a * 3 + k] * y[k];
+                y[a] = v / L[a * 4];
+            }
+            d2[i] = y[0] * y[0] + y[1] * y[1] + y[2] * y[2];
+        }
+        double p = ks_p(d2, N, cdf_chi2_3, NULL);
+        CHECK_MSG(p > P_MIN, "multivariate_normal Mahalanobis KS p = %.3g", p);
+        free(d2);
+        free(x);
+    }
+    /* batch shapes broadcast: mean (2, 3) with one cov gives (2, 3) */
+    double m2[6] = {0, 0, 0, 10, 10, 10};
+    ax_array *M2 = test_from_f64(ctx, m2, AX_FLOAT32, (int64_t[]){2, 3}, 2);
+    ax_array *y = ax_random_multivariate_normal(ctx, M2, C, NULL, 0, AX_FLOAT32, K);
+    CHECK(y && ax_ndim(y) == 2 && ax_shape(y)[0] == 2 && ax_shape(y)[1] == 3);
+    CHECK_OK(ctx);
+    /* errors */
+    CHECK(!ax_random_multivariate_normal(ctx, M, ax_zeros(ctx, (int64_t[]){2, 2}, 2, AX_FLOAT32), NULL, 0,
+                                         AX_FLOAT32, K));
+    CHECK_ERR(ctx, AX_ERR_SHAPE);
+    CHECK(!ax_random_multivariate_normal(ctx, M, C, NULL, 0, AX_INT32, K));
+    CHECK_ERR(ctx, AX_ERR_DTYPE);
+    CHECK(!ax_random_multivariate_normal(ctx, M2, C, (int64_t[]){3}, 1, AX_FLOAT32, K));
+    CHECK_ERR(ctx, AX_ERR_SHAPE);
+    /* not positive definite: the Cholesky factorization reports it at eval */
+    double bad[9] = {1, 2, 0, 2, 1, 0, 0, 0, 1};
+    ax_array *z = ax_random_multivariate_normal(ctx, M, test_from_f64(ctx, bad, AX_FLOAT32, (int64_t[]){3, 3}, 2),
+                                                NULL, 0, AX_FLOAT32, K);
+    CHECK(!z || ax_eval1(ctx, z) != AX_OK);
+    CHECK(ax_error_code(ctx) != AX_OK);
+    ax_error_clear(ctx);
+    ax_scope_end(ctx);
+}
+
 int main(void) {
     ax_ctx *ctx = ax_ctx_new();
     test_threefry_kat();
@@ -705,6 +789,7 @@ int main(void) {
     test_split_independence(ctx);
     test_shapes_dtypes(ctx);
     test_errors(ctx);
+    test_multivariate_normal(ctx);
     ax_ctx_free(ctx);
     return test_summary("test_random");
 }

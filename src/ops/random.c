@@ -15,10 +15,6 @@
 #include "core/internal.h"
 #include "ops/random_params.h"
 
-/* From include/ax/linalg.h (another family); weak so that random builds and
- * reports AX_ERR_UNSUPPORTED for multivariate_normal without it. */
-ax_array *ax_linalg_cholesky(ax_ctx *ctx, ax_array *a, bool upper) __attribute__((weak));
-
 /* ---------------------------------------------------------------- default key */
 
 static pthread_mutex_t g_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -421,8 +417,6 @@ ax_array *ax_random_multivariate_normal(ax_ctx *ctx, ax_array *mean, ax_array *c
     int64_t zshape[AX_MAX_NDIM];
     for (int d = 0; d < ndim; d++) zshape[d] = shape[d];
     zshape[ndim] = n;
-    if (!ax_linalg_cholesky)
-        return ax__error(ctx, AX_ERR_UNSUPPORTED, "%s: needs ax_linalg_cholesky (not linked)", op);
     ax_array *m = ax_astype(ctx, mean, dtype), *c = ax_astype(ctx, cov, dtype);
     ax_array *L = ax_linalg_cholesky(ctx, c, false);
     ax_array *z = ax_random_normal(ctx, zshape, ndim + 1, dtype, 0, 1, key);
