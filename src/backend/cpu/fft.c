@@ -133,6 +133,27 @@ static ax_status fft_reference(ax_ctx *ctx, const fft_geo *g) {
 /* ---------------------------------------------------------------- fast */
 
 #define FFT_BLOCK 16
+/* Work memory up to this size stays cached per thread (no page faults on
+ * every call); larger transforms allocate and free theirs. */
+#define FFT_TL_MAX ((size_t)8 << 20)
+
+static _Thread_local char *tl_mem;
+static _Thread_local size_t tl_cap;
+
+static char *work_mem(size_t bytes, bool *owned) {
+    bytes = (bytes + 63) / 64 * 64;
+    if (bytes > FFT_TL_MAX) {
+        *owned = true;
+        return aligned_alloc(64, bytes);
+    }
+    *owned = false;
+    if (tl_cap < bytes) {
+        free(tl_mem);
+        tl_mem = aligned_alloc(64, bytes);
+        tl_cap = tl_mem ? bytes : 0;
+    }
+    return tl_mem;
+}
 
 typedef struct fft_job {
     const fft_geo *g;
@@ -160,10 +181,12 @@ static void fft_task(void *ud, int64_t b, int64_t e) {
     size_t osz = real_out ? sizeof(float) : sizeof(ax_c64);
     int64_t B = j->block;
     size_t in_bytes = (size_t)g->in_need * isz, out_bytes = (size_t)g->out_len * osz;
-    /* buffers rounded to whole complex values, 64-byte aligned */
-    size_t in_al = (in_bytes + 63) / 64 * 64, out_al = (out_bytes + 63) / 64 * 64;
+    /* line buffers 64-byte aligned, one cache line apart beyond their size
+     * so the B lines of a block do not all map to the same cache set */
+    size_t in_al = (in_bytes + 63) / 64 * 64 + 64, out_al = (out_bytes + 63) / 64 * 64 + 64;
     size_t work_bytes = j->plan->scratch * sizeof(ax_c64);
-    char *mem = aligned_alloc(64, (size_t)B * (in_al + out_al) + (work_bytes + 63) / 64 * 64 + 64);
+    bool owned;
+    char *mem = work_mem((size_t)B * (in_al + out_al) + work_bytes + 64, &owned);
     if (!mem) {
         atomic_store(&j->failed, 1);
         return;
@@ -188,25 +211,31 @@ static void fft_task(void *ud, int64_t b, int64_t e) {
             }
             continue;
         }
-        /* gather nb lines */
-        for (int64_t l = 0; l < nb; l++) {
-            int64_t off = in_line_off(g, o, q0 + l);
-            char *dst = ibuf + (size_t)l * in_al;
-            if (real_in) {
-                const float *s = (const float *)ib + off;
-                float *d = (float *)dst;
-                for (int64_t i = 0; i < g->use; i++) d[i] = s[i * step];
-                for (int64_t i = g->use; i < g->in_need; i++) d[i] = 0.f;
-            } else {
-                const ax_c64 *s = (const ax_c64 *)ib + off;
-                ax_c64 *d = (ax_c64 *)dst;
-                if (step == 1) memcpy(d, s, sizeof(ax_c64) * (size_t)g->use);
-                else
-                    for (int64_t i = 0; i < g->use; i++) d[i] = s[i * step];
-                for (int64_t i = g->use; i < g->in_need; i++) d[i] = (ax_c64){0.f, 0.f};
-            }
-            exec_line(j, dst, obuf + (size_t)l * out_al, work);
+        /* gather nb lines, position-major so neighbouring lines share cache lines */
+        int64_t offs[FFT_BLOCK];
+        for (int64_t l = 0; l < nb; l++) offs[l] = in_line_off(g, o, q0 + l);
+        if (real_in) {
+            const float *s = (const float *)ib;
+            for (int64_t i = 0; i < g->use; i++)
+                for (int64_t l = 0; l < nb; l++)
+                    ((float *)(ibuf + (size_t)l * in_al))[i] = s[offs[l] + i * step];
+            for (int64_t l = 0; l < nb; l++)
+                for (int64_t i = g->use; i < g->in_need; i++)
+                    ((float *)(ibuf + (size_t)l * in_al))[i] = 0.f;
+        } else if (nb == 1 && step == 1) {
+            memcpy(ibuf, (const ax_c64 *)ib + offs[0], sizeof(ax_c64) * (size_t)g->use);
+        } else {
+            const ax_c64 *s = (const ax_c64 *)ib;
+            for (int64_t i = 0; i < g->use; i++)
+                for (int64_t l = 0; l < nb; l++)
+                    ((ax_c64 *)(ibuf + (size_t)l * in_al))[i] = s[offs[l] + i * step];
         }
+        if (!real_in)
+            for (int64_t l = 0; l < nb; l++)
+                for (int64_t i = g->use; i < g->in_need; i++)
+                    ((ax_c64 *)(ibuf + (size_t)l * in_al))[i] = (ax_c64){0.f, 0.f};
+        for (int64_t l = 0; l < nb; l++)
+            exec_line(j, ibuf + (size_t)l * in_al, obuf + (size_t)l * out_al, work);
         /* scatter with the scale: element k of line l goes to out0[k * inner + l] */
         if (real_out) {
             float *d = (float *)out0;
@@ -222,7 +251,7 @@ static void fft_task(void *ud, int64_t b, int64_t e) {
                 }
         }
     }
-    free(mem);
+    if (owned) free(mem);
 }
 
 static ax_status fft_fast(ax_ctx *ctx, const fft_geo *g) {
@@ -238,7 +267,7 @@ static ax_status fft_fast(ax_ctx *ctx, const fft_geo *g) {
     int64_t B = 1;
     if (g->inner > 1) {
         B = FFT_BLOCK;
-        if (g->n * FFT_BLOCK > (1 << 18)) B = (1 << 18) / g->n;
+        if (g->n * B > (1 << 20)) B = (1 << 20) / g->n;
         if (B < 1) B = 1;
         if (B > g->inner) B = g->inner;
     }
