@@ -100,6 +100,15 @@ static ax_status f_eval_inside(ax_ctx *c, ax_array *const *in, int n_in, ax_arra
     return ax_error_code(c);
 }
 
+/* real(astype(x, complex64) * 2) */
+static ax_status f_complex(ax_ctx *c, ax_array *const *in, int n_in, ax_array **out, int n_out,
+                           void *p) {
+    (void)n_in, (void)n_out, (void)p;
+    ax_array *z = ax_astype(c, in[0], AX_COMPLEX64);
+    out[0] = ax_astype(c, ax_real(c, ax_multiply(c, z, z)), AX_FLOAT64);
+    return ax_error_code(c);
+}
+
 /* ---------------------------------------------------------------- tests */
 
 static void test_closure_basics(void) {
@@ -581,6 +590,15 @@ static void test_errors(void) {
     CHECK(ax_jvp(ctx, s, &x, &ct2, &y, &g) == AX_ERR_SHAPE);
     CHECK(strstr(ax_error_message(ctx), "tangent 0") != NULL);
     CHECK_ERR(ctx, AX_ERR_SHAPE);
+    /* derivatives through complex arrays are an error, not a silent zero */
+    ax_closure *cx = ax_closure_new(ctx, f_complex, 1, 1, NULL, NULL);
+    CHECK(ax_vjp(ctx, cx, &x, &ct, &y, &g) == AX_ERR_UNSUPPORTED);
+    CHECK(strstr(ax_error_message(ctx), "complex64") != NULL);
+    CHECK_ERR(ctx, AX_ERR_UNSUPPORTED);
+    CHECK(ax_jvp(ctx, cx, &x, &ct, &y, &g) == AX_ERR_UNSUPPORTED);
+    CHECK(strstr(ax_error_message(ctx), "complex64") != NULL);
+    CHECK_ERR(ctx, AX_ERR_UNSUPPORTED);
+    ax_closure_release(cx);
     /* integer primal */
     ax_array *xi = ax_arange(ctx, 0, 3, 1, AX_INT64);
     CHECK(ax_vjp(ctx, s, &xi, &ct, &y, &g) == AX_ERR_DTYPE);

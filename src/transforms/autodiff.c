@@ -288,7 +288,13 @@ static ax_status backward(ax_ctx *ctx, const char *name, graph *g, pmap *ct) {
             grads[i] = NULL;
         }
         const ax_rule *r = &rules[node->op];
-        if (any && needed && !(r->flags & AX_RULE_ZERO)) {
+        for (int i = 0; i < n_in && any && st == AX_OK; i++)
+            if (ax_dtype_is_complex(node->inputs[i]->dtype) && array_dep(g, node->inputs[i]))
+                st = ax__fail(ctx, AX_ERR_UNSUPPORTED,
+                              "%s: derivatives through complex64 arrays are not supported (input "
+                              "%d of '%s')",
+                              name, i, ax__op_info[node->op].name);
+        if (st == AX_OK && any && needed && !(r->flags & AX_RULE_ZERO)) {
             if (!r->vjp) {
                 st = ax__fail(ctx, AX_ERR_UNSUPPORTED, "%s: no derivative rule for op '%s'", name,
                               ax__op_info[node->op].name);
@@ -340,7 +346,13 @@ static ax_status forward(ax_ctx *ctx, const char *name, graph *g, pmap *tan) {
             floats |= outs[j] && is_float(outs[j]->dtype);
         }
         const ax_rule *r = &rules[node->op];
-        if (any && floats && !(r->flags & AX_RULE_ZERO)) {
+        for (int j = 0; j < n_out && any && st == AX_OK; j++)
+            if (outs[j] && ax_dtype_is_complex(outs[j]->dtype))
+                st = ax__fail(ctx, AX_ERR_UNSUPPORTED,
+                              "%s: derivatives through complex64 arrays are not supported (output "
+                              "%d of '%s')",
+                              name, j, ax__op_info[node->op].name);
+        if (st == AX_OK && any && floats && !(r->flags & AX_RULE_ZERO)) {
             if (!r->jvp) {
                 st = ax__fail(ctx, AX_ERR_UNSUPPORTED, "%s: no derivative rule for op '%s'", name,
                               ax__op_info[node->op].name);
