@@ -8,7 +8,11 @@
  *   2. vjp against finite differences: for a random cotangent v, every
  *      element of vjp(f, x, v) == d <v, f(x)> / d x_e by central differences
  *      (inputs up to GC_FULL elements; beyond, along 3 random directions);
- *   3. vjp and jvp agree: <v, J t> == <J^T v, t> (to rounding).
+ *   3. vjp and jvp agree: <v, J t> == <J^T v, t> (to rounding);
+ *   4. second order, forward over reverse: jvp of the vjp closure along
+ *      (t, 0) against finite differences of the vjp;
+ *   5. second order, reverse over reverse: the vjp of the vjp closure agrees
+ *      with 4 (<w, D t> == <D^T w, t>).
  * Cases whose output is not floating (comparisons, argmax, integer ops) have
  * no derivative to check and are counted as such. Cases that produce
  * non-finite values for the sampled inputs are skipped (and listed).
@@ -332,6 +336,40 @@ static gc_outcome check_case(ax_ctx *ctx, const conf_case *c, char *msg, size_t 
             free(a2);
             free(p2);
             free(m2);
+        }
+        /* 5. reverse over reverse agrees with forward over reverse:
+         * <w, d(vjp) t> == <d(vjp)^T w, (t, 0)> for random w on the gradients */
+        if (res == GC_PASS) {
+            ax_array *w[CONF_MAX_IN + 1], *wo[CONF_MAX_IN + 1], *wi[CONF_MAX_IN + 1];
+            w[0] = ax_zeros_like(ctx, y);
+            for (int k = 0; k < s.nf; k++) w[1 + k] = rand_like(ctx, x[k], -1, 1);
+            double lhs = 0, rhs = 0, mag = 0;
+            if (ax_vjp(ctx, vf, pin, w, wo, wi) != AX_OK) {
+                res = ax_error_code(ctx) == AX_ERR_UNSUPPORTED ? GC_NORULE : GC_FAIL;
+                snprintf(msg, cap, "vjp of vjp: %s", ax_error_message(ctx));
+            }
+            for (int k = 0; k < s.nf && res == GC_PASS; k++) {
+                int64_t n = numel(x[k]);
+                double *wk = host(ctx, w[1 + k]), *dk = host(ctx, to[1 + k]);
+                double *ck = host(ctx, wi[k]), *tk2 = host(ctx, t[k]);
+                if (!wk || !dk || !ck || !tk2) {
+                    res = GC_FAIL;
+                    snprintf(msg, cap, "eval of vjp of vjp: %s", ax_error_message(ctx));
+                } else {
+                    lhs += dot(wk, dk, n);
+                    rhs += dot(ck, tk2, n);
+                    for (int64_t e = 0; e < n; e++) mag += fabs(wk[e] * dk[e]) + fabs(ck[e] * tk2[e]);
+                }
+                free(wk);
+                free(dk);
+                free(ck);
+                free(tk2);
+            }
+            if (res == GC_PASS && !(fabs(lhs - rhs) <= 1e-9 * mag + 1e-12)) {
+                res = GC_FAIL;
+                snprintf(msg, cap, "reverse over reverse: %.15g, forward over reverse: %.15g", rhs,
+                         lhs);
+            }
         }
         ax_closure_release(vf);
     }
