@@ -434,6 +434,8 @@ static bool check_expect(const conf_case *c, const conf_input *ins, const conf_r
     return ok;
 }
 
+conf_cell_check_fn conf_extra_check;
+
 conf_outcome conf_run_cell(ax_ctx *ctx, const conf_case *c, ax_dtype dtype, unsigned variant,
                            uint64_t seed, char *msg, size_t cap) {
     msgf(msg, cap, "%s", "");
@@ -513,6 +515,12 @@ conf_outcome conf_run_cell(ax_ctx *ctx, const conf_case *c, ax_dtype dtype, unsi
         goto end;
     }
     if (c->expect && !check_expect(c, ins, &ref, msg, cap)) goto end;
+    if (conf_extra_check) {
+        ax__cpu_force_reference(false);
+        bool ok = conf_extra_check(ctx, c, views, fast.data, fast.dtype, fast.ndim, fast.shape, msg, cap);
+        ax_error_clear(ctx);
+        if (!ok) goto end;
+    }
     /* Nothing may have written into the inputs. */
     for (int i = 0; i < c->n_in; i++) {
         const void *now = ax_data(ctx, ins[i].leaf);

@@ -134,6 +134,16 @@ bool conf_compare_host(ax_dtype t, const void *got, const void *want, int64_t n,
 conf_outcome conf_run_cell(ax_ctx *ctx, const conf_case *c, ax_dtype dtype, unsigned variant,
                            uint64_t seed, char *msg, size_t cap);
 
+/* Optional extra check of every cell that passed the checks above, run with
+ * the fast kernels on the same input views (NULL: none). `want` is the fast
+ * result (row-major, dtype/shape as given). Return false and say why in msg
+ * to fail the cell. tests/conformance/compile_conformance.c sets it to run
+ * each case through ax_compile. */
+typedef bool (*conf_cell_check_fn)(ax_ctx *ctx, const conf_case *c, ax_array *const *inputs,
+                                   const void *want, ax_dtype dtype, int ndim,
+                                   const int64_t *shape, char *msg, size_t cap);
+extern conf_cell_check_fn conf_extra_check;
+
 /* Run every case of the NULL-name-terminated tables (NULL tables skipped),
  * print failures, the support matrix and a summary to out; with
  * check_coverage, every op of ops.def must be covered. Returns the number of

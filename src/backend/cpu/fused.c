@@ -514,9 +514,13 @@ char *ax__fused_codegen(const ax_fused_prog *prog) {
         const fz_val *val = &prog->vals[v];
         const char *T = ctype(val->dtype);
         if (val->kind == FZ_IMM) {
-            if (val->dtype == AX_FLOAT32) sb_printf(&b, "    const float c%d = %af;\n", v, (double)(float)val->imm);
-            else if (val->dtype == AX_FLOAT64) sb_printf(&b, "    const double c%d = %a;\n", v, val->imm);
-            else sb_printf(&b, "    const uint8_t c%d = %d;\n", v, val->imm != 0);
+            const double x = val->dtype == AX_FLOAT32 ? (double)(float)val->imm : val->imm;
+            char lit[64];
+            if (x != x) snprintf(lit, sizeof lit, "NAN");
+            else if (isinf(x)) snprintf(lit, sizeof lit, "%sINFINITY", x < 0 ? "-" : "");
+            else snprintf(lit, sizeof lit, "%a", x);
+            if (val->dtype == AX_BOOL) sb_printf(&b, "    const uint8_t c%d = %d;\n", v, val->imm != 0);
+            else sb_printf(&b, "    const %s c%d = (%s)%s;\n", T, v, T, lit);
         } else {
             sb_printf(&b, "    _Alignas(64) %s s%d[B];\n", T, v);
         }

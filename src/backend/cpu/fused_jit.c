@@ -18,7 +18,8 @@
  *
  * Environment: CC (compiler, default cc; may hold words such as "ccache
  * gcc"), AX_KERNEL_CACHE (directory; "off" disables the disk cache),
- * AX_COMPILE_INTERPRET=1 (never compile), AX_COMPILE_JIT_LIMIT=n (at most n
+ * AX_COMPILE_INTERPRET=1 (never compile), AX_COMPILE_VERBOSE=1 (say on stderr
+ * why a kernel is interpreted), AX_COMPILE_JIT_LIMIT=n (at most n
  * compiler runs in this process; later kernels are interpreted — the
  * conformance run uses it to bound its time). */
 #ifndef _GNU_SOURCE
@@ -67,6 +68,10 @@ static bool cache_dir_set; /* set by ax_compile_set_cache_dir */
 static bool compiler_broken;
 static char compiler_why[512];
 static long jit_runs;
+/* keys whose build failed (not retried in this process) */
+#define MAX_FAILED 256
+static uint64_t failed_keys[MAX_FAILED][2];
+static int n_failed;
 
 /* ---------------------------------------------------------------- hashing */
 
@@ -305,14 +310,15 @@ static bool build_so(const char *src, const char *dir, const char *stem, const c
     bool ok = rc == 0 && rename(tmp_so, so_path) == 0;
     if (!ok) {
         char *text = read_file(log, NULL);
-        snprintf(why, cap, "the C compiler failed (status %d)%s%.300s", rc, text ? ": " : "",
-                 text ? text : "");
+        snprintf(why, cap, "the C compiler failed (status %d; source and log kept in %s): %.300s", rc,
+                 log, text ? text : "");
         free(text);
         if (rc == -1) {
             compiler_broken = true;
             snprintf(compiler_why, sizeof compiler_why, "cannot run the C compiler '%.200s'", argv[0]);
         }
         unlink(tmp_so);
+        return false; /* keep the source and the log to look at */
     }
     unlink(c_path);
     unlink(log);
@@ -385,7 +391,7 @@ static jit_entry *load(const char *so_path, const uint64_t key[2], char *why, si
 }
 
 void ax__fused_jit(ax_fused_prog *prog, char *why, size_t cap) {
-    char dummy[8];
+    char dummy[600];
     if (!why) {
         why = dummy;
         cap = sizeof dummy;
@@ -419,6 +425,11 @@ void ax__fused_jit(ax_fused_prog *prog, char *why, size_t cap) {
         atomic_fetch_add(&ax__compile_counters.memory_hits, 1);
         goto out;
     }
+    for (int i = 0; i < n_failed; i++)
+        if (failed_keys[i][0] == key[0] && failed_keys[i][1] == key[1]) {
+            snprintf(why, cap, "an earlier build of this kernel failed");
+            goto out;
+        }
     char stem[64], so_path[4200], tmpdir[64] = "";
     snprintf(stem, sizeof stem, "ax-%016llx%016llx", (unsigned long long)key[0],
              (unsigned long long)key[1]);
@@ -450,6 +461,11 @@ void ax__fused_jit(ax_fused_prog *prog, char *why, size_t cap) {
         e = load(so_path, key, why, cap);
         if (e) atomic_fetch_add(&ax__compile_counters.kernels_built, 1);
     }
+    if (!e && n_failed < MAX_FAILED) {
+        failed_keys[n_failed][0] = key[0];
+        failed_keys[n_failed][1] = key[1];
+        n_failed++;
+    }
     if (*tmpdir) {
         unlink(so_path); /* the mapping stays valid */
         rmdir(tmpdir);
@@ -469,6 +485,7 @@ out:
         evict_locked(max_entries);
     } else {
         atomic_fetch_add(&ax__compile_counters.interpreted, 1);
+        if (env_on("AX_COMPILE_VERBOSE")) fprintf(stderr, "ax_compile: interpreting a fused kernel: %s\n", why);
     }
     pthread_mutex_unlock(&jit_lock);
     atomic_fetch_add(&ax__compile_counters.build_ns, ax__compile_now_ns() - t0);
