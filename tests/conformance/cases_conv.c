@@ -63,6 +63,10 @@ static const cfg cfgs[] = {
     /* 21 avg_pool2d k (2,3) s (2,3) p (1,1) include pad */ {K_AVGP, 2, {2, 3}, {1, 1}, {0}, {0}, {0}, {2, 3}, 0, 0, 1},
     /* 22 avg_pool3d k2 s2 p1 exclude pad */ {K_AVGP, 3, {2, 2, 2}, {1, 1, 1}, {0}, {0}, {0}, {2, 2, 2}, 0, 0, 0},
     /* 23 conv2d 3x3 stride 2 pad 1 */ {K_CONV, 2, {2, 2}, {1, 1}, {1, 1}, {1, 1}, {1, 1}, {0}, 1, 0, 0},
+    /* 24 general: stride (1,2), asymmetric padding, dilation (2,1), flip (direct AVX-512 path
+     * when C_out % 16 == 0) */
+    {K_GENERAL, 2, {1, 2}, {1, 2}, {0, 1}, {2, 1}, {1, 1}, {0}, 1, 1, 0},
+    /* 25 conv1d stride 3 pad 2 */ {K_CONV, 1, {3}, {2}, {2}, {1}, {1}, {0}, 1, 0, 0},
 };
 
 static ax_array *b_conv(ax_ctx *ctx, ax_array *const *in, const conf_case *c) {
@@ -307,6 +311,11 @@ const conf_case conf_cases_conv[] = {
               S(3, 2, 3, 2, 2), S(0), S(0)),
     CONV_CASE("conv_transpose2d/crop", "conv", 15, V_ALL, 4, S(1, 8, 8, 2), S(2, 3, 3, 2),
               S(2, 128, 128, 4), S(4, 3, 3, 4)),
+    /* C_out 80 = channel blocks of 64 + 16, widths not multiples of 6 */
+    CONV_CASE("conv_general/direct_blocks", "conv", 24, V_ALL, 4, S(2, 9, 13, 5), S(80, 3, 3, 5),
+              S(2, 48, 48, 32), S(48, 3, 3, 32)),
+    CONV_CASE("conv1d/direct", "conv", 25, V_ALL, 3, S(2, 20, 3), S(48, 4, 3), S(4, 4096, 8),
+              S(32, 4, 8)),
     POOL_CASE("max_pool1d/k3s2p1", "max_pool", 16, V_ALL, 3, S(2, 13, 5), S(4, 8192, 4)),
     POOL_CASE("max_pool2d/k3s2p1", "max_pool", 17, V_ALL, 4, S(2, 9, 10, 4), S(2, 128, 128, 8)),
     POOL_CASE("max_pool3d/mixed", "max_pool", 18, V_ALL, 5, S(1, 6, 7, 5, 3), S(2, 16, 32, 32, 4)),
