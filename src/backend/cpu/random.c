@@ -14,11 +14,17 @@
  * RANDOM_PERMUTATION: JAX's shuffle: rounds of (split the key, 32-bit random
  * sort keys by position, stable sort). Fast: an LSD radix sort; reference:
  * qsort on (sort key, position). */
+/* selects in the log / erfinv loops vectorize only without FP-trap semantics
+ * (as in unary.c); sqrt goes through intrinsics (sqrt_block) */
+#pragma GCC optimize("-fno-math-errno", "-fno-trapping-math")
 #include <math.h>
 #include <stdlib.h>
 
 #include "backend/cpu/cpu.h"
 #include "backend/cpu/ew_math.h"
+#if defined(__AVX__)
+#include <immintrin.h>
+#endif
 #include "ops/random_params.h"
 
 #define RND_SQRT2 1.41421356237309504880
@@ -99,21 +105,31 @@ static double epsneg_t(ax_dtype t) {
 /* ---------------------------------------------------------------- erfinv */
 
 /* Giles' single-precision erfinv (as XLA's ErfInv32); lp = log1p(-x * x). */
-static inline float erfinv_giles(float x, float lp) {
-    float w = -lp;
-    int lt = w < 5.0f;
-    float ws = lt ? w - 2.5f : sqrtf(w) - 3.0f;
+static inline float erfinv_giles_w(float x, float w, float sw) {
+    float wa = w - 2.5f, wb = sw - 3.0f; /* both branches, then a select */
     float p1 = 2.81022636e-08f, p2 = -0.000200214257f;
-    p1 = 3.43273939e-07f + p1 * ws, p2 = 0.000100950558f + p2 * ws;
-    p1 = -3.5233877e-06f + p1 * ws, p2 = 0.00134934322f + p2 * ws;
-    p1 = -4.39150654e-06f + p1 * ws, p2 = -0.00367342844f + p2 * ws;
-    p1 = 0.00021858087f + p1 * ws, p2 = 0.00573950773f + p2 * ws;
-    p1 = -0.00125372503f + p1 * ws, p2 = -0.0076224613f + p2 * ws;
-    p1 = -0.00417768164f + p1 * ws, p2 = 0.00943887047f + p2 * ws;
-    p1 = 0.246640727f + p1 * ws, p2 = 1.00167406f + p2 * ws;
-    p1 = 1.50140941f + p1 * ws, p2 = 2.83297682f + p2 * ws;
-    float r = (lt ? p1 : p2) * x;
+    p1 = 3.43273939e-07f + p1 * wa, p2 = 0.000100950558f + p2 * wb;
+    p1 = -3.5233877e-06f + p1 * wa, p2 = 0.00134934322f + p2 * wb;
+    p1 = -4.39150654e-06f + p1 * wa, p2 = -0.00367342844f + p2 * wb;
+    p1 = 0.00021858087f + p1 * wa, p2 = 0.00573950773f + p2 * wb;
+    p1 = -0.00125372503f + p1 * wa, p2 = -0.0076224613f + p2 * wb;
+    p1 = -0.00417768164f + p1 * wa, p2 = 0.00943887047f + p2 * wb;
+    p1 = 0.246640727f + p1 * wa, p2 = 1.00167406f + p2 * wb;
+    p1 = 1.50140941f + p1 * wa, p2 = 2.83297682f + p2 * wb;
+    float r = (w < 5.0f ? p1 : p2) * x;
     return fabsf(x) == 1.0f ? x * INFINITY : r;
+}
+
+static inline float erfinv_giles(float x, float lp) { return erfinv_giles_w(x, -lp, sqrtf(-lp)); }
+
+/* y[j] = sqrt(x[j]) for x >= 0: intrinsics, since with errno semantics GCC
+ * keeps a scalar libm call per element (as unary.c). */
+static void sqrt_block(const float *x, float *y, int n) {
+    int j = 0;
+#if defined(__AVX__)
+    for (; j + 8 <= n; j += 8) _mm256_storeu_ps(y + j, _mm256_sqrt_ps(_mm256_loadu_ps(x + j)));
+#endif
+    for (; j < n; j++) y[j] = sqrtf(x[j]);
 }
 
 /* erfinv in double: Giles' estimate refined by Newton steps on erf (erfc in
@@ -433,20 +449,31 @@ static bool convert_block(rnd_plan *pl, int64_t i0, int n, const uint32_t *restr
             const float lo = (float)pl->lo, span = (float)pl->span;
             const float loc = (float)pl->loc, scale = (float)pl->scale, s2 = (float)pl->sqrt2;
             const float hi = (float)pl->chi;
-            const int kind = pl->kind;
+            float u[RND_BLOCK];
             for (int j = 0; j < n; j++) {
-                float u = ew_u2f(((y0[j] ^ y1[j]) >> 9) | 0x3f800000u) - 1.0f;
-                u = fmaf(u, span, lo);
-                u = u < lo ? lo : u;
-                float v;
-                if (kind == AX_RND_UNIFORM) v = u > hi ? hi : u;
-                else if (kind == AX_RND_NORMAL) v = fmaf(scale, s2 * erfinv_giles(u, log1p_neg(-u * u)), loc);
-                else if (kind == AX_RND_GUMBEL) v = -ew_logf(-ew_logf(u));
-                else {
-                    float l = log1p_neg(-fabsf(u));
-                    v = fmaf(scale, u > 0 ? l : u < 0 ? -l : 0.0f, loc);
+                float x = ew_u2f(((y0[j] ^ y1[j]) >> 9) | 0x3f800000u) - 1.0f;
+                x = fmaf(x, span, lo);
+                u[j] = x < lo ? lo : x;
+            }
+            switch (pl->kind) { /* one straight-line loop per kind: vectorizes */
+            case AX_RND_UNIFORM:
+                for (int j = 0; j < n; j++) o[j] = u[j] > hi ? hi : u[j];
+                break;
+            case AX_RND_NORMAL: {
+                float w[RND_BLOCK], sw[RND_BLOCK];
+                for (int j = 0; j < n; j++) w[j] = -log1p_neg(-u[j] * u[j]);
+                sqrt_block(w, sw, n);
+                for (int j = 0; j < n; j++) o[j] = fmaf(scale, s2 * erfinv_giles_w(u[j], w[j], sw[j]), loc);
+                break;
+            }
+            case AX_RND_GUMBEL:
+                for (int j = 0; j < n; j++) o[j] = -ew_logf(-ew_logf(u[j]));
+                break;
+            default:
+                for (int j = 0; j < n; j++) {
+                    float l = log1p_neg(-fabsf(u[j]));
+                    o[j] = fmaf(scale, u[j] > 0 ? l : u[j] < 0 ? -l : 0.0f, loc);
                 }
-                o[j] = v;
             }
             return true;
         }
