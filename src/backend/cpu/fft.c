@@ -133,6 +133,11 @@ static ax_status fft_reference(ax_ctx *ctx, const fft_geo *g) {
 /* ---------------------------------------------------------------- fast */
 
 #define FFT_BLOCK 16
+/* Lines per block on the element-major (SIMD across lines) path: wide
+ * blocks read and write long runs of each far-apart row. */
+#define FFT_COLS_BLOCK 64
+/* Rows ahead to prefetch when gathering / scattering a block of a non-last axis. */
+#define FFT_PREFETCH 8
 /* Work memory up to this size stays cached per thread (no page faults on
  * every call); larger transforms allocate and free theirs. */
 #define FFT_TL_MAX ((size_t)8 << 20)
@@ -161,6 +166,7 @@ typedef struct fft_job {
     int64_t qblocks; /* blocks per outer index */
     int64_t block;   /* lines per block */
     bool par_inner;  /* split the passes of each transform (few long lines) */
+    bool cols;       /* full blocks of a non-last axis run element-major, SIMD across lines */
     atomic_int failed;
 } fft_job;
 
@@ -185,8 +191,11 @@ static void fft_task(void *ud, int64_t b, int64_t e) {
      * so the B lines of a block do not all map to the same cache set */
     size_t in_al = (in_bytes + 63) / 64 * 64 + 64, out_al = (out_bytes + 63) / 64 * 64 + 64;
     size_t work_bytes = j->plan->scratch * sizeof(ax_c64);
+    size_t mem_bytes = (size_t)B * (in_al + out_al) + work_bytes + 64;
+    size_t col_bytes = 3 * (size_t)(g->n * B) * sizeof(ax_c64);
+    if (j->cols && col_bytes > mem_bytes) mem_bytes = col_bytes;
     bool owned;
-    char *mem = work_mem((size_t)B * (in_al + out_al) + work_bytes + 64, &owned);
+    char *mem = work_mem(mem_bytes, &owned);
     if (!mem) {
         atomic_store(&j->failed, 1);
         return;
@@ -212,8 +221,41 @@ static void fft_task(void *ud, int64_t b, int64_t e) {
             continue;
         }
         /* gather nb lines, position-major so neighbouring lines share cache lines */
-        int64_t offs[FFT_BLOCK];
+        int64_t offs[FFT_COLS_BLOCK];
         for (int64_t l = 0; l < nb; l++) offs[l] = in_line_off(g, o, q0 + l);
+        if (j->cols && nb == B) {
+            /* element-major block: row i of the block holds element i of the B lines */
+            ax_c64 *A = (ax_c64 *)mem, *Y = A + g->n * B, *Wk = Y + g->n * B;
+            const ax_c64 *s = (const ax_c64 *)ib;
+            bool unit = true; /* the B lines are neighbours in the input too */
+            for (int64_t l = 1; l < B; l++) unit = unit && offs[l] == offs[0] + l;
+            for (int64_t i = 0; i < g->use; i++) {
+                if (i + FFT_PREFETCH < g->use) { /* rows are far apart: fetch ahead */
+                    const char *pf = (const char *)(s + offs[0] + (i + FFT_PREFETCH) * step);
+                    for (int64_t bb = 0; bb < B * (int64_t)sizeof(ax_c64); bb += 64)
+                        __builtin_prefetch(pf + bb);
+                }
+                if (unit)
+                    memcpy(A + i * B, s + offs[0] + i * step, sizeof(ax_c64) * (size_t)B);
+                else
+                    for (int64_t l = 0; l < B; l++) A[i * B + l] = s[offs[l] + i * step];
+            }
+            memset(A + g->use * B, 0, sizeof(ax_c64) * (size_t)((g->n - g->use) * B));
+            ax__fft_exec_cols(j->plan, A, Y, Wk, (int)(B / ax__fft_simd_width()));
+            ax_c64 *d = (ax_c64 *)out0;
+            for (int64_t k = 0; k < g->out_len; k++) {
+                if (k + FFT_PREFETCH < g->out_len) {
+                    char *pf = (char *)(d + (k + FFT_PREFETCH) * inner);
+                    for (int64_t bb = 0; bb < B * (int64_t)sizeof(ax_c64); bb += 64)
+                        __builtin_prefetch(pf + bb, 1);
+                }
+                for (int64_t l = 0; l < B; l++) {
+                    ax_c64 v = Y[k * B + l];
+                    d[k * inner + l] = (ax_c64){v.re * scale, v.im * scale};
+                }
+            }
+            continue;
+        }
         if (real_in) {
             const float *s = (const float *)ib;
             for (int64_t i = 0; i < g->use; i++)
@@ -270,6 +312,18 @@ static ax_status fft_fast(ax_ctx *ctx, const fft_geo *g) {
         if (g->n * B > (1 << 20)) B = (1 << 20) / g->n;
         if (B < 1) B = 1;
         if (B > g->inner) B = g->inner;
+    }
+    int w = ax__fft_simd_width();
+    if (p->kind == AX_FFT_KIND_C2C && plan->kind == AX_FFT_PLAN_STOCKHAM && g->inner >= w) {
+        /* three block buffers of n * Bc values within about 8 MiB */
+        int64_t bc = ((int64_t)8 << 20) / (24 * g->n);
+        if (bc > FFT_COLS_BLOCK) bc = FFT_COLS_BLOCK;
+        if (bc > g->inner) bc = g->inner;
+        bc -= bc % w;
+        if (bc >= w) {
+            j.cols = true;
+            B = bc;
+        }
     }
     j.block = B;
     j.qblocks = (g->inner + B - 1) / B;

@@ -75,6 +75,14 @@ void ax__fft_exec_c2r(const ax_fft_plan *p, const ax_c64 *in, float *out, ax_c64
 
 /* One Stockham pass (fft_pass.c). */
 void ax__fft_run_pass(const ax_fft_pass *ps, int sign, const ax_c64 *cc, ax_c64 *ch, bool par);
+/* A pass over a block of transforms stored element-major, nv SIMD vectors
+ * (nv * ax__fft_simd_width() columns) per element (fft_pass.c). */
+void ax__fft_run_pass_cols(const ax_fft_pass *ps, int sign, const ax_c64 *cc, ax_c64 *ch,
+                           int nv);
+/* Stockham plans only: transform such a block of n elements; in, out and
+ * work each hold n * nv * width complex values; in is left unchanged. */
+void ax__fft_exec_cols(const ax_fft_plan *p, const ax_c64 *in, ax_c64 *out, ax_c64 *work,
+                       int nv);
 /* The SIMD width in complex values (for plans and docs). */
 int ax__fft_simd_width(void);
 

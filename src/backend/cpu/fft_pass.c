@@ -327,3 +327,90 @@ void ax__fft_run_pass(const ax_fft_pass *ps, int sign, const ax_c64 *cc, ax_c64 
         ax__parallel_for(units, grain < 1 ? 1 : grain, pass_task, &j);
     }
 }
+
+/* ---------------------------------------------------------------- column blocks */
+
+/* A block of transforms stored element-major: element e of every transform
+ * sits in nv consecutive vectors at cc + e * nv * FFT_W (FFT_W * nv
+ * neighbouring columns of a non-last axis). Every pass vectorizes across
+ * the columns, whatever its ido, with the twiddle broadcast to all lanes. */
+AI V V_bcc(ax_c64 w) {
+    V v;
+    for (int i = 0; i < FFT_W; i++) v[2 * i] = w.re, v[2 * i + 1] = w.im;
+    return v;
+}
+
+AI void C_pass(int p, int sign, int64_t ido, int64_t l1, const ax_c64 *cc, ax_c64 *ch,
+               const ax_c64 *tw, int nv) {
+    int64_t es = (int64_t)nv * FFT_W;
+    for (int64_t k = 0; k < l1; k++)
+        for (int64_t i = 0; i < ido; i++) {
+            V wv[8];
+            if (tw)
+                for (int m = 1; m < p; m++) wv[m] = V_bcc(tw[(m - 1) * ido + i]);
+            for (int s = 0; s < nv; s++) {
+                V x[8];
+                for (int j = 0; j < p; j++) x[j] = V_ld(cc + (i + ido * (j + p * k)) * es + s * FFT_W);
+                V_bfly(p, sign, x, x);
+                V_st(ch + (i + ido * k) * es + s * FFT_W, x[0]);
+                for (int m = 1; m < p; m++)
+                    V_st(ch + (i + ido * (k + l1 * m)) * es + s * FFT_W,
+                         tw ? V_mul(x[m], wv[m]) : x[m]);
+            }
+        }
+}
+
+static void C_pass_g(const ax_fft_pass *ps, int sign, const ax_c64 *cc, ax_c64 *ch, int nv,
+                     V *tmp) {
+    int p = ps->p, h = (p - 1) / 2;
+    int64_t ido = ps->ido, l1 = ps->l1, es = (int64_t)nv * FFT_W;
+    V *sm = tmp, *df = tmp + h;
+    for (int64_t k = 0; k < l1; k++)
+        for (int64_t i = 0; i < ido; i++)
+            for (int s = 0; s < nv; s++) {
+#define AT(j) ((i + ido * ((j) + p * k)) * es + s * FFT_W)
+                V x0 = V_ld(cc + AT(0)), y0 = x0;
+                for (int j = 1; j <= h; j++) {
+                    V a = V_ld(cc + AT(j)), b = V_ld(cc + AT(p - j));
+                    sm[j - 1] = a + b;
+                    df[j - 1] = a - b;
+                    y0 += sm[j - 1];
+                }
+#undef AT
+                V_st(ch + (i + ido * k) * es + s * FFT_W, y0);
+                for (int m = 1; m <= h; m++) {
+                    V a = x0, b = V_zero();
+                    int t = 0;
+                    for (int j = 1; j <= h; j++) {
+                        t += m;
+                        if (t >= p) t -= p;
+                        a += sm[j - 1] * V_bc(ps->gcos[t]);
+                        b += df[j - 1] * V_bc(ps->gsin[t]);
+                    }
+                    b = V_rot(b, 1); /* gsin carries the sign */
+                    V u = a + b, v = a - b;
+                    if (ps->tw) {
+                        u = V_mul(u, V_bcc(ps->tw[(m - 1) * ido + i]));
+                        v = V_mul(v, V_bcc(ps->tw[(p - m - 1) * ido + i]));
+                    }
+                    V_st(ch + (i + ido * (k + l1 * m)) * es + s * FFT_W, u);
+                    V_st(ch + (i + ido * (k + l1 * (p - m))) * es + s * FFT_W, v);
+                }
+            }
+}
+
+void ax__fft_run_pass_cols(const ax_fft_pass *ps, int sign, const ax_c64 *cc, ax_c64 *ch,
+                           int nv) {
+    int p = ps->p;
+    if (p == 2 || p == 3 || p == 4 || p == 5 || p == 7) {
+#define CALL_C(P, SG) C_pass(P, SG, ps->ido, ps->l1, cc, ch, ps->tw, nv)
+        FOR_RADIX(CALL_C);
+#undef CALL_C
+        return;
+    }
+    int h = (p - 1) / 2;
+    V *tmp = aligned_alloc(64, ((size_t)(2 * h) * sizeof(V) + 63) / 64 * 64);
+    if (!tmp) return; /* not reached in practice: h vectors */
+    C_pass_g(ps, sign, cc, ch, nv, tmp);
+    free(tmp);
+}

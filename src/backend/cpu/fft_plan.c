@@ -299,6 +299,21 @@ static void exec_stockham(const ax_fft_plan *p, const ax_c64 *in, ax_c64 *out, a
     }
 }
 
+void ax__fft_exec_cols(const ax_fft_plan *p, const ax_c64 *in, ax_c64 *out, ax_c64 *work,
+                       int nv) {
+    int np = p->npass;
+    if (np == 0) {
+        memcpy(out, in, sizeof(ax_c64) * (size_t)(p->n * nv * ax__fft_simd_width()));
+        return;
+    }
+    const ax_c64 *src = in;
+    for (int s = 0; s < np; s++) {
+        ax_c64 *dst = ((np - 1 - s) % 2 == 0) ? out : work;
+        ax__fft_run_pass_cols(&p->pass[s], p->sign, src, dst, nv);
+        src = dst;
+    }
+}
+
 static void exec_bluestein(const ax_fft_plan *p, const ax_c64 *in, ax_c64 *out, ax_c64 *work,
                            bool par) {
     int64_t n = p->n, m = p->m;
