@@ -69,6 +69,9 @@ typedef struct trace {
     fgroup *groups;
     int n_sched;
     int *sched;
+    /* consumers of each node (live op nodes reading it), for fusion */
+    int *cons_off, *cons;
+    bool *is_out;
     unsigned long used;
     struct trace *next;
 } trace;
@@ -146,6 +149,9 @@ static void trace_free(trace *t) {
         ax__fused_prog_release(t->groups[g].prog);
     }
     free(t->groups);
+    free(t->cons_off);
+    free(t->cons);
+    free(t->is_out);
     free(t->nodes);
     free(t->outs);
     free(t->sched);
@@ -819,6 +825,51 @@ static bool is_imm(const trace *t, ir_ref r) {
            (a->dtype == AX_FLOAT32 || a->dtype == AX_FLOAT64 || a->dtype == AX_BOOL);
 }
 
+/* Consumer lists (CSR) of the live graph. */
+static bool build_consumers(trace *t) {
+    const size_t N = t->n_nodes > 0 ? (size_t)t->n_nodes : 0;
+    free(t->cons_off);
+    free(t->cons);
+    free(t->is_out);
+    t->cons_off = calloc(N + 1, sizeof(int));
+    t->is_out = calloc(N ? N : 1, sizeof(bool));
+    size_t total = 0;
+    for (size_t i = 0; i < N; i++)
+        if (t->nodes[i].kind == IR_OP && t->nodes[i].live && t->nodes[i].alias < 0)
+            total += (size_t)t->nodes[i].n_in;
+    t->cons = malloc(sizeof(int) * (total ? total : 1));
+    int *fill = calloc(N + 1, sizeof(int));
+    if (!t->cons_off || !t->is_out || !t->cons || !fill) {
+        free(fill);
+        return false;
+    }
+    for (size_t i = 0; i < N; i++) {
+        const ir_node *n = &t->nodes[i];
+        if (n->kind != IR_OP || !n->live || n->alias >= 0) continue;
+        for (int k = 0; k < n->n_in; k++) t->cons_off[n->in[k].node + 1]++;
+    }
+    for (size_t i = 0; i < N; i++) t->cons_off[i + 1] += t->cons_off[i];
+    for (int i = 0; i < (int)N; i++) {
+        const ir_node *n = &t->nodes[i];
+        if (n->kind != IR_OP || !n->live || n->alias >= 0) continue;
+        for (int k = 0; k < n->n_in; k++) {
+            int m = n->in[k].node;
+            t->cons[t->cons_off[m] + fill[m]++] = i;
+        }
+    }
+    for (int k = 0; k < t->n_out; k++) t->is_out[t->outs[k].node] = true;
+    free(fill);
+    return true;
+}
+
+/* Is member i of group g read outside g (or an output)? */
+static bool read_outside(const trace *t, int i, int g) {
+    if (t->is_out[i]) return true;
+    for (int c = t->cons_off[i]; c < t->cons_off[i + 1]; c++)
+        if (t->nodes[t->cons[c]].group != g) return true;
+    return false;
+}
+
 /* Count a group's members, distinct external inputs (not immediates) and
  * outputs (members read outside the group or by the closure's outputs). */
 static void group_counts(const trace *t, int g, int *members, int *ext, int *outs, int *consts) {
@@ -839,14 +890,7 @@ static void group_counts(const trace *t, int g, int *members, int *ext, int *out
             if (is_imm(t, r)) (*consts)++;
             else (*ext)++;
         }
-        bool used_out = false;
-        for (int j = i + 1; j < t->n_nodes && !used_out; j++) {
-            const ir_node *m = &t->nodes[j];
-            if (m->group == g || !m->live || m->alias >= 0) continue;
-            for (int k = 0; k < m->n_in; k++) used_out |= m->in[k].node == i;
-        }
-        for (int k = 0; k < t->n_out; k++) used_out |= t->outs[k].node == i;
-        *outs += used_out;
+        *outs += read_outside(t, i, g);
     }
 }
 
@@ -987,14 +1031,7 @@ static ax_status build_groups(ax_ctx *ctx, trace *t, int n_groups) {
         /* outputs */
         for (int k = 0; k < G->n_members; k++) {
             int i = G->members[k];
-            bool used_out = false;
-            for (int j = i + 1; j < t->n_nodes && !used_out; j++) {
-                const ir_node *m = &t->nodes[j];
-                if (m->group == g || !m->live || m->alias >= 0) continue;
-                for (int q = 0; q < m->n_in; q++) used_out |= m->in[q].node == i;
-            }
-            for (int q = 0; q < t->n_out; q++) used_out |= t->outs[q].node == i;
-            if (used_out) {
+            if (read_outside(t, i, g)) {
                 out_vals[G->n_out] = val_of[i];
                 G->out_node[G->n_out++] = i;
             }
@@ -1182,6 +1219,7 @@ static trace *trace_closure(ax_ctx *ctx, compiled *c, ax_array *const *in) {
     COUNT(dead_removed, dead + (leftover > 0 ? leftover : 0));
     if (st == AX_OK && c->opt.shapeless) st = shapeless_check(ctx, t);
     int n_groups = 0;
+    if (st == AX_OK && !build_consumers(t)) st = ax__fail(ctx, AX_ERR_OOM, "compile: out of host memory");
     if (st == AX_OK && !c->opt.disable_fusion) n_groups = form_groups(t);
     if (st == AX_OK) st = build_groups(ctx, t, n_groups);
     if (st == AX_OK) st = schedule(ctx, t);
