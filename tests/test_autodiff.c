@@ -621,6 +621,38 @@ static void test_errors(void) {
     CHECK_OK(ctx);
 }
 
+/* x -> sum(x * 0.999 ... (DEPTH times)): deep graphs are walked without
+ * recursion */
+#define DEPTH 5000
+static ax_status f_deep(ax_ctx *c, ax_array *const *in, int n_in, ax_array **out, int n_out,
+                        void *p) {
+    (void)n_in, (void)n_out, (void)p;
+    ax_array *x = in[0];
+    for (int i = 0; i < DEPTH; i++) x = ax_multiply(c, x, ax_weak_float(c, 0.999));
+    out[0] = ax_sum(c, x, NULL, 0, false);
+    return ax_error_code(c);
+}
+
+static void test_deep_and_shared(void) {
+    ax_closure *f = ax_closure_new(ctx, f_deep, 1, 1, NULL, NULL);
+    ax_closure *g = ax_grad(ctx, f, NULL, 0, false);
+    ax_array *x = vec((double[]){1, 2}, 2), *o = NULL;
+    CHECK(ax_closure_call(ctx, g, &x, &o) == AX_OK);
+    double v[2];
+    vals(o, v, 2);
+    CHECK_NEAR(v[0], pow(0.999, DEPTH), 1e-12);
+    CHECK_NEAR(v[1], pow(0.999, DEPTH), 1e-12);
+    ax_closure_release(g);
+    ax_closure_release(f);
+    /* a node used by two consumers, one of which is also an input of the
+     * other (backward graphs are full of these): eval must order them */
+    ax_array *e = ax_exp(ctx, x);
+    ax_array *r = ax_add(ctx, ax_multiply(ctx, e, ax_weak_float(ctx, 2)), e);
+    vals(r, v, 2);
+    CHECK_NEAR(v[0], 3 * exp(1.0), 1e-14);
+    CHECK_NEAR(v[1], 3 * exp(2.0), 1e-13);
+}
+
 int main(void) {
     ctx = ax_ctx_new();
     test_closure_basics();
@@ -634,6 +666,7 @@ int main(void) {
     test_custom_function();
     test_views();
     test_errors();
+    test_deep_and_shared();
     ax_ctx_free(ctx);
     return test_summary("autodiff");
 }
