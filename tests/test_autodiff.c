@@ -109,6 +109,15 @@ static ax_status f_complex(ax_ctx *c, ax_array *const *in, int n_in, ax_array **
     return ax_error_code(c);
 }
 
+/* sum(as_strided(x, (4,), (1,), offset -2)): reads before x's first element */
+static ax_status f_outside(ax_ctx *c, ax_array *const *in, int n_in, ax_array **out, int n_out,
+                           void *p) {
+    (void)n_in, (void)n_out, (void)p;
+    ax_array *v = ax_as_strided(c, in[0], (int64_t[]){4}, (int64_t[]){1}, 1, -2);
+    out[0] = ax_sum(c, v, NULL, 0, false);
+    return ax_error_code(c);
+}
+
 /* ---------------------------------------------------------------- tests */
 
 static void test_closure_basics(void) {
@@ -599,6 +608,17 @@ static void test_errors(void) {
     CHECK(strstr(ax_error_message(ctx), "complex64") != NULL);
     CHECK_ERR(ctx, AX_ERR_UNSUPPORTED);
     ax_closure_release(cx);
+    /* a view reaching outside the traced array has no derivative */
+    ax_array *big = ax_arange(ctx, 0, 8, 1, AX_FLOAT64);
+    ax_eval1(ctx, big);
+    ax_array *mid = ax_slice_axis(ctx, big, 0, 2, 6, 1);
+    ax_closure *fo = ax_closure_new(ctx, f_outside, 1, 1, NULL, NULL);
+    ax_array *one = ax_scalar(ctx, 1.0, AX_FLOAT64);
+    CHECK(ax_closure_call(ctx, fo, &mid, &y) == AX_OK && item(y) == 0 + 1 + 2 + 3);
+    CHECK(ax_vjp(ctx, fo, &mid, &one, &y, &g) == AX_ERR_UNSUPPORTED);
+    CHECK(strstr(ax_error_message(ctx), "no derivative") != NULL);
+    CHECK_ERR(ctx, AX_ERR_UNSUPPORTED);
+    ax_closure_release(fo);
     /* integer primal */
     ax_array *xi = ax_arange(ctx, 0, 3, 1, AX_INT64);
     CHECK(ax_vjp(ctx, s, &xi, &ct, &y, &g) == AX_ERR_DTYPE);

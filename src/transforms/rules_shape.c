@@ -45,6 +45,21 @@ static bool view_layout(ax_ctx *ctx, const ax_array *in, const ax_array *out, la
     L->off = out->offset - in->offset;
     L->shape = out->shape;
     L->strides = out->strides;
+    if (out->size == 0) return true;
+    int64_t lo = L->off, hi = L->off;
+    for (int k = 0; k < L->nd; k++) {
+        int64_t ext = (L->shape[k] - 1) * L->strides[k];
+        if (ext < 0) lo += ext;
+        else hi += ext;
+    }
+    if (lo < 0 || hi >= in->size) {
+        ax__error(ctx, AX_ERR_UNSUPPORTED,
+                  "%s: a view reaching elements [%lld, %lld] outside the %lld elements of the "
+                  "array of shape %s it views has no derivative",
+                  ax__op_info[out->node ? out->node->op : AX_OP_AS_STRIDED].name, (long long)lo,
+                  (long long)hi, (long long)in->size, AX_SHAPE(in));
+        return false;
+    }
     return true;
 }
 
