@@ -5,7 +5,7 @@
  *    complex plans (Stockham passes or Bluestein) and real plans (even n: a
  *    half-length complex transform plus a twiddled split; odd n: a full
  *    complex transform).
- *  - fft_pass.c: the radix passes (2, 3, 4, 5, 7 and generic odd primes),
+ *  - fft_pass.c: the radix passes (2, 3, 4, 5, 7, 8 and generic odd primes),
  *    written once for a SIMD vector of complex values (GCC vector
  *    extensions: AVX-512/AVX2/SSE widths, portable elsewhere) and once for a
  *    single complex value, split over the thread pool for long transforms.
@@ -30,7 +30,7 @@
 #define AX_FFT_MAX_PASSES 64
 
 typedef struct ax_fft_pass {
-    int p;          /* radix: 2, 3, 4, 5, 7 or an odd prime */
+    int p;          /* radix: 2, 3, 4, 5, 7, 8 or an odd prime */
     int64_t ido, l1;
     ax_c64 *tw;     /* (p - 1) * ido twiddles, NULL when ido == 1 */
     float *gcos;    /* generic radix: cos(2 pi t / p), t < p */

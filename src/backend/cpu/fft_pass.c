@@ -98,9 +98,17 @@ static const float S7[7] = {0.f, 0.78183148246802980871f, 0.97492791218182360702
 
 /* ---------------------------------------------------------------- butterflies */
 
-/* y = DFT_p(x) with exponent sign `sign`, p in {2, 3, 4, 5, 7} (constant
+/* y = DFT_p(x) with exponent sign `sign`, p in {2, 3, 4, 5, 7, 8} (constant
  * after inlining). x and y may be the same array. */
 #define DEFINE_BFLY(T)                                                                 \
+    AI void T##_bfly4(int sign, T *x, T *y) {                                          \
+        T t0 = x[0] + x[2], t1 = x[0] - x[2], t2 = x[1] + x[3];                        \
+        T t3 = T##_rot(x[1] - x[3], sign);                                             \
+        y[0] = t0 + t2;                                                                \
+        y[2] = t0 - t2;                                                                \
+        y[1] = t1 + t3;                                                                \
+        y[3] = t1 - t3;                                                                \
+    }                                                                                  \
     AI void T##_bfly(int p, int sign, T *x, T *y) {                                    \
         if (p == 2) {                                                                  \
             T a = x[0] + x[1], b = x[0] - x[1];                                        \
@@ -109,12 +117,25 @@ static const float S7[7] = {0.f, 0.78183148246802980871f, 0.97492791218182360702
             return;                                                                    \
         }                                                                              \
         if (p == 4) {                                                                  \
-            T t0 = x[0] + x[2], t1 = x[0] - x[2], t2 = x[1] + x[3];                    \
-            T t3 = T##_rot(x[1] - x[3], sign);                                         \
-            y[0] = t0 + t2;                                                            \
-            y[2] = t0 - t2;                                                            \
-            y[1] = t1 + t3;                                                            \
-            y[3] = t1 - t3;                                                            \
+            T##_bfly4(sign, x, y);                                                     \
+            return;                                                                    \
+        }                                                                              \
+        if (p == 8) { /* two radix-4 halves joined by exp(sign i pi m / 4) */          \
+            T e[4] = {x[0], x[2], x[4], x[6]}, o[4] = {x[1], x[3], x[5], x[7]};        \
+            T##_bfly4(sign, e, e);                                                     \
+            T##_bfly4(sign, o, o);                                                     \
+            const float r = 0.70710678118654752440f;                                   \
+            T o1 = (o[1] + T##_rot(o[1], sign)) * T##_bc(r);                           \
+            T o2 = T##_rot(o[2], sign);                                                \
+            T o3 = (T##_rot(o[3], sign) - o[3]) * T##_bc(r);                           \
+            y[0] = e[0] + o[0];                                                        \
+            y[4] = e[0] - o[0];                                                        \
+            y[1] = e[1] + o1;                                                          \
+            y[5] = e[1] - o1;                                                          \
+            y[2] = e[2] + o2;                                                          \
+            y[6] = e[2] - o2;                                                          \
+            y[3] = e[3] + o3;                                                          \
+            y[7] = e[3] - o3;                                                          \
             return;                                                                    \
         }                                                                              \
         const float *cs = p == 3 ? C3 : p == 5 ? C5 : C7;                              \
@@ -165,12 +186,56 @@ DEFINE_BFLY(S)
 DEFINE_PASS_I(V, FFT_W)
 DEFINE_PASS_I(S, 1)
 
+#if FFT_VB == 32
+/* 4 x 4 transpose of complex values (64-bit lanes) */
+typedef double VD __attribute__((vector_size(32)));
+typedef long long VL __attribute__((vector_size(32)));
+AI void V_tr4(V *a, V *b, V *c, V *d) {
+    VD t0 = __builtin_shuffle((VD)*a, (VD)*b, (VL){0, 4, 2, 6});
+    VD t1 = __builtin_shuffle((VD)*a, (VD)*b, (VL){1, 5, 3, 7});
+    VD t2 = __builtin_shuffle((VD)*c, (VD)*d, (VL){0, 4, 2, 6});
+    VD t3 = __builtin_shuffle((VD)*c, (VD)*d, (VL){1, 5, 3, 7});
+    *a = (V)__builtin_shuffle(t0, t2, (VL){0, 1, 4, 5});
+    *b = (V)__builtin_shuffle(t1, t3, (VL){0, 1, 4, 5});
+    *c = (V)__builtin_shuffle(t0, t2, (VL){2, 3, 6, 7});
+    *d = (V)__builtin_shuffle(t1, t3, (VL){2, 3, 6, 7});
+}
+#endif
+
+/* Load x[j] = (cc[j + p * (k + t)])_t for t < FFT_W: contiguous loads and a
+ * transpose where the width and radix allow, else a gather. */
+AI void V_load_k(int p, const ax_c64 *c, V *x) {
+#if FFT_VB == 32
+    if (p == 4) {
+        for (int r = 0; r < 4; r++) x[r] = V_ld(c + 4 * r);
+        V_tr4(&x[0], &x[1], &x[2], &x[3]);
+        return;
+    }
+    if (p == 8) {
+        V l[8];
+        for (int r = 0; r < 8; r++) l[r] = V_ld(c + 4 * r);
+        V_tr4(&l[0], &l[2], &l[4], &l[6]);
+        V_tr4(&l[1], &l[3], &l[5], &l[7]);
+        x[0] = l[0], x[1] = l[2], x[2] = l[4], x[3] = l[6];
+        x[4] = l[1], x[5] = l[3], x[6] = l[5], x[7] = l[7];
+        return;
+    }
+    if (p == 2) {
+        VD a = (VD)V_ld(c), b = (VD)V_ld(c + 4);
+        x[0] = (V)__builtin_shuffle(a, b, (VL){0, 2, 4, 6});
+        x[1] = (V)__builtin_shuffle(a, b, (VL){1, 3, 5, 7});
+        return;
+    }
+#endif
+    for (int j = 0; j < p; j++) x[j] = V_gather(c + j, p);
+}
+
 /* ido == 1: vectors along k in [k0, k1) (a multiple of the width). */
 AI void V_pass_k(int p, int sign, int64_t l1, int64_t k0, int64_t k1, const ax_c64 *cc,
                  ax_c64 *ch) {
     for (int64_t k = k0; k < k1; k += FFT_W) {
         V x[8];
-        for (int j = 0; j < p; j++) x[j] = V_gather(cc + j + p * k, p);
+        V_load_k(p, cc + p * k, x);
         V_bfly(p, sign, x, x);
         for (int m = 0; m < p; m++) V_st(ch + k + l1 * m, x[m]);
     }
@@ -229,6 +294,7 @@ DEFINE_PASS_G(S, 1)
             case 3: CALL(3, -1); break;                                                \
             case 4: CALL(4, -1); break;                                                \
             case 5: CALL(5, -1); break;                                                \
+            case 8: CALL(8, -1); break;                                                \
             default: CALL(7, -1); break;                                               \
             }                                                                          \
         } else {                                                                       \
@@ -237,6 +303,7 @@ DEFINE_PASS_G(S, 1)
             case 3: CALL(3, 1); break;                                                 \
             case 4: CALL(4, 1); break;                                                 \
             case 5: CALL(5, 1); break;                                                 \
+            case 8: CALL(8, 1); break;                                                 \
             default: CALL(7, 1); break;                                                \
             }                                                                          \
         }                                                                              \
@@ -248,7 +315,7 @@ static void pass_range(const ax_fft_pass *ps, int sign, const ax_c64 *cc, ax_c64
     int p = ps->p;
     int64_t ido = ps->ido, l1 = ps->l1;
     const ax_c64 *tw = ps->tw;
-    if (p == 2 || p == 3 || p == 4 || p == 5 || p == 7) {
+    if (p == 2 || p == 3 || p == 4 || p == 5 || p == 7 || p == 8) {
         if (ido == 1) {
             int64_t kv = k0 + (k1 - k0) / FFT_W * FFT_W;
 #define CALL_K(P, SG)                                                                  \
@@ -402,7 +469,7 @@ static void C_pass_g(const ax_fft_pass *ps, int sign, const ax_c64 *cc, ax_c64 *
 void ax__fft_run_pass_cols(const ax_fft_pass *ps, int sign, const ax_c64 *cc, ax_c64 *ch,
                            int nv) {
     int p = ps->p;
-    if (p == 2 || p == 3 || p == 4 || p == 5 || p == 7) {
+    if (p == 2 || p == 3 || p == 4 || p == 5 || p == 7 || p == 8) {
 #define CALL_C(P, SG) C_pass(P, SG, ps->ido, ps->l1, cc, ch, ps->tw, nv)
         FOR_RADIX(CALL_C);
 #undef CALL_C

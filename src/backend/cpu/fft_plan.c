@@ -1,7 +1,7 @@
 /* FFT plans, the plan cache and plan execution (fft_impl.h).
  *
  * A complex plan of length n is either a chain of Stockham passes over the
- * prime factors of n (radix 4 where possible, then 2, 3, 5, 7 and generic
+ * prime factors of n (radix 8 where possible, then 4 or 2, 3, 5, 7, generic
  * odd primes), or — when n has a large prime factor and a padded transform
  * is cheaper (pocketfft's cost model) — Bluestein's chirp-z algorithm over a
  * 7-smooth length m >= 2n - 1. Twiddles and chirps are computed in double
@@ -16,9 +16,11 @@
 
 /* ---------------------------------------------------------------- factors */
 
+/* Prime factors of n, with 2s merged into 8s (then one 4 or 2). */
 static int factorize(int64_t n, int *f) {
     int nf = 0;
-    while (n % 4 == 0) f[nf++] = 4, n /= 4;
+    while (n % 8 == 0) f[nf++] = 8, n /= 8;
+    if (n % 4 == 0) f[nf++] = 4, n /= 4;
     if (n % 2 == 0) f[nf++] = 2, n /= 2;
     for (int64_t d = 3; d * d <= n; d += 2)
         while (n % d == 0) f[nf++] = (int)d, n /= d;
@@ -31,7 +33,7 @@ static int64_t largest_prime_factor(int64_t n) {
     int nf = factorize(n, f), best = 1;
     for (int i = 0; i < nf; i++)
         if (f[i] > best) best = f[i];
-    return best == 4 ? 2 : best;
+    return best == 4 || best == 8 ? 2 : best;
 }
 
 /* pocketfft's estimate of the work of a Stockham plan. */
@@ -41,7 +43,8 @@ static double cost_guess(int64_t n) {
     double r = 0;
     int f[AX_FFT_MAX_PASSES];
     int nf = factorize(n, f);
-    for (int i = 0; i < nf; i++) r += f[i] <= 7 ? f[i] : lfp * f[i];
+    for (int i = 0; i < nf; i++) /* 8 and 4 stand for 2 * 2 * 2 and 2 * 2 */
+        r += f[i] == 8 ? 6 : f[i] == 4 ? 4 : f[i] <= 7 ? f[i] : lfp * f[i];
     return r * (double)ni;
 }
 
@@ -92,15 +95,16 @@ static void plan_free(ax_fft_plan *p) {
 static bool build_stockham(ax_fft_plan *p) {
     int f[AX_FFT_MAX_PASSES];
     int nf = factorize(p->n, f);
-    /* Order: a 2 first, odd factors next, radix 4 last, so the passes with
-     * short ido (the last ones) have ido >= 4 except the final ido == 1. */
+    /* Order: a 2 or 4 first, odd factors next, radix 8 last, so the passes
+     * with short ido (the last ones) have ido >= 8 except the final ido == 1
+     * (which runs its vectors along k). */
     int ord[AX_FFT_MAX_PASSES], k = 0;
     for (int i = 0; i < nf; i++)
-        if (f[i] == 2) ord[k++] = 2;
+        if (f[i] == 2 || f[i] == 4) ord[k++] = f[i];
     for (int i = 0; i < nf; i++)
-        if (f[i] != 2 && f[i] != 4) ord[k++] = f[i];
+        if (f[i] != 2 && f[i] != 4 && f[i] != 8) ord[k++] = f[i];
     for (int i = 0; i < nf; i++)
-        if (f[i] == 4) ord[k++] = 4;
+        if (f[i] == 8) ord[k++] = 8;
     p->npass = nf;
     int64_t l1 = 1;
     for (int s = 0; s < nf; s++) {
@@ -116,7 +120,7 @@ static bool build_stockham(ax_fft_plan *p) {
                     ps->tw[(m - 1) * ps->ido + i] = unit_root(m * l1 * i, p->n, p->sign);
         }
         int q = ord[s];
-        if (q != 2 && q != 3 && q != 4 && q != 5 && q != 7) {
+        if (q != 2 && q != 3 && q != 4 && q != 5 && q != 7 && q != 8) {
             ps->gcos = malloc(sizeof(float) * (size_t)q);
             ps->gsin = malloc(sizeof(float) * (size_t)q);
             if (!ps->gcos || !ps->gsin) return false;
