@@ -673,6 +673,43 @@ static void test_deep_and_shared(void) {
     CHECK_NEAR(v[1], 3 * exp(2.0), 1e-13);
 }
 
+/* sum(tanh(x) * w) */
+static ax_status f_tanh_w(ax_ctx *c, ax_array *const *in, int n_in, ax_array **out, int n_out,
+                          void *p) {
+    (void)n_in, (void)n_out, (void)p;
+    out[0] = ax_sum(c, ax_multiply(c, ax_tanh(c, in[0]), in[1]), NULL, 0, false);
+    return ax_error_code(c);
+}
+
+/* transformations compose with ax_compile: compile(value_and_grad(f)) */
+static void test_compile_grad(void) {
+    ax_closure *f = ax_closure_new(ctx, f_tanh_w, 2, 1, NULL, NULL);
+    int both[2] = {0, 1};
+    ax_closure *g = ax_value_and_grad(ctx, f, both, 2, false);
+    ax_closure *cg = ax_compile(ctx, g, NULL);
+    CHECK(cg != NULL);
+    double xs[3] = {0.1, -0.2, 0.3}, ws[3] = {1, 2, 3};
+    ax_array *in[2] = {vec(xs, 3), vec(ws, 3)}, *o[3], *oc[3];
+    for (int rep = 0; rep < 2; rep++) { /* trace, then the cached trace */
+        CHECK(ax_closure_call(ctx, g, in, o) == AX_OK);
+        CHECK(ax_closure_call(ctx, cg, in, oc) == AX_OK);
+        double a[3], b[3];
+        vals(o[1], a, 3);
+        vals(oc[1], b, 3);
+        for (int i = 0; i < 3; i++) {
+            CHECK_NEAR(a[i], ws[i] * (1 - tanh(xs[i]) * tanh(xs[i])), 1e-15);
+            CHECK_NEAR(b[i], a[i], 1e-15);
+        }
+        vals(oc[2], b, 3);
+        for (int i = 0; i < 3; i++) CHECK_NEAR(b[i], tanh(xs[i]), 1e-15);
+        CHECK_NEAR(item(oc[0]), item(o[0]), 1e-15);
+    }
+    CHECK_OK(ctx);
+    ax_closure_release(cg);
+    ax_closure_release(g);
+    ax_closure_release(f);
+}
+
 int main(void) {
     ctx = ax_ctx_new();
     test_closure_basics();
@@ -687,6 +724,7 @@ int main(void) {
     test_views();
     test_errors();
     test_deep_and_shared();
+    test_compile_grad();
     ax_ctx_free(ctx);
     return test_summary("autodiff");
 }
