@@ -104,6 +104,16 @@ static ax_status eval_inside_fn(ax_ctx *c, ax_array *const *in, int n_in, ax_arr
     return AX_OK;
 }
 
+/* sum(g(x)) where g is a compiled closure (payload) */
+static ax_status sum_of_fn(ax_ctx *c, ax_array *const *in, int n_in, ax_array **out, int n_out,
+                           void *p) {
+    ax_array *y = NULL;
+    ax_status st = ax_closure_call(c, p, in, &y);
+    if (st != AX_OK) return st;
+    out[0] = ax_sum(c, y, NULL, 0, false);
+    return ax_error_code(c);
+}
+
 static ax_status sum_fn(ax_ctx *c, ax_array *const *in, int n_in, ax_array **out, int n_out,
                         void *p) {
     out[0] = ax_sum(c, ax_exp(c, in[0]), NULL, 0, false);
@@ -396,6 +406,33 @@ static void test_errors(void) {
     ax_scope_end(ctx);
 }
 
+/* grad through a compiled closure (it runs f under the autodiff trace), and
+ * compile of a grad closure (the derivative graph is fused) */
+static void test_with_grad(void) {
+    ax_scope_begin(ctx);
+    ax_closure *f = ax_closure_new(ctx, gelu_fn, 1, 1, NULL, NULL);
+    ax_closure *g = ax_compile(ctx, f, NULL);
+    ax_closure *sf = ax_closure_new(ctx, sum_of_fn, 1, 1, f, NULL);
+    ax_closure *sg = ax_closure_new(ctx, sum_of_fn, 1, 1, g, NULL);
+    ax_closure *df = ax_grad(ctx, sf, NULL, 0, false);
+    ax_closure *dg = ax_grad(ctx, sg, NULL, 0, false);
+    CHECK_OK(ctx);
+    ax_array *x = ramp(6, 10, -3, 3, AX_FLOAT32);
+    check_same(df, dg, &x, "grad of compiled");
+    ax_closure *cdf = ax_compile(ctx, df, NULL);
+    ax_compile_stats s0 = stats();
+    check_same(df, cdf, &x, "compiled grad");
+    CHECK(stats().fused_groups > s0.fused_groups);
+    ax_closure_release(cdf);
+    ax_closure_release(dg);
+    ax_closure_release(df);
+    ax_closure_release(sg);
+    ax_closure_release(sf);
+    ax_closure_release(g);
+    ax_closure_release(f);
+    ax_scope_end(ctx);
+}
+
 int main(int argc, char **argv) {
     ctx = ax_ctx_new();
     /* kernels persist beside the test binary unless AX_KERNEL_CACHE says otherwise */
@@ -412,6 +449,7 @@ int main(int argc, char **argv) {
     test_simplify();
     test_multi_output_and_views();
     test_shapeless();
+    test_with_grad();
     test_disk_cache_and_interpreter(dir);
     test_errors();
     ax_compile_stats s = stats();

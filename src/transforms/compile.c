@@ -1283,8 +1283,9 @@ static ax_status compiled_call(ax_ctx *ctx, ax_array *const *in, int n_in, ax_ar
     compiled *c = payload;
     ax_status st = check_inputs(ctx, c, in);
     if (st != AX_OK) return st;
-    if (ctx->trace_depth > 0) /* compiled inside a compile trace: inline */
-        return ax_closure_call(ctx, c->f, in, out);
+    /* inside a compile trace, or under an autodiff transformation (whose
+     * rules work on the primitive graph, and FUSED has none): run f itself */
+    if (ctx->trace_depth > 0 || ctx->trace) return ax_closure_call(ctx, c->f, in, out);
     trace *t = lookup(ctx, c, in);
     if (!t) return ctx->status ? ctx->status : AX_ERR_INTERNAL;
     ax_scope_begin(ctx);
