@@ -22,8 +22,8 @@
  * == 1) are products of width 1 and run directly (conv_depthwise.c).
  * float16/bfloat16 are converted to float32 once, the product runs in sgemm
  * and the result is rounded once; float64 uses dgemm. float32-computed
- * convolutions with one group, C_in <= 128 and C_out % 16 == 0 (1-D/2-D) use
- * the direct AVX-512 kernel of conv_direct.c instead of im2col. */
+ * convolutions with one group, C_in <= 256 and C_out % 16 == 0 (1-D/2-D,
+ * 1x1 included) use the direct AVX-512 kernel of conv_direct.c instead. */
 #include <limits.h>
 #include <stdlib.h>
 
@@ -246,7 +246,7 @@ static ax_status conv_fast(ax_ctx *ctx, const ax_node *node, ax_array *out) {
         if (!ax__conv_depthwise(ctx, &g, ct, xptr, wptr, optr)) goto fail;
         goto finish;
     }
-    if (!is_pointwise(&g) && ax__conv_direct_ok(&g, ct)) {
+    if (ax__conv_direct_ok(&g, ct)) {
         if (!ax__conv_direct(ctx, &g, (const float *)xptr, (const float *)wptr, (float *)optr))
             goto fail;
         goto finish;

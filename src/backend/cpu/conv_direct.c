@@ -7,11 +7,11 @@
  * output pixels x up to 64 channels in 24 zmm accumulators: per input
  * channel of each tap it loads the block's weight vectors once and
  * broadcasts each pixel's input value into 4 FMAs (6 broadcasts + 4 loads
- * per 24 FMAs, so the FMA units, not the loads, bound it). The taps are
- * taken in chunks of about 96 KiB of weights that every pixel of a band of
- * rows uses while they are in cache (later chunks add to the output), so
- * layers with many input channels do not stream their whole weight block
- * for every 6 pixels. Work is split over (image, channel block, band of
+ * per 24 FMAs, so the FMA units, not the loads, bound it). The taps x
+ * input channels are taken in chunks of 32 KiB of weights that every pixel
+ * of a band of rows uses while they are in L1 (later chunks add to the
+ * output), so layers with many input channels do not stream their weight
+ * block from L2 for every 6 pixels. Work is split over (image, channel block, band of
  * rows) on ax's pool. Without AVX-512 the
  * path is not taken (ax__conv_direct_ok is false). */
 #include "backend/cpu/conv_impl.h"
@@ -31,23 +31,25 @@ typedef struct dc_job {
     int64_t band_rows, nbands; /* output rows per work unit */
 } dc_job;
 
-/* Input-channel steps (taps x C_in) per chunk: 384 x 64 floats = 96 KiB of
- * weights per channel block. */
-#define DC_CHUNK_STEPS 384
+/* Input-channel steps (taps x C_in) per chunk: 128 x 64 floats = 32 KiB of
+ * weights per channel block, which stay in L1 while the band's pixels use
+ * them. */
+#define DC_CHUNK_STEPS 128
 
 static inline __attribute__((always_inline)) void dc_kernel(const dc_job *j, const float *x0,
                                                             const float *w, float *o, int64_t t0,
-                                                            int64_t t1, const int P, const int NB) {
+                                                            int64_t t1, int64_t c0, int64_t c1,
+                                                            const int P, const int NB) {
     __m512 acc[PB][CB];
     for (int p = 0; p < P; p++)
         for (int b = 0; b < NB; b++)
-            acc[p][b] = t0 ? _mm512_loadu_ps(o + p * j->Cout + b * 16) : _mm512_setzero_ps();
+            acc[p][b] = t0 || c0 ? _mm512_loadu_ps(o + p * j->Cout + b * 16) : _mm512_setzero_ps();
     const int64_t C = j->C, xps = j->sw * C, wstep = (int64_t)NB * 16;
     for (int64_t t = t0; t < t1; t++) {
         int64_t ky = t / j->KW, kx = t % j->KW;
         const float *xr = x0 + (ky * j->dh * j->Wp + kx * j->dw) * C;
         const float *wr = w + t * C * wstep;
-        for (int64_t ci = 0; ci < C; ci++) {
+        for (int64_t ci = c0; ci < c1; ci++) {
             __m512 wv[CB];
             for (int b = 0; b < NB; b++) wv[b] = _mm512_loadu_ps(wr + ci * wstep + b * 16);
             for (int p = 0; p < P; p++) {
@@ -61,14 +63,14 @@ static inline __attribute__((always_inline)) void dc_kernel(const dc_job *j, con
 }
 
 #define DC_CASE_NB(P, NB)                                                                   \
-    case NB: dc_kernel(j, x0, w, o, t0, t1, P, NB); break;
+    case NB: dc_kernel(j, x0, w, o, t0, t1, c0, c1, P, NB); break;
 #define DC_CASE_P(P)                                                                        \
     case P:                                                                                 \
         switch (nb) { DC_CASE_NB(P, 1) DC_CASE_NB(P, 2) DC_CASE_NB(P, 3) DC_CASE_NB(P, 4) } \
         break;
 
 static void dc_call(const dc_job *j, const float *x0, const float *w, float *o, int64_t t0,
-                    int64_t t1, int p, int nb) {
+                    int64_t t1, int64_t c0, int64_t c1, int p, int nb) {
     switch (p) { DC_CASE_P(1) DC_CASE_P(2) DC_CASE_P(3) DC_CASE_P(4) DC_CASE_P(5) DC_CASE_P(6) }
 }
 
@@ -79,16 +81,20 @@ static void dc_unit(const dc_job *j, int64_t n, int64_t cb, int64_t r0, int64_t 
     int64_t co0 = cb * CB * 16, KV = j->KH * j->KW;
     int nb = (int)((j->Cout - co0) / 16 < CB ? (j->Cout - co0) / 16 : CB);
     const float *w = j->w + co0 * KV * j->C;
-    int64_t tchunk = DC_CHUNK_STEPS / j->C;
-    if (tchunk < 1) tchunk = 1;
+    /* chunks of whole taps when C_in is small, else of part of one tap's channels */
+    int64_t tchunk = j->C >= DC_CHUNK_STEPS ? 1 : DC_CHUNK_STEPS / j->C;
+    int64_t cchunk = j->C >= DC_CHUNK_STEPS ? DC_CHUNK_STEPS : j->C;
     for (int64_t t0 = 0; t0 < KV; t0 += tchunk) {
         int64_t t1 = t0 + tchunk < KV ? t0 + tchunk : KV;
-        for (int64_t oy = r0; oy < r1; oy++) {
-            const float *xrow = j->x + ((n * j->Hp + oy * j->sh) * j->Wp) * j->C;
-            float *orow = j->out + ((n * j->Ho + oy) * j->Wo) * j->Cout + co0;
-            for (int64_t ox = 0; ox < j->Wo; ox += PB) {
-                int p = (int)(j->Wo - ox < PB ? j->Wo - ox : PB);
-                dc_call(j, xrow + ox * j->sw * j->C, w, orow + ox * j->Cout, t0, t1, p, nb);
+        for (int64_t c0 = 0; c0 < j->C; c0 += cchunk) {
+            int64_t c1 = c0 + cchunk < j->C ? c0 + cchunk : j->C;
+            for (int64_t oy = r0; oy < r1; oy++) {
+                const float *xrow = j->x + ((n * j->Hp + oy * j->sh) * j->Wp) * j->C;
+                float *orow = j->out + ((n * j->Ho + oy) * j->Wo) * j->Cout + co0;
+                for (int64_t ox = 0; ox < j->Wo; ox += PB) {
+                    int p = (int)(j->Wo - ox < PB ? j->Wo - ox : PB);
+                    dc_call(j, xrow + ox * j->sw * j->C, w, orow + ox * j->Cout, t0, t1, c0, c1, p, nb);
+                }
             }
         }
     }
@@ -133,12 +139,14 @@ static void dc_pack_part(void *ud, int64_t begin, int64_t end) {
 
 bool ax__conv_direct_ok(const conv_geom *g, ax_dtype ct) {
     const ax_conv_params *p = g->p;
-    /* Measured (one core, AVX-512): 150-165 GFLOP/s for C_in <= 128 against
-     * 105-115 for im2col + sgemm; with C_in = 256 or 512 it drops to 75 and
-     * below (input rows of 1-2 KiB per pixel: cache conflicts), where im2col
-     * + sgemm keeps 85-105, so wide inputs stay on the GEMM path. */
+    /* Measured (one core, AVX-512, best of 20): 150-172 GFLOP/s for 3x3
+     * convs with C_in <= 128, 130-160 for 1x1, 110-120 with C_in = 256,
+     * against 100-120 for im2col (or the plain GEMM of a 1x1) + sgemm; with
+     * C_in >= 320 it falls off (80 at 512, 26 at 576 channels: not
+     * understood yet), where im2col + sgemm keeps 85-100, so wide inputs
+     * stay on the GEMM path. */
     if (ct != AX_FLOAT32 || g->G != 1 || g->nsp > 2 || g->cout % 16 != 0 || g->cin < 1 ||
-        g->cin > 128)
+        g->cin > 256)
         return false;
     for (int d = 0; d < g->nsp; d++)
         if (p->idil[d] != 1 || p->pad_lo[d] < 0 || p->pad_hi[d] < 0) return false;
