@@ -304,7 +304,7 @@ const conf_case conf_cases_scan_sort[] = {
      .n_in = 1, S3(50, 3, 4), L3(3000, 4, 30), .lo = -1000, .hi = 1000, .build = b_sort,
      .expect = e_sort, P(0)},
     {.name = "sort/flat_long", .covers = "sort", .dtypes = REAL, .variants = NO_EMPTY, .n_in = 1,
-     S2(30, 70), L2(500, 600), .lo = -1e4, .hi = 1e4, .build = b_sort, .expect = e_sort,
+     S2(6, 9), L2(500, 600), .lo = -1e4, .hi = 1e4, .build = b_sort, .expect = e_sort,
      P(NONE)},
     {.name = "argsort/last", .covers = "argsort", .dtypes = REAL, .variants = CONF_ALL_VARIANTS,
      .n_in = 1, S2(6, 40), L2(64, 5000), .lo = -5, .hi = 5, .build = b_argsort,
