@@ -57,12 +57,16 @@ AX_API ax_array *ax_random_bits(ax_ctx *ctx, const int64_t *shape, int ndim, ax_
 
 /* Uniform in [low, high) of a float dtype (float16, bfloat16, float32,
  * float64): u in [0, 1) from the top mantissa bits of random_bits (JAX's
- * mantissa trick), then max(low, u * (high - low) + low) in the dtype.
+ * mantissa trick), then max(low, u * (high - low) + low) in the dtype (one
+ * fused rounding, as XLA), equal to jax.random.uniform bit for bit; a value
+ * that rounds up to high becomes the float below it (JAX would return high).
  * low >= high or a non-finite bound is AX_ERR_VALUE. */
 AX_API ax_array *ax_random_uniform(ax_ctx *ctx, double low, double high, const int64_t *shape,
                                    int ndim, ax_dtype dtype, ax_array *key);
-/* Normal with mean loc and standard deviation scale (> 0): loc + scale *
- * sqrt(2) erfinv(u), u uniform in (-1, 1), as jax.random.normal / MLX. */
+/* Normal with mean loc and standard deviation scale (finite, >= 0): loc +
+ * scale * sqrt(2) erfinv(u), u uniform in (-1, 1), as jax.random.normal /
+ * MLX (erfinv: Giles' float32 polynomial as XLA; float64 refined to full
+ * precision). */
 AX_API ax_array *ax_random_normal(ax_ctx *ctx, const int64_t *shape, int ndim, ax_dtype dtype,
                                   double loc, double scale, ax_array *key);
 /* Standard normal truncated to (lower, upper): sqrt(2) erfinv(u) with u
@@ -99,7 +103,7 @@ AX_API ax_array *ax_random_categorical(ax_ctx *ctx, ax_array *logits, int axis,
 /* Standard Gumbel: -log(-log(u)), u uniform in [tiny, 1), as jax.random.gumbel. */
 AX_API ax_array *ax_random_gumbel(ax_ctx *ctx, const int64_t *shape, int ndim, ax_dtype dtype,
                                   ax_array *key);
-/* Laplace with location loc and scale (> 0): loc + scale * sign(u)
+/* Laplace with location loc and scale (finite, >= 0): loc + scale * sign(u)
  * log1p(-|u|), u uniform in (-1, 1), as jax.random.laplace (loc 0, scale 1)
  * and MLX. */
 AX_API ax_array *ax_random_laplace(ax_ctx *ctx, const int64_t *shape, int ndim, ax_dtype dtype,

@@ -17,6 +17,11 @@
 /* selects in the log / erfinv loops vectorize only without FP-trap semantics
  * (as in unary.c); sqrt goes through intrinsics (sqrt_block) */
 #pragma GCC optimize("-fno-math-errno", "-fno-trapping-math")
+#if defined(__AVX512F__)
+/* full-width vectors: the hash is pure 32-bit integer work (vprold), 1.5x
+ * faster with 16 lanes than with GCC's default 8 on this machine */
+#pragma GCC target("prefer-vector-width=512")
+#endif
 #include <math.h>
 #include <stdlib.h>
 
