@@ -115,6 +115,14 @@ int main(int argc, char **argv) {
     bad += bench_expect_close("value_and_grad value", l1, l0, 1e-6);
 
     job jf = {ctx, f, in, 1}, jg = {ctx, vg, in, 5};
+    /* peak of live memory (above what is live now) of one run of each */
+    size_t base = ax_memory_active();
+    ax_memory_reset_peak();
+    run(&jf);
+    double mf = (double)(ax_memory_peak() - base) / 1048576.0;
+    ax_memory_reset_peak();
+    run(&jg);
+    double mg = (double)(ax_memory_peak() - base) / 1048576.0;
     double tf = bench_time(run, &jf, 1, quick ? 1 : 5, 200, quick ? 0 : 1.0);
     double tg = bench_time(run, &jg, 1, quick ? 1 : 5, 200, quick ? 0 : 1.0);
     double ratio = tg / tf;
@@ -126,6 +134,7 @@ int main(int argc, char **argv) {
     printf("   forward %.3f ms (%.1f GFLOP/s), value_and_grad %.3f ms: %.2fx the forward pass "
            "(target <= 3x)\n",
            tf * 1e3, flops / tf / 1e9, tg * 1e3, ratio);
+    printf("   peak live memory: forward %.1f MiB, value_and_grad %.1f MiB\n", mf, mg);
     double pf = -1, pg = -1;
     if (!quick) {
         char cmd[512];
@@ -152,14 +161,16 @@ int main(int argc, char **argv) {
                       "\"op\": \"value_and_grad_mlp\", \"size\": \"%s\", \"dtype\": \"float32\", "
                       "\"ax_ms\": %.4f, \"forward_ms\": %.4f, \"ratio\": %.3f, \"target\": 3, "
                       "\"best_peer\": \"torch\", \"best_peer_ms\": %.4f, \"ax_vs_best_peer\": %.3f, "
-                      "\"peer_forward_ms\": %.4f, \"peer_ratio\": %.3f, \"threads\": %d",
-                      size, tg * 1e3, tf * 1e3, ratio, pg * 1e3, pg / tg, pf * 1e3, pg / pf, nt);
+                      "\"peer_forward_ms\": %.4f, \"peer_ratio\": %.3f, \"threads\": %d, "
+                      "\"forward_peak_mib\": %.1f, \"grad_peak_mib\": %.1f",
+                      size, tg * 1e3, tf * 1e3, ratio, pg * 1e3, pg / tg, pf * 1e3, pg / pf, nt, mf,
+                      mg);
         else
             bench_row(r,
                       "\"op\": \"value_and_grad_mlp\", \"size\": \"%s\", \"dtype\": \"float32\", "
                       "\"ax_ms\": %.4f, \"forward_ms\": %.4f, \"ratio\": %.3f, \"target\": 3, "
-                      "\"threads\": %d",
-                      size, tg * 1e3, tf * 1e3, ratio, nt);
+                      "\"threads\": %d, \"forward_peak_mib\": %.1f, \"grad_peak_mib\": %.1f",
+                      size, tg * 1e3, tf * 1e3, ratio, nt, mf, mg);
     }
     ax_scope_end(ctx);
     ax_closure_release(vg);
