@@ -335,6 +335,19 @@ static void test_views(void) {
     ax_array *qn = ax_negative(ctx, q);
     CHECK(same_bytes(ctx, ax_searchsorted(ctx, rev, qn, AX_SEARCH_LEFT, NULL),
                      ax_searchsorted(ctx, ax_copy(ctx, rev), qn, AX_SEARCH_LEFT, NULL)));
+    /* ascending, descending and repeated values (the narrowed searches) */
+    ax_array *qs[3] = {ax_sort(ctx, q, 0), ax_flip(ctx, ax_sort(ctx, q, 0), (int[]){0}, 1),
+                       ax_full(ctx, (int64_t[]){9}, 1, 3.0, AX_FLOAT64)};
+    for (int i = 0; i < 3; i++)
+        for (int side = 0; side < 2; side++) {
+            ax_array *f = ax_searchsorted(ctx, s, qs[i], (ax_search_side)side, NULL);
+            ax_eval1(ctx, f);
+            ax__cpu_force_reference(true);
+            ax_array *r = ax_searchsorted(ctx, s, qs[i], (ax_search_side)side, NULL);
+            ax_eval1(ctx, r);
+            ax__cpu_force_reference(false);
+            CHECK_MSG(same_bytes(ctx, f, r), "searchsorted values %d side %d: fast != reference", i, side);
+        }
     CHECK_OK(ctx);
     ax_ctx_free(ctx);
 }
