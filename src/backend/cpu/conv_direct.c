@@ -189,10 +189,15 @@ bool ax__conv_direct(ax_ctx *ctx, const conv_geom *g, const float *x, const floa
     dc_pack pk = {.w = w, .pw = pw, .cout = g->cout, .kc = KV * C};
     ax__parallel_for(j.ncb * 4, 1, dc_pack_part, &pk);
     j.w = pw;
-    /* bands of rows: enough units for the pool, each using a weight chunk
-     * over many pixels */
+    /* bands of rows: enough units for the pool, and small enough that a
+     * band's output and input rows (about 192 KiB) stay in L2 while each
+     * weight chunk passes over them */
     int64_t want = 4 * (int64_t)ax__num_threads(), per_img = g->N * j.ncb;
     int64_t nbands = per_img >= want ? 1 : (want + per_img - 1) / per_img;
+    int64_t row_bytes = (int64_t)sizeof(float) * (j.Wo * CB * 16 + j.sh * j.Wp * C);
+    int64_t rows_fit = ((int64_t)192 << 10) / (row_bytes > 0 ? row_bytes : 1);
+    if (rows_fit < 1) rows_fit = 1;
+    if (nbands < (j.Ho + rows_fit - 1) / rows_fit) nbands = (j.Ho + rows_fit - 1) / rows_fit;
     if (nbands > j.Ho) nbands = j.Ho;
     j.band_rows = (j.Ho + nbands - 1) / nbands;
     j.nbands = (j.Ho + j.band_rows - 1) / j.band_rows;
