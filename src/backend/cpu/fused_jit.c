@@ -19,7 +19,8 @@
  * Environment: CC (compiler, default cc; may hold words such as "ccache
  * gcc"), AX_KERNEL_CACHE (directory; "off" disables the disk cache),
  * AX_COMPILE_INTERPRET=1 (never compile), AX_COMPILE_VERBOSE=1 (say on stderr
- * why a kernel is interpreted), AX_COMPILE_JIT_LIMIT=n (at most n
+ * why a kernel is interpreted), AX_COMPILE_KEEP_SOURCE=1 (keep ax-<key>.c beside
+ * each new .so), AX_COMPILE_JIT_LIMIT=n (at most n
  * compiler runs in this process; later kernels are interpreted — the
  * conformance run uses it to bound its time). */
 #ifndef _GNU_SOURCE
@@ -72,6 +73,11 @@ static long jit_runs;
 #define MAX_FAILED 256
 static uint64_t failed_keys[MAX_FAILED][2];
 static int n_failed;
+
+static bool env_on(const char *name) {
+    const char *e = getenv(name);
+    return e && *e && *e != '0';
+}
 
 /* ---------------------------------------------------------------- hashing */
 
@@ -320,6 +326,11 @@ static bool build_so(const char *src, const char *dir, const char *stem, const c
         unlink(tmp_so);
         return false; /* keep the source and the log to look at */
     }
+    if (env_on("AX_COMPILE_KEEP_SOURCE")) {
+        char kept[4300];
+        snprintf(kept, sizeof kept, "%s/%s.c", dir, stem);
+        rename(c_path, kept);
+    }
     unlink(c_path);
     unlink(log);
     return ok;
@@ -361,11 +372,6 @@ void ax__fused_jit_release(void *kernel_ref) {
     e->refs--;
     evict_locked(max_entries);
     pthread_mutex_unlock(&jit_lock);
-}
-
-static bool env_on(const char *name) {
-    const char *e = getenv(name);
-    return e && *e && *e != '0';
 }
 
 static jit_entry *load(const char *so_path, const uint64_t key[2], char *why, size_t cap) {
