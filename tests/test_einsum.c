@@ -340,6 +340,31 @@ static void test_dtypes(ax_ctx *ctx) {
     CHECK(obd && ax_dtype_of(ob) == AX_BOOL);
     for (int i = 0; obd && i < 16; i++) CHECK(obd[i] == (ba[i / 4] & bb[i % 4]));
     CHECK_OK(ctx);
+    /* integer and bool contractions too large for one broadcast product are
+     * summed in slices of K (300^3 > 2^24 products): same answers as one
+     * float64 matmul of the same small integers (exact), int8 wrapping as
+     * the int64 result converted to int8 */
+    int64_t s300[2] = {300, 300};
+    ax_array *i1 = gen_array(ctx, 0, s300, 2, AX_INT32), *i2 = gen_array(ctx, 1, s300, 2, AX_INT32);
+    ax_array *ij = ax_einsum(ctx, "ij,jk->ik", (ax_array *[]){i1, i2}, 2);
+    ax_array *fj = ax_einsum(ctx, "ij,jk->ik",
+                             (ax_array *[]){ax_astype(ctx, i1, AX_FLOAT64), ax_astype(ctx, i2, AX_FLOAT64)}, 2);
+    double *iv = test_to_f64(ctx, ij), *fv = test_to_f64(ctx, fj);
+    CHECK(ij && ax_dtype_of(ij) == AX_INT32);
+    CHECK(iv && fv && close_all(iv, fv, 300 * 300, 0));
+    free(iv);
+    free(fv);
+    ax_array *w8 = ax_einsum(ctx, "ij,jk->ik", (ax_array *[]){ax_astype(ctx, i1, AX_INT8), ax_astype(ctx, i2, AX_INT8)}, 2);
+    ax_array *w64 = ax_astype(ctx, ax_einsum(ctx, "ij,jk->ik", (ax_array *[]){ax_astype(ctx, i1, AX_INT64), ax_astype(ctx, i2, AX_INT64)}, 2), AX_INT8);
+    bool same = false;
+    CHECK(ax_allclose(ctx, w8, w64, 0, 0, false, &same) == AX_OK && same);
+    ax_array *b1 = ax_greater(ctx, i1, ax_scalar(ctx, 5, AX_INT32));
+    ax_array *b2 = ax_greater(ctx, i2, ax_scalar(ctx, 7, AX_INT32));
+    ax_array *bj = ax_einsum(ctx, "ij,jk->ik", (ax_array *[]){b1, b2}, 2);
+    ax_array *bfl = ax_greater(ctx, ax_einsum(ctx, "ij,jk->ik", (ax_array *[]){ax_astype(ctx, b1, AX_FLOAT32), ax_astype(ctx, b2, AX_FLOAT32)}, 2), ax_scalar(ctx, 0.5, AX_FLOAT32));
+    CHECK(bj && ax_dtype_of(bj) == AX_BOOL);
+    CHECK(ax_allclose(ctx, ax_astype(ctx, bj, AX_FLOAT32), ax_astype(ctx, bfl, AX_FLOAT32), 0, 0, false, &same) == AX_OK && same);
+    CHECK_OK(ctx);
     ax_scope_end(ctx);
 }
 

@@ -805,6 +805,51 @@ static void sort_by(uint8_t *labs, int n, const uint8_t *pref, int np) {
         }
 }
 
+/* Elements of a broadcast product above which an integer or bool
+ * contraction is summed in slices of its contracted axes, so the
+ * intermediate stays bounded (matmul cannot take these dtypes). */
+#define ES_PRODUCT_LIMIT (double)(1 << 24)
+#define ES_MAX_CHUNKS 1024
+
+/* sum over the trailing nk axes of x * y (broadcast, nd axes) in slices of
+ * the flattened contracted axes; integers add in dt (wrapping as one sum
+ * would), bool ors. */
+static bool chunked_product(ax_ctx *ctx, ax_array *x, ax_array *y, int nd, int nk, double outsz,
+                            double ksz, ax_dtype dt, tensor *R) {
+    int64_t sx[AX_MAX_NDIM], sy[AX_MAX_NDIM], k = (int64_t)ksz;
+    int m = nd - nk;
+    for (int i = 0; i < m; i++) {
+        sx[i] = x->shape[i];
+        sy[i] = y->shape[i];
+    }
+    sx[m] = sy[m] = k;
+    x = ax_reshape(ctx, x, sx, m + 1);
+    y = ax_reshape(ctx, y, sy, m + 1);
+    if (!x || !y) return false;
+    int64_t blk = (int64_t)(ES_PRODUCT_LIMIT / outsz);
+    int64_t minblk = (k + ES_MAX_CHUNKS - 1) / ES_MAX_CHUNKS;
+    if (blk < minblk) blk = minblk;
+    if (blk < 1) blk = 1;
+    ax_array *acc = NULL;
+    for (int64_t k0 = 0; k0 < k; k0 += blk) {
+        int64_t k1 = k0 + blk < k ? k0 + blk : k;
+        tensor P = {ax_multiply(ctx, ax_slice_axis(ctx, x, m, k0, k1, 1),
+                                ax_slice_axis(ctx, y, m, k0, k1, 1)),
+                    m + 1,
+                    {0}};
+        if (!P.a) return false;
+        if (P.a->dtype != dt && !(P.a = ax_astype(ctx, P.a, dt))) return false;
+        lset drop = {{0, 0}};
+        for (int i = 0; i <= m; i++) P.lab[i] = (uint8_t)i;
+        ls_add(&drop, m);
+        if (!reduce_labels(ctx, &P, drop)) return false;
+        acc = !acc ? P.a : dt == AX_BOOL ? ax_logical_or(ctx, acc, P.a) : ax_add(ctx, acc, P.a);
+        if (!acc) return false;
+    }
+    R->a = acc;
+    return true;
+}
+
 /* Contract A and B keeping the labels in `keep`; the result's labels come
  * as batch, M, N (ordered by `pref` where it names them). */
 static bool contract_pair(ax_ctx *ctx, const es_spec *sp, tensor A, tensor B, lset keep,
@@ -878,6 +923,11 @@ static bool contract_pair(ax_ctx *ctx, const es_spec *sp, tensor A, tensor B, ls
         for (int i = 0; i < nk; i++) sha[nd] = shb[nd] = sp->size[kl[i]], nd++;
         ax_array *x = reshape_if(ctx, arrange(ctx, &A, oa), sha, nd);
         ax_array *y = reshape_if(ctx, arrange(ctx, &B, ob), shb, nd);
+        double outsz = 1, ksz = 1;
+        for (int i = 0; i < nd - nk; i++) outsz *= (double)(sha[i] > shb[i] ? sha[i] : shb[i]);
+        for (int i = nd - nk; i < nd; i++) ksz *= (double)sha[i];
+        if (nk && outsz * ksz > ES_PRODUCT_LIMIT && ksz > 1)
+            return chunked_product(ctx, x, y, nd, nk, outsz, ksz, dt, R);
         tensor P = {ax_multiply(ctx, x, y), nd, {0}};
         if (!P.a) return false;
         if (P.a->dtype != dt && !(P.a = ax_astype(ctx, P.a, dt))) return false;
