@@ -381,6 +381,14 @@ static void test_views(ax_ctx *ctx) {
     CHECK(ax_strides(t)[0] == 1 && ax_strides(t)[1] == 4);
     ax_array *d = ax_einsum(ctx, "ii->i", &m, 1);
     CHECK(d && ax_ndim(d) == 1 && ax_strides(d)[0] == 5);
+    /* an explicit output without "..." sums the ellipsis axes (as
+     * numpy.einsum(optimize=True)) */
+    int64_t s234[3] = {2, 3, 4};
+    ax_array *e = gen_array(ctx, 0, s234, 3, AX_FLOAT64);
+    ax_array *es = ax_einsum(ctx, "...j->j", &e, 1);
+    ax_array *ws = ax_sum(ctx, e, (int[]){0, 1}, 2, false);
+    bool eq = false;
+    CHECK(es && ax_ndim(es) == 1 && ax_allclose(ctx, es, ws, 1e-15, 0, false, &eq) == AX_OK && eq);
     ax_array *same = ax_einsum(ctx, "ij", &a, 1);
     CHECK(same == a); /* the identity contraction is the operand itself */
     CHECK_OK(ctx);
