@@ -50,6 +50,16 @@ bool ax__linalg_all_finite(const void *a, ax_dtype dt, int64_t n) {
     return acc == 0;
 }
 
+bool ax__linalg_tri_finite(const void *a, ax_dtype dt, int n, bool upper) {
+    size_t es = ax_dtype_size(dt);
+    for (int i = 0; i < n; i++) {
+        int lo = upper ? i : 0, hi = upper ? n : i + 1;
+        if (!ax__linalg_all_finite((const char *)a + es * ((size_t)i * n + lo), dt, hi - lo))
+            return false;
+    }
+    return true;
+}
+
 void ax__linalg_fill_nan(void *a, ax_dtype dt, int64_t n) {
     if (dt == AX_FLOAT64) {
         for (int64_t i = 0; i < n; i++) ((double *)a)[i] = NAN;
@@ -200,7 +210,9 @@ static ax_status k_linalg(ax_ctx *ctx, const ax_node *node, ax_array *const *out
     double flops = mx * mx * mx;
     if (!ref) ax__blas_sync_threads();
     if (!ref && j.nbatch > 1 && flops < LK_SMALL_FLOPS) {
-        int64_t grain = (int64_t)(16384.0 / (flops > 1 ? flops : 1));
+        /* a task should hold ~64k flop-equivalents; each LAPACK call costs
+         * about 4k on its own (argument checks, workspace, copies) */
+        int64_t grain = (int64_t)(65536.0 / (flops + 4096.0));
         ax__parallel_for(j.nbatch, grain < 1 ? 1 : grain, run_chunk, &j);
     } else {
         run_chunk(&j, 0, j.nbatch);

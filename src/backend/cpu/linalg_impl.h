@@ -74,6 +74,8 @@ struct lk_job {
 void ax__linalg_ref_setup(lk_job *j);
 /* Row-major matrices with every element finite? (n elements of dt) */
 bool ax__linalg_all_finite(const void *a, ax_dtype dt, int64_t n);
+/* The triangle of an n x n row-major matrix that eigh reads is finite? */
+bool ax__linalg_tri_finite(const void *a, ax_dtype dt, int n, bool upper);
 /* Fill n elements of dt with NaN (complex: both parts). */
 void ax__linalg_fill_nan(void *a, ax_dtype dt, int64_t n);
 

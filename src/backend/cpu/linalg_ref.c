@@ -20,10 +20,11 @@
 
 static double *load(const lk_job *j, int i, int64_t b, int64_t count) {
     double *d = malloc(sizeof(double) * (size_t)(count > 0 ? count : 1));
-    if (d) ax__convert(d, AX_FLOAT64, j->in[i] + b * j->in_step[i], j->dt, count);
+    if (d && count > 0) ax__convert(d, AX_FLOAT64, j->in[i] + b * j->in_step[i], j->dt, count);
     return d;
 }
 static void store(const lk_job *j, int i, int64_t b, const double *src, int64_t count) {
+    if (count <= 0) return;
     ax__convert(j->out[i] + b * j->out_step[i], j->out_dt[i], src, AX_FLOAT64, count);
 }
 static void *outp(const lk_job *j, int i, int64_t b) { return j->out[i] + b * j->out_step[i]; }
@@ -401,7 +402,7 @@ static int r_eigh(lk_job *j, int64_t b, void *ws) {
         info = LK_OOM;
         goto out;
     }
-    if (!ax__linalg_all_finite(a, AX_FLOAT64, (int64_t)n * n)) {
+    if (!ax__linalg_tri_finite(a, AX_FLOAT64, n, up)) {
         ax__linalg_fill_nan(outp(j, 0, b), j->dt, n);
         if (vec) ax__linalg_fill_nan(outp(j, 1, b), j->dt, (int64_t)n * n);
         goto out;

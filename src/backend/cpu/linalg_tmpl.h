@@ -22,8 +22,12 @@ static void FN(from_colmajor)(const T *src, int ld, int r, int c, T *dst) {
     for (int i = 0; i < r; i++)
         for (int q = 0; q < c; q++) dst[(int64_t)i * c + q] = src[i + (int64_t)q * ld];
 }
+/* memcpy that accepts n == 0 with NULL pointers (empty matrices) */
+static void FN(copy)(T *dst, const T *src, int64_t n) {
+    if (n > 0) memcpy(dst, src, sizeof(T) * (size_t)n);
+}
 static void FN(set_identity)(T *o, int r, int c) {
-    memset(o, 0, sizeof(T) * (size_t)r * (size_t)c);
+    if (r > 0 && c > 0) memset(o, 0, sizeof(T) * (size_t)r * (size_t)c);
     for (int i = 0; i < r && i < c; i++) o[(int64_t)i * c + i] = 1;
 }
 
@@ -32,7 +36,7 @@ static void FN(set_identity)(T *o, int r, int c) {
 static int FN(one_cholesky)(lk_job *j, int64_t b, void *ws) {
     int n = j->n, info = 0;
     T *o = OUT(j, 0, b);
-    memcpy(o, IN(j, 0, b), sizeof(T) * (size_t)n * (size_t)n);
+    FN(copy)(o, IN(j, 0, b), (int64_t)n * (size_t)n);
     bool up = j->p->upper;
     if (n > 0) LAP(potrf_)(up ? "L" : "U", &n, o, &n, &info, 1);
     for (int i = 0; i < n; i++)
@@ -45,7 +49,7 @@ static int FN(one_cholesky)(lk_job *j, int64_t b, void *ws) {
 static int FN(one_cholesky_inv)(lk_job *j, int64_t b, void *ws) {
     int n = j->n, info = 0;
     T *o = OUT(j, 0, b);
-    memcpy(o, IN(j, 0, b), sizeof(T) * (size_t)n * (size_t)n);
+    FN(copy)(o, IN(j, 0, b), (int64_t)n * (size_t)n);
     bool up = j->p->upper;
     if (n > 0) LAP(potri_)(up ? "L" : "U", &n, o, &n, &info, 1);
     /* the row-major lower (upper) triangle holds the result: mirror it */
@@ -63,7 +67,7 @@ static int FN(one_inv)(lk_job *j, int64_t b, void *ws) {
     if (n == 0) return 0;
     T *o = OUT(j, 0, b), *work = ws;
     int *ipiv = (int *)(work + j->lwork);
-    memcpy(o, IN(j, 0, b), sizeof(T) * (size_t)n * (size_t)n);
+    FN(copy)(o, IN(j, 0, b), (int64_t)n * (size_t)n);
     LAP(getrf_)(&n, &n, o, &n, ipiv, &info);
     if (info != 0) return info;
     LAP(getri_)(&n, o, &n, ipiv, work, &j->lwork, &info);
@@ -76,12 +80,12 @@ static int FN(one_solve)(lk_job *j, int64_t b, void *ws) {
     if (n == 0 || k == 0) return 0;
     T *lu = ws, *bc = lu + (size_t)n * n, *o = OUT(j, 0, b);
     int *ipiv = (int *)(bc + (size_t)n * k);
-    memcpy(lu, IN(j, 0, b), sizeof(T) * (size_t)n * (size_t)n);
+    FN(copy)(lu, IN(j, 0, b), (int64_t)n * (size_t)n);
     LAP(getrf_)(&n, &n, lu, &n, ipiv, &info);
     if (info != 0) return info;
     const T *rhs = IN(j, 1, b);
     if (k == 1) {
-        memcpy(o, rhs, sizeof(T) * (size_t)n);
+        FN(copy)(o, rhs, (int64_t)n);
         LAP(getrs_)("T", &n, &k, lu, &n, ipiv, o, &n, &info, 1);
     } else {
         FN(to_colmajor)(rhs, n, k, bc, n);
@@ -97,7 +101,7 @@ static int FN(one_solve_tri)(lk_job *j, int64_t b, void *ws) {
     int n = j->n, k = j->k;
     const T *a = IN(j, 0, b);
     T *o = OUT(j, 0, b);
-    memcpy(o, IN(j, 1, b), sizeof(T) * (size_t)n * (size_t)k);
+    FN(copy)(o, IN(j, 1, b), (int64_t)n * (size_t)k);
     if (!j->p->unit)
         for (int i = 0; i < n; i++)
             if (a[(int64_t)i * n + i] == 0) return i + 1;
@@ -116,7 +120,7 @@ static int FN(one_qr)(lk_job *j, int64_t b, void *ws) {
     T *q = OUT(j, 0, b), *r = OUT(j, 1, b);
     if (k == 0) {
         FN(set_identity)(q, m, qc);
-        memset(r, 0, sizeof(T) * (size_t)rr * (size_t)n);
+        if (rr > 0 && n > 0) memset(r, 0, sizeof(T) * (size_t)rr * (size_t)n);
         return 0;
     }
     T *w = ws, *tau = w + (size_t)m * wc, *work = tau + k;
@@ -154,7 +158,7 @@ static int FN(one_svd)(lk_job *j, int64_t b, void *ws) {
     }
     T *w = ws, *work = w + (size_t)m * n, dummy[1];
     int *iwork = (int *)(work + j->lwork), one = 1, ldvt = full ? m : k;
-    memcpy(w, a, sizeof(T) * (size_t)m * n);
+    FN(copy)(w, a, (int64_t)m * n);
     const char *jobz = !uv ? "N" : full ? "A" : "S";
     LAP(gesdd_)(jobz, &n, &m, w, &n, s, uv ? vh : dummy, uv ? &n : &one, uv ? u : dummy,
                 uv ? &ldvt : &one, work, &j->lwork, iwork, &info, 1);
@@ -169,14 +173,14 @@ static int FN(one_eigh)(lk_job *j, int64_t b, void *ws) {
     T *wv = OUT(j, 0, b), *v = vec ? OUT(j, 1, b) : NULL;
     const T *a = IN(j, 0, b);
     if (n == 0) return 0;
-    if (!ax__linalg_all_finite(a, j->dt, (int64_t)n * n)) {
+    if (!ax__linalg_tri_finite(a, j->dt, n, j->p->upper)) {
         ax__linalg_fill_nan(wv, j->dt, n);
         if (vec) ax__linalg_fill_nan(v, j->dt, (int64_t)n * n);
         return 0;
     }
     T *w = ws, *work = w + (size_t)n * n;
     int *iwork = (int *)(work + j->lwork);
-    memcpy(w, a, sizeof(T) * (size_t)n * n);
+    FN(copy)(w, a, (int64_t)n * n);
     LAP(syevd_)(vec ? "V" : "N", j->p->upper ? "L" : "U", &n, w, &n, wv, work, &j->lwork, iwork,
                 &j->liwork, &info, 1, 1);
     if (info == 0 && vec) FN(from_colmajor)(w, n, n, n, v);
@@ -249,7 +253,7 @@ static int FN(one_lu)(lk_job *j, int64_t b, void *ws) {
         perm[i] = perm[ipiv[i] - 1];
         perm[ipiv[i] - 1] = t;
     }
-    memset(P, 0, sizeof(T) * (size_t)m * m);
+    if (m > 0) memset(P, 0, sizeof(T) * (size_t)m * m);
     for (int i = 0; i < m; i++) P[(int64_t)perm[i] * m + i] = 1;
     for (int i = 0; i < m; i++)
         for (int c = 0; c < k; c++)
@@ -264,7 +268,7 @@ static int FN(one_det)(lk_job *j, int64_t b, void *ws) {
     int n = j->n, info = 0;
     T *w = ws;
     int *ipiv = (int *)(w + (size_t)n * n);
-    memcpy(w, IN(j, 0, b), sizeof(T) * (size_t)n * n);
+    FN(copy)(w, IN(j, 0, b), (int64_t)n * n);
     if (n > 0) LAP(getrf_)(&n, &n, w, &n, ipiv, &info); /* info > 0: a zero pivot, det 0 */
     double sign = 1, logabs = 0, prod = 1;
     for (int i = 0; i < n; i++) {
