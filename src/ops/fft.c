@@ -3,6 +3,7 @@
  * fftshift/ifftshift are rolls; fftfreq/rfftfreq are computed on the host.
  * Semantics and dtype rules: include/ax/fft.h and docs/fft.md. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "core/internal.h"
@@ -254,6 +255,9 @@ static ax_array *freq_common(ax_ctx *ctx, const char *name, int64_t n, double d,
         return ax__error(ctx, AX_ERR_DTYPE, "%s: dtype %s is not a floating dtype", name,
                          ax_dtype_name(dtype));
     int64_t len = half ? n / 2 + 1 : n;
+    if ((uint64_t)len > SIZE_MAX / 16)
+        return ax__error(ctx, AX_ERR_OOM, "%s: %lld frequencies do not fit in memory", name,
+                         (long long)len);
     double *v = malloc(sizeof(double) * (size_t)len);
     if (!v) return ax__error(ctx, AX_ERR_OOM, "%s: out of host memory", name);
     double val = 1.0 / ((double)n * d);

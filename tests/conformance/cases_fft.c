@@ -92,7 +92,7 @@ const conf_case conf_cases_fft[] = {
      .variants = CONF_CONTIG | CONF_LARGE, .n_in = 1, S2(2, 4099), L2(4, 4099), .lo = -1,
      .hi = 1, .build = b_fft, P(F_FFT, 0, -1, AX_FFT_NORM_BACKWARD)},
     {.name = "fft/single_long_line", .covers = "fft", .dtypes = CONF_DT(AX_COMPLEX64),
-     .variants = CONF_CONTIG | CONF_LARGE, .n_in = 1, S2(1, 4096), L2(1, 1 << 14), .lo = -1,
+     .variants = CONF_CONTIG | CONF_LARGE, .n_in = 1, S2(1, 4096), L2(1, 1 << 13), .lo = -1,
      .hi = 1, .build = b_fft, P(F_IFFT, 0, -1, AX_FFT_NORM_ORTHO)},
     /* non-last axis (blocked gathers), truncation and padding */
     {.name = "fft/axis0_truncate", .covers = "fft", .dtypes = ANY, .variants = CONF_ALL_VARIANTS,

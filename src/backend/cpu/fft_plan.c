@@ -17,20 +17,21 @@
 /* ---------------------------------------------------------------- factors */
 
 /* Prime factors of n, with 2s merged into 8s (then one 4 or 2). */
-static int factorize(int64_t n, int *f) {
+static int factorize(int64_t n, int64_t *f) {
     int nf = 0;
     while (n % 8 == 0) f[nf++] = 8, n /= 8;
     if (n % 4 == 0) f[nf++] = 4, n /= 4;
     if (n % 2 == 0) f[nf++] = 2, n /= 2;
     for (int64_t d = 3; d * d <= n; d += 2)
-        while (n % d == 0) f[nf++] = (int)d, n /= d;
-    if (n > 1) f[nf++] = (int)n;
+        while (n % d == 0) f[nf++] = d, n /= d;
+    if (n > 1) f[nf++] = n;
     return nf;
 }
 
 static int64_t largest_prime_factor(int64_t n) {
-    int f[AX_FFT_MAX_PASSES];
-    int nf = factorize(n, f), best = 1;
+    int64_t f[AX_FFT_MAX_PASSES];
+    int nf = factorize(n, f);
+    int64_t best = 1;
     for (int i = 0; i < nf; i++)
         if (f[i] > best) best = f[i];
     return best == 4 || best == 8 ? 2 : best;
@@ -41,10 +42,10 @@ static double cost_guess(int64_t n) {
     const double lfp = 1.1; /* penalty for non-hardcoded radices */
     int64_t ni = n;
     double r = 0;
-    int f[AX_FFT_MAX_PASSES];
+    int64_t f[AX_FFT_MAX_PASSES];
     int nf = factorize(n, f);
     for (int i = 0; i < nf; i++) /* 8 and 4 stand for 2 * 2 * 2 and 2 * 2 */
-        r += f[i] == 8 ? 6 : f[i] == 4 ? 4 : f[i] <= 7 ? f[i] : lfp * f[i];
+        r += f[i] == 8 ? 6 : f[i] == 4 ? 4 : f[i] <= 7 ? (double)f[i] : lfp * (double)f[i];
     return r * (double)ni;
 }
 
@@ -93,16 +94,18 @@ static void plan_free(ax_fft_plan *p) {
 }
 
 static bool build_stockham(ax_fft_plan *p) {
-    int f[AX_FFT_MAX_PASSES];
+    int64_t f[AX_FFT_MAX_PASSES];
     int nf = factorize(p->n, f);
+    for (int i = 0; i < nf; i++)
+        if (f[i] > INT32_MAX) return false; /* not reached: such factors take Bluestein */
     /* Order: a 2 or 4 first, odd factors next, radix 8 last, so the passes
      * with short ido (the last ones) have ido >= 8 except the final ido == 1
      * (which runs its vectors along k). */
-    int ord[AX_FFT_MAX_PASSES], k = 0;
+    int ord[AX_FFT_MAX_PASSES], k = 0; /* factors fit in int (checked above) */
     for (int i = 0; i < nf; i++)
-        if (f[i] == 2 || f[i] == 4) ord[k++] = f[i];
+        if (f[i] == 2 || f[i] == 4) ord[k++] = (int)f[i];
     for (int i = 0; i < nf; i++)
-        if (f[i] != 2 && f[i] != 4 && f[i] != 8) ord[k++] = f[i];
+        if (f[i] != 2 && f[i] != 4 && f[i] != 8) ord[k++] = (int)f[i];
     for (int i = 0; i < nf; i++)
         if (f[i] == 8) ord[k++] = 8;
     p->npass = nf;
