@@ -74,15 +74,17 @@ static ax_array *b_random(ax_ctx *ctx, ax_array *const *in, const conf_case *c) 
     return NULL;
 }
 
-/* erfinv in double by Newton on libm's erf from a bisection start. */
+/* erfinv in double: bisection on libm's erf to ~1e-8, then Newton steps. */
 static double erfinv_ref(double x) {
     double lo = -6, hi = 6;
-    for (int i = 0; i < 60; i++) {
+    for (int i = 0; i < 30; i++) {
         double m = 0.5 * (lo + hi);
         if (erf(m) < x) lo = m;
         else hi = m;
     }
-    return 0.5 * (lo + hi);
+    double y = 0.5 * (lo + hi);
+    for (int i = 0; i < 3; i++) y -= (erf(y) - x) / (1.1283791670955126 * exp(-y * y));
+    return y;
 }
 
 static bool e_random(const conf_case *c, const double *const *in, const int64_t *const *shapes,
@@ -153,9 +155,9 @@ const conf_case conf_cases_random[] = {
     RCASE("random_bits/split", "random_bits", K_SPLIT, 20001, 2, 0),
     RCASE("random_bits/uniform_f32", "random_bits", K_UNIFORM, 300, 150, 0),
     RCASE("random_bits/uniform_bf16", "random_bits", K_UNIFORM_BF16, 30, 150, 0),
-    RCASE("random_bits/normal_f32", "random_bits", K_NORMAL, 300, 150, 1),
+    RCASE("random_bits/normal_f32", "random_bits", K_NORMAL, 120, 150, 1),
     RCASE("random_bits/normal_f64", "random_bits", K_NORMAL64, 30, 150, 0),
-    RCASE("random_bits/truncated_normal_f32", "random_bits", K_TRUNC, 300, 150, 1),
+    RCASE("random_bits/truncated_normal_f32", "random_bits", K_TRUNC, 120, 150, 1),
     RCASE("random_bits/gumbel_f32", "random_bits", K_GUMBEL, 300, 150, 1),
     RCASE("random_bits/laplace_f32", "random_bits", K_LAPLACE, 300, 150, 1),
     RCASE("random_bits/randint_i32", "random_bits", K_RANDINT, 300, 150, 0),

@@ -184,7 +184,7 @@ typedef struct rnd_plan {
     int ndim;
     char *out;
     size_t isz;
-    bool bad_p; /* set by a task that met p outside [0, 1] */
+    atomic_bool bad_p; /* set by a task that met p outside [0, 1] */
 } rnd_plan;
 
 static void read_key(const ax_array *k, uint32_t key[2]) {
@@ -217,6 +217,7 @@ static void make_plan(const ax_node *node, ax_array *out, rnd_plan *pl) {
     const ax_random_params *p = node->params;
     ax_dtype t = out->dtype;
     memset(pl, 0, sizeof *pl);
+    atomic_init(&pl->bad_p, false);
     pl->kind = p->kind;
     pl->t = t;
     read_key(node->inputs[0], pl->key);
@@ -294,6 +295,29 @@ static double p_at(const rnd_plan *pl, int64_t i) {
     }
     return ax__load_f64(ax__ptr(pl->parr) + off * (int64_t)ax_dtype_size(pl->parr->dtype),
                         pl->parr->dtype);
+}
+
+/* p of output elements i0 .. i0 + n - 1: unravel i0 once, then step the
+ * multi-index (broadcast strides; no division per element). */
+static void p_block(const rnd_plan *pl, int64_t i0, int n, double *pv) {
+    int64_t idx[AX_MAX_NDIM], off = 0, rem = i0;
+    for (int d = pl->ndim - 1; d >= 0; d--) {
+        idx[d] = rem % pl->shape[d];
+        rem /= pl->shape[d];
+        off += idx[d] * pl->pstrides[d];
+    }
+    const ax_dtype pt = pl->parr->dtype;
+    const int64_t isz = (int64_t)ax_dtype_size(pt);
+    const char *base = ax__ptr(pl->parr);
+    for (int j = 0; j < n; j++) {
+        pv[j] = ax__load_f64(base + off * isz, pt);
+        for (int d = pl->ndim - 1; d >= 0; d--) {
+            off += pl->pstrides[d];
+            if (++idx[d] < pl->shape[d]) break;
+            off -= idx[d] * pl->pstrides[d];
+            idx[d] = 0;
+        }
+    }
 }
 
 static inline uint64_t bits_at(const uint32_t key[2], uint64_t i, int nbits) {
@@ -446,8 +470,16 @@ static bool convert_block(rnd_plan *pl, int64_t i0, int n, const uint32_t *restr
             const float p = (float)pl->p;
             for (int j = 0; j < n; j++) o[j] = ew_u2f(((y0[j] ^ y1[j]) >> 9) | 0x3f800000u) - 1.0f < p;
             return true;
+        } else {
+            uint8_t *o = (uint8_t *)dst;
+            double pv[RND_BLOCK];
+            p_block(pl, i0, n, pv);
+            for (int j = 0; j < n; j++) {
+                if (!(pv[j] >= 0 && pv[j] <= 1)) return false;
+                o[j] = u01_of_bits(t, fold_bits(y0[j], y1[j], pl->nbits)) < pv[j];
+            }
+            return true;
         }
-        break;
     case AX_RND_UNIFORM: case AX_RND_NORMAL: case AX_RND_GUMBEL: case AX_RND_LAPLACE:
         if (t == AX_FLOAT32) {
             float *o = (float *)dst;
@@ -533,7 +565,7 @@ static void bits_task(void *ud, int64_t b, int64_t e) {
         int off = (int)(i - base), n = (int)(stop - i);
         if (hashes) tf_block(pl->key, (uint64_t)base, y0, y1);
         if (!convert_block(pl, i, n, y0 + off, y1 + off)) {
-            pl->bad_p = true; /* benign race: any task may set it */
+            atomic_store_explicit(&pl->bad_p, true, memory_order_relaxed);
             return;
         }
         i = stop;
@@ -545,7 +577,7 @@ static ax_status k_bits(ax_ctx *ctx, const ax_node *node, ax_array *const *out) 
     rnd_plan pl;
     make_plan(node, out[0], &pl);
     ax__parallel_for(out[0]->size, RND_GRAIN, bits_task, &pl);
-    if (pl.bad_p) {
+    if (atomic_load(&pl.bad_p)) {
         for (int64_t i = 0; i < out[0]->size; i++) {
             double p = p_at(&pl, i);
             if (!(p >= 0 && p <= 1))
