@@ -349,48 +349,53 @@ oom:
     return false;
 }
 
-/* Post-order walk from the outputs (explicit stack). */
+/* Post-order walk from the outputs (explicit stack). A node may sit on the
+ * stack more than once; it is expanded once (state 1) and captured once
+ * (state 2), after all its inputs, however the paths to it interleave. */
 static bool capture(builder *b, ax_array *const *outs, int n_out) {
     size_t cap = 64, len = 0;
     uintptr_t *stack = malloc(sizeof *stack * cap);
     if (!stack) return ax__fail(b->ctx, AX_ERR_OOM, "compile: out of host memory"), false;
-    pmap seen = {0};
+    pmap state = {0};
     bool ok = true;
-    for (int k = 0; k < n_out && ok; k++) {
-        ax_node *root = outs[k]->node;
-        if (!root || pmap_get(&seen, root) >= 0) continue;
-        ok = pmap_put(&seen, root, 1);
-        stack[len++] = (uintptr_t)root;
+    for (int k = 0; k <= n_out && ok; k++) {
         while (ok && len) {
             uintptr_t top = stack[len - 1];
             ax_node *node = (ax_node *)(top & ~(uintptr_t)1);
+            int st = pmap_get(&state, node);
             if (top & 1) {
                 len--;
-                ok = capture_node(b, node);
+                if (st != 2) ok = pmap_put(&state, node, 2) && capture_node(b, node);
+                continue;
+            }
+            if (st == 2) {
+                len--;
                 continue;
             }
             stack[len - 1] = top | 1;
+            ok = pmap_put(&state, node, 1);
             for (int i = node->n_inputs - 1; i >= 0 && ok; i--) {
                 ax_node *in = node->inputs[i]->node;
-                if (!in || pmap_get(&seen, in) >= 0) continue;
+                if (!in || pmap_get(&state, in) >= 0) continue;
                 if (len == cap) {
-                    uintptr_t *s = realloc(stack, sizeof *stack * cap * 2);
-                    if (!s) {
+                    uintptr_t *s2 = realloc(stack, sizeof *stack * cap * 2);
+                    if (!s2) {
                         ok = false;
-                        ax__fail(b->ctx, AX_ERR_OOM, "compile: out of host memory");
                         break;
                     }
-                    stack = s;
+                    stack = s2;
                     cap *= 2;
                 }
-                ok = pmap_put(&seen, in, 1);
                 stack[len++] = (uintptr_t)in;
             }
         }
+        if (k == n_out || !ok) break;
+        ax_node *root = outs[k]->node;
+        if (root && pmap_get(&state, root) < 0) stack[len++] = (uintptr_t)root;
     }
     if (!ok && b->ctx->status == AX_OK) ax__fail(b->ctx, AX_ERR_OOM, "compile: out of host memory");
     free(stack);
-    pmap_free(&seen);
+    pmap_free(&state);
     return ok;
 }
 
