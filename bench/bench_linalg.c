@@ -46,11 +46,12 @@ static double json_num(const char *s, const char *key) {
     return at ? strtod(at + strlen(pat), NULL) : -1;
 }
 
-static peer_times run_peer(const char *workload, int64_t n, const char *dt) {
+static peer_times run_peer(const char *workload, int64_t n, const char *dt, int threads) {
     peer_times t = {-1, -1, ""};
     char cmd[1024], buf[4096];
-    snprintf(cmd, sizeof cmd, "python3 %s/bench/peer_linalg.py %s %lld %s 2>/dev/null",
-             AX_BENCH_SOURCE_DIR, workload, (long long)n, dt);
+    snprintf(cmd, sizeof cmd,
+             "OPENBLAS_NUM_THREADS=%d OMP_NUM_THREADS=%d python3 %s/bench/peer_linalg.py %s %lld %s 2>/dev/null",
+             threads, threads, AX_BENCH_SOURCE_DIR, workload, (long long)n, dt);
     FILE *p = popen(cmd, "r");
     if (!p) return t;
     size_t len = fread(buf, 1, sizeof buf - 1, p);
@@ -119,9 +120,9 @@ int main(int argc, char **argv) {
     int quick = bench_parse_args(argc, argv);
     ax_ctx *ctx = ax_ctx_new();
     bench_results *r = quick ? NULL : bench_begin("linalg", "Linear algebra (LAPACK) vs NumPy and SciPy");
-    printf("   threads: %d\n", ax_get_num_threads());
-    printf("   %-9s %-8s %6s | %9s | %9s | %9s %-6s | %7s\n", "op", "dtype", "n", "ax ms", "numpy ms",
-           "scipy ms", "driver", "ax/best");
+    int nt_all = ax_get_num_threads();
+    printf("   %-9s %-8s %6s %3s | %9s | %9s | %9s %-6s | %7s\n", "op", "dtype", "n", "thr", "ax ms",
+           "numpy ms", "scipy ms", "driver", "ax/best");
     const struct {
         const char *op;
         bench_build_fn fn;
@@ -130,6 +131,14 @@ int main(int argc, char **argv) {
               {"inv", w_inv, 1024},    {"cholesky", w_cholesky, 1024}};
     const ax_dtype dts[2] = {AX_FLOAT32, AX_FLOAT64};
     int bad = 0;
+    /* Every workload with all threads, then with one thread on both sides
+     * (OPENBLAS_NUM_THREADS=1 for the peers): on a loaded machine OpenBLAS's
+     * spinning threads can make the threaded timings of either side swing by
+     * 10x, while the single-threaded ones still compare drivers and copies. */
+    const int thread_counts[2] = {nt_all, 1};
+    for (int ti = 0; ti < (nt_all > 1 && !quick ? 2 : 1); ti++) {
+    int nt = thread_counts[ti];
+    ax_set_num_threads(nt);
     for (size_t k = 0; k < sizeof ws / sizeof ws[0]; k++)
         for (int di = 0; di < 2; di++) {
             ax_dtype t = dts[di];
@@ -152,23 +161,23 @@ int main(int argc, char **argv) {
             bad += check(ctx, ws[k].op, in, t, n);
             double ta = bench_ax(ctx, ws[k].fn, in, quick ? 1 : 3, quick ? 0 : 1.0);
             peer_times pt = {-1, -1, ""};
-            if (!quick) pt = run_peer(ws[k].op, n, dn);
+            if (!quick) pt = run_peer(ws[k].op, n, dn, nt);
             const char *best = NULL;
             double bt = -1;
             if (pt.numpy > 0) best = "numpy", bt = pt.numpy;
             if (pt.scipy > 0 && (bt < 0 || pt.scipy < bt)) best = "scipy", bt = pt.scipy;
-            printf("   %-9s %-8s %6lld | %9.2f | %9.2f | %9.2f %-6s | %6.2fx\n", ws[k].op, dn, (long long)n,
-                   ta * 1e3, pt.numpy * 1e3, pt.scipy * 1e3, pt.driver, bt > 0 ? bt / ta : NAN);
+            printf("   %-9s %-8s %6lld %3d | %9.2f | %9.2f | %9.2f %-6s | %6.2fx\n", ws[k].op, dn,
+                   (long long)n, nt, ta * 1e3, pt.numpy * 1e3, pt.scipy * 1e3, pt.driver, bt > 0 ? bt / ta : NAN);
             if (r) {
                 char size[32];
-                snprintf(size, sizeof size, "%lldx%lld %s", (long long)n, (long long)n, dn);
+                snprintf(size, sizeof size, "%lldx%lld %s %dT", (long long)n, (long long)n, dn, nt);
                 if (best)
                     bench_row(r,
-                              "\"op\": \"%s\", \"size\": \"%s\", \"dtype\": \"%s\", \"ax_ms\": %.4f, "
-                              "\"numpy_ms\": %.4f, \"scipy_ms\": %.4f, \"scipy_driver\": \"%s\", "
+                              "\"op\": \"%s\", \"size\": \"%s\", \"dtype\": \"%s\", \"threads\": %d, "
+                              "\"ax_ms\": %.4f, \"numpy_ms\": %.4f, \"scipy_ms\": %.4f, \"scipy_driver\": \"%s\", "
                               "\"best_peer\": \"%s%s%s\", \"best_peer_ms\": %.4f, \"ax_vs_best_peer\": %.3f, "
                               "\"target\": \">= 0.83 (within 1.2x)\"",
-                              ws[k].op, size, dn, ta * 1e3, pt.numpy * 1e3, pt.scipy * 1e3, pt.driver, best,
+                              ws[k].op, size, dn, nt, ta * 1e3, pt.numpy * 1e3, pt.scipy * 1e3, pt.driver, best,
                               strcmp(best, "scipy") ? "" : " ", strcmp(best, "scipy") ? "" : pt.driver,
                               bt * 1e3, bt / ta);
                 else
@@ -177,6 +186,8 @@ int main(int argc, char **argv) {
             }
             ax_scope_end(ctx);
         }
+    }
+    ax_set_num_threads(nt_all);
     ax_ctx_free(ctx);
     int rc = r ? bench_finish(r) : 0;
     if (bad) fprintf(stderr, "%d result check(s) failed\n", bad);
