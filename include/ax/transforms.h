@@ -119,6 +119,36 @@ AX_API ax_closure *ax_checkpoint(ax_ctx *ctx, ax_closure *f);
 AX_API ax_closure *ax_custom_function(ax_ctx *ctx, ax_closure *f, ax_closure *vjp,
                                       ax_closure *jvp);
 
+
+/* ---------------------------------------------------------------- vmap */
+
+/* A closure computing f over a batch: called with the same inputs as f, each
+ * carrying an extra batch axis at in_axes[i] (-1: the input is not batched and
+ * is passed to every element as it is; in_axes NULL: axis 0 of every input),
+ * it returns f's outputs with the batch axis at out_axes[j] (NULL: 0;
+ * negative values count from the end of the batched output, -1 = last). The
+ * result equals stacking f over the batch elements, as JAX's / MLX's vmap:
+ * f is traced once on placeholders of the unbatched shapes and each op of its
+ * graph is replaced by its batched form (docs/transforms.md lists the ops
+ * batched element by element instead). Outputs that do not depend on a batched
+ * input are broadcast along the batch axis. Composes with itself (nesting),
+ * grad/vjp/jvp (either order) and compile; holds a reference to f.
+ * Errors here: f NULL, no batched input, an axis beyond AX_MAX_NDIM; when the
+ * closure is called: an in_axes entry out of range for its input's rank,
+ * batch sizes that differ between inputs, an out_axes entry out of range for
+ * its output, or an error of f (propagated unchanged). Messages start with
+ * "vmap:". */
+AX_API ax_closure *ax_vmap(ax_ctx *ctx, ax_closure *f, const int *in_axes, const int *out_axes);
+
+/* ax_custom_function with a batching rule as well: under vmap, the custom
+ * function calls vmap_rule (may be NULL: the custom function runs once per
+ * batch element) with every input batched along axis 0 (unbatched inputs are
+ * broadcast to the batch) and takes its n_out outputs, each of shape
+ * (batch, *output shape), as the batched outputs. AX_ERR_VALUE if vmap_rule
+ * does not have f's numbers of inputs and outputs. */
+AX_API ax_closure *ax_custom_function_vmap(ax_ctx *ctx, ax_closure *f, ax_closure *vjp,
+                                           ax_closure *jvp, ax_closure *vmap_rule);
+
 #ifdef __cplusplus
 }
 #endif

@@ -740,6 +740,7 @@ static void record_release(void *data, void *user) {
     ax_closure_release(r->f);
     ax_closure_release(r->vjp);
     ax_closure_release(r->jvp);
+    ax_closure_release(r->vmap);
     free(r);
 }
 
@@ -771,6 +772,7 @@ static ax_status custom_call(ax_ctx *ctx, ax_array *const *in, int n_in, ax_arra
     ax_closure_retain(rec->f);
     ax_closure_retain(rec->vjp);
     ax_closure_retain(rec->jvp);
+    ax_closure_retain(rec->vmap);
     /* The anchor: its buffer's release frees the record (and the closures). */
     ax_array *anchor = ax_array_wrap(ctx, rec, AX_UINT8, (int64_t[]){(int64_t)sizeof *rec}, 1,
                                      record_release, NULL);
@@ -822,6 +824,7 @@ ax_closure *ax_custom_function(ax_ctx *ctx, ax_closure *f, ax_closure *vjp, ax_c
     r->f = ax_closure_retain(f);
     r->vjp = ax_closure_retain(vjp);
     r->jvp = ax_closure_retain(jvp);
+    r->vmap = NULL;
     r->n_in = f->n_in;
     r->n_out = f->n_out;
     ax_closure *g = ax_closure_new(ctx, custom_call, f->n_in, f->n_out, r, custom_destroy);

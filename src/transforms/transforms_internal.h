@@ -35,6 +35,7 @@ ax_array *ax__tracer(ax_ctx *ctx, const ax_ad_trace *t, ax_array *x);
 typedef struct ax_custom_record {
     ax_closure *f, *vjp, *jvp;
     int n_in, n_out;
+    ax_closure *vmap; /* user batching rule (ax_custom_function_vmap), or NULL */
 } ax_custom_record;
 typedef struct ax_custom_params {
     ax_custom_record *rec;
