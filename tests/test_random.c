@@ -581,6 +581,12 @@ static void test_shapes_dtypes(ax_ctx *ctx) {
         CHECK(g && nf == 0);
         free(g);
     }
+    /* bounds that round to one float16 value give that value */
+    double *one = draw(ctx, ax_random_uniform(ctx, 1, 1.0001, (int64_t[]){100}, 1, AX_FLOAT16, K));
+    int not1 = 0;
+    for (int i = 0; one && i < 100; i++) not1 += one[i] != 1;
+    CHECK(one && not1 == 0);
+    free(one);
     /* randint over full ranges of narrow types and uint64 */
     double *b = draw(ctx, ax_random_randint(ctx, -128, 128, (int64_t[]){4000}, 1, AX_INT8, K));
     int lo = 0, hi = 0;

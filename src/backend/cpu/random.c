@@ -234,6 +234,7 @@ static void make_plan(const ax_node *node, ax_array *out, rnd_plan *pl) {
     case AX_RND_UNIFORM:
         lo = rnd_t(t, p->a), hi = rnd_t(t, p->b);
         pl->chi = next_t(t, hi, -1); /* results stay below high */
+        if (pl->chi < lo) pl->chi = lo; /* low and high round to one value of the dtype */
         break;
     case AX_RND_NORMAL: lo = next_t(t, -1.0, +1); break;
     case AX_RND_LAPLACE: lo = rnd_t(t, -1.0 + epsneg_t(t)); break;
