@@ -86,8 +86,8 @@ int main(int argc, char **argv) {
     } ws[] = {{"uniform_f32", "uniform", w_uniform, 0},
               {"normal_f32", "normal", w_normal, 1},
               {"bits_u32", "bits", w_bits, 2}};
-    printf("   %-12s %9s | %8s %7s | %8s %8s %8s | %-6s %7s\n", "op", "n", "ax ms", "GB/s", "np ms",
-           "np out", "jax ms", "best", "ax/best");
+    printf("   %-12s %9s | %8s %8s %7s | %8s %8s %8s | %-6s %7s\n", "op", "n", "ax ms", "ax 1thr",
+           "GB/s", "np ms", "np out", "jax ms", "best", "ax/best");
     int bad = 0;
     ax_scope_begin(ctx);
     ax_array *key = ax_random_key(ctx, 0);
@@ -96,6 +96,10 @@ int main(int argc, char **argv) {
         bad += spot_check(ctx, ws[k].name, bench_ax_once(ctx, ws[k].fn, &key), ws[k].kind);
         ax_scope_end(ctx);
         double t = bench_ax(ctx, ws[k].fn, &key, quick ? 1 : 10, quick ? 0 : 1.0);
+        /* per core: the same on one thread (NumPy's generator is single-threaded) */
+        ax_set_num_threads(1);
+        double t1 = bench_ax(ctx, ws[k].fn, &key, quick ? 1 : 5, quick ? 0 : 0.5);
+        ax_set_num_threads(nt);
         double np_s = -1, np_out = -1, jax_s = -1;
         if (!quick) run_peer(ws[k].peer, g_n, &np_s, &np_out, &jax_s);
         /* best peer: the fastest available, NumPy's allocating call as ax allocates */
@@ -104,25 +108,26 @@ int main(int argc, char **argv) {
         if (np_s > 0) best = "numpy", best_s = np_s;
         if (jax_s > 0 && (best_s < 0 || jax_s < best_s)) best = "jax", best_s = jax_s;
         double gbs = 4.0 * (double)g_n / t / 1e9;
-        printf("   %-12s %9lld | %8.3f %7.2f | %8.3f %8.3f %8.3f | %-6s %6.2fx\n", ws[k].name,
-               (long long)g_n, t * 1e3, gbs, np_s * 1e3, np_out * 1e3, jax_s * 1e3, best ? best : "-",
-               best ? best_s / t : NAN);
+        printf("   %-12s %9lld | %8.3f %8.3f %7.2f | %8.3f %8.3f %8.3f | %-6s %6.2fx\n", ws[k].name,
+               (long long)g_n, t * 1e3, t1 * 1e3, gbs, np_s * 1e3, np_out * 1e3, jax_s * 1e3,
+               best ? best : "-", best ? best_s / t : NAN);
         if (!r) continue;
         if (best)
             bench_row(r,
                       "\"op\": \"%s\", \"size\": \"%lld\", \"dtype\": \"%s\", \"ax_ms\": %.4f, "
                       "\"ax_gbs\": %.3f, \"ax_vs_copy_bandwidth\": %.3f, \"best_peer\": \"%s\", "
                       "\"best_peer_ms\": %.4f, \"ax_vs_best_peer\": %.3f, \"numpy_ms\": %.4f, "
-                      "\"numpy_out_ms\": %.4f, \"jax_ms\": %.4f, \"threads\": %d, \"target\": 1.0",
+                      "\"numpy_out_ms\": %.4f, \"jax_ms\": %.4f, \"threads\": %d, \"target\": 1.0, "
+                      "\"ax_1thread_ms\": %.4f, \"ax_1thread_vs_best_peer\": %.3f",
                       ws[k].name, (long long)g_n, ws[k].kind == 2 ? "uint32" : "float32", t * 1e3,
                       gbs, gbs * 1e9 / copy_bw, best, best_s * 1e3, best_s / t, np_s * 1e3,
-                      np_out * 1e3, jax_s > 0 ? jax_s * 1e3 : -1.0, nt);
+                      np_out * 1e3, jax_s > 0 ? jax_s * 1e3 : -1.0, nt, t1 * 1e3, best_s / t1);
         else
             bench_row(r,
                       "\"op\": \"%s\", \"size\": \"%lld\", \"dtype\": \"%s\", \"ax_ms\": %.4f, "
-                      "\"ax_gbs\": %.3f, \"threads\": %d",
+                      "\"ax_gbs\": %.3f, \"threads\": %d, \"ax_1thread_ms\": %.4f",
                       ws[k].name, (long long)g_n, ws[k].kind == 2 ? "uint32" : "float32", t * 1e3,
-                      gbs, nt);
+                      gbs, nt, t1 * 1e3);
     }
     ax_scope_end(ctx);
     ax_ctx_free(ctx);
