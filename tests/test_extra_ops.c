@@ -141,6 +141,61 @@ static void test_i0(ax_ctx *ctx) {
     ax_scope_end(ctx);
 }
 
+/* ---------------------------------------------------------------- i1 */
+
+static void test_i1(ax_ctx *ctx) {
+    ax_scope_begin(ctx);
+    int64_t n = N_I1_REFS;
+    ax_array *x = ax_array_from_data(ctx, i1_ref_x, AX_FLOAT64, &n, 1);
+    const double *d = ax_data(ctx, ax_i1(ctx, x));
+    CHECK_OK(ctx);
+    /* Cephes' i1 (the same algorithm as SciPy's), different exp: a few ulps */
+    for (int i = 0; d && i < N_I1_REFS; i++)
+        CHECK_MSG(fabs(d[i] - i1_ref_y[i]) <= 4e-16 * fabs(i1_ref_y[i]), "i1(%g) = %.17g, reference %.17g",
+                  i1_ref_x[i], d[i], i1_ref_y[i]);
+    /* odd, special values */
+    double sv[6] = {-2.5, 2.5, INFINITY, -INFINITY, NAN, 0.0};
+    int64_t n6 = 6;
+    const double *s = ax_data(ctx, ax_i1(ctx, ax_array_from_data(ctx, sv, AX_FLOAT64, &n6, 1)));
+    CHECK(s && s[0] == -s[1] && s[1] > 0 && isinf(s[2]) && s[2] > 0 && isinf(s[3]) && s[3] < 0 &&
+          isnan(s[4]) && s[5] == 0);
+    /* series check independent of the Chebyshev tables (Cephes' peak error
+     * is 1.9e-15 relative) */
+    for (double v = -6; v <= 20; v += 1.75) {
+        double term = v / 2, sum = term;
+        for (int k = 1; k < 200; k++) {
+            term *= (v / 2) * (v / 2) / ((double)k * (k + 1));
+            sum += term;
+        }
+        double got;
+        CHECK(ax_item_f64(ctx, ax_i1(ctx, ax_scalar(ctx, v, AX_FLOAT64)), &got) == AX_OK);
+        CHECK_MSG(fabs(got - sum) <= 2e-15 * fabs(sum), "i1(%g) = %.17g, series %.17g", v, got, sum);
+    }
+    /* I0' = I1: central differences of ax_i0 */
+    for (double v = -9; v <= 9; v += 1.5) {
+        double h = 1e-5, p, m, g;
+        CHECK(ax_item_f64(ctx, ax_i0(ctx, ax_scalar(ctx, v + h, AX_FLOAT64)), &p) == AX_OK);
+        CHECK(ax_item_f64(ctx, ax_i0(ctx, ax_scalar(ctx, v - h, AX_FLOAT64)), &m) == AX_OK);
+        CHECK(ax_item_f64(ctx, ax_i1(ctx, ax_scalar(ctx, v, AX_FLOAT64)), &g) == AX_OK);
+        CHECK_MSG(fabs((p - m) / (2 * h) - g) <= 1e-8 * fmax(1, fabs(g)), "i0'(%g) = %.17g, i1 %.17g", v,
+                  (p - m) / (2 * h), g);
+    }
+    /* dtypes: integers -> float32, floats kept, complex refused */
+    int32_t iv[3] = {0, 1, -3};
+    int64_t n3 = 3;
+    ax_array *yi = ax_i1(ctx, ax_array_from_data(ctx, iv, AX_INT32, &n3, 1));
+    CHECK(yi && ax_dtype_of(yi) == AX_FLOAT32);
+    const float *fi = ax_data(ctx, yi);
+    CHECK(fi && fi[0] == 0.0f && fabs(fi[1] - 0.5651591039924851) < 1e-7 &&
+          fabs(fi[2] + 3.953370217402609) < 1e-6);
+    ax_array *yh = ax_i1(ctx, ax_astype(ctx, x, AX_FLOAT16));
+    CHECK(yh && ax_dtype_of(yh) == AX_FLOAT16);
+    CHECK(ax_i1(ctx, ax_astype(ctx, x, AX_COMPLEX64)) == NULL);
+    CHECK_ERR(ctx, AX_ERR_DTYPE);
+    CHECK_OK(ctx);
+    ax_scope_end(ctx);
+}
+
 /* ---------------------------------------------------------------- kron */
 
 static void test_kron(ax_ctx *ctx) {
@@ -374,6 +429,7 @@ int main(void) {
     ax_ctx *ctx = ax_ctx_new();
     test_windows(ctx);
     test_i0(ctx);
+    test_i1(ctx);
     test_kron(ctx);
     test_vecdot(ctx);
     test_diag(ctx);

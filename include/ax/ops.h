@@ -460,6 +460,10 @@ AX_API ax_array *ax_kaiser(ax_ctx *ctx, int64_t m, double beta, ax_dtype dtype);
  * Float dtypes are kept, integers and bool give float32; complex64 is
  * AX_ERR_DTYPE (as NumPy refuses it). */
 AX_API ax_array *ax_i0(ax_ctx *ctx, ax_array *a);
+/* Modified Bessel function of the first kind, order 1, elementwise
+ * (scipy.special.i1: Cephes' Chebyshev expansions, odd in x, +-inf at +-inf,
+ * NaN for NaN); I1 is the derivative of I0. Dtypes as ax_i0. */
+AX_API ax_array *ax_i1(ax_ctx *ctx, ax_array *a);
 
 #ifdef __cplusplus
 }

@@ -1,6 +1,6 @@
 /* More products, creation and shape ops: kron, vecdot, diag, unflatten,
  * unstack, atleast_1d/2d/3d (composites over existing primitives), the
- * window functions (one WINDOW primitive) and i0 (the I0 primitive).
+ * window functions (one WINDOW primitive), i0 and i1 (the I0, I1 primitives).
  * einsum lives in einsum.c. */
 #include <math.h>
 
@@ -68,6 +68,19 @@ ax_array *ax_i0(ax_ctx *ctx, ax_array *a) {
     ax_array *x = a->dtype == dt ? a : ax_astype(ctx, a, dt);
     if (!x) return NULL;
     return ax__make_op(ctx, AX_OP_I0, &x, 1, NULL, 0, dt, a->shape, a->ndim);
+}
+
+/* ---------------------------------------------------------------- i1 */
+
+ax_array *ax_i1(ax_ctx *ctx, ax_array *a) {
+    AX_CHECK_IN(ctx, a);
+    if (ax_dtype_is_complex(a->dtype))
+        return ax__error(ctx, AX_ERR_DTYPE, "i1: complex input (%s) is not supported",
+                         ax_dtype_name(a->dtype));
+    ax_dtype dt = ax_dtype_is_floating(a->dtype) ? a->dtype : AX_FLOAT32;
+    ax_array *x = a->dtype == dt ? a : ax_astype(ctx, a, dt);
+    if (!x) return NULL;
+    return ax__make_op(ctx, AX_OP_I1, &x, 1, NULL, 0, dt, a->shape, a->ndim);
 }
 
 /* ---------------------------------------------------------------- kron */

@@ -22,6 +22,8 @@ typedef struct ax_window_params {
 
 /* I0(x) in double: NumPy's i0 (Cephes chbevl over |x| <= 8 and |x| > 8). */
 double ax__bessel_i0(double x);
+/* I1(x) in double: Cephes' i1 (chbevl over |x| <= 8 and |x| > 8, odd in x). */
+double ax__bessel_i1(double x);
 /* Element i of a window of length m (m >= 1) in double, NumPy's formula. */
 double ax__window_value(int kind, double beta, int64_t i, int64_t m);
 

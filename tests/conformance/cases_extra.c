@@ -1,4 +1,4 @@
-/* Conformance cases for the extra family: the WINDOW and I0 primitives, and
+/* Conformance cases for the extra family: the WINDOW, I0 and I1 primitives, and
  * the composite ops einsum, kron, vecdot and diag through the primitives
  * they lower to (matmul, transpose/reshape views, as_strided diagonals,
  * multiply, sum, where, eye, pad).
@@ -43,6 +43,29 @@ static bool e_i0(const conf_case *c, const double *const *in, const int64_t *con
                  const int *ndims, double *out, int64_t n) {
     (void)c, (void)shapes, (void)ndims;
     for (int64_t i = 0; i < n; i++) out[i] = series_i0(in[0][i]);
+    return true;
+}
+
+/* power series of I1: sum (x/2)^(2k+1) / (k! (k+1)!) */
+static double series_i1(double x) {
+    double term = x / 2, sum = term;
+    for (int k = 1; k < 500; k++) {
+        term *= (x / 2) * (x / 2) / ((double)k * (k + 1));
+        sum += term;
+        if (fabs(term) < 1e-18 * fabs(sum)) break;
+    }
+    return sum;
+}
+
+static ax_array *b_i1(ax_ctx *ctx, ax_array *const *in, const conf_case *c) {
+    (void)c;
+    return ax_i1(ctx, in[0]);
+}
+
+static bool e_i1(const conf_case *c, const double *const *in, const int64_t *const *shapes,
+                 const int *ndims, double *out, int64_t n) {
+    (void)c, (void)shapes, (void)ndims;
+    for (int64_t i = 0; i < n; i++) out[i] = series_i1(in[0][i]);
     return true;
 }
 
@@ -242,6 +265,12 @@ const conf_case conf_cases_extra[] = {
      .expect = e_i0},
     {.name = "i0/integers", .covers = "i0", .dtypes = CONF_INTS | CONF_BOOL, .variants = CONF_CONTIG,
      .n_in = 1, .ndim = {1}, .shape = {{11}}, .lo = -9, .hi = 9, .build = b_i0, .expect = e_i0},
+    /* i1: both Chebyshev ranges, odd in x, every layout */
+    {.name = "i1/range", .covers = "i1", .dtypes = CONF_FLOATS, .variants = ALLV, .n_in = 1,
+     .ndim = {2}, .shape = {{7, 9}}, .large = {{512, 300}}, .lo = -12, .hi = 12, .build = b_i1,
+     .expect = e_i1},
+    {.name = "i1/integers", .covers = "i1", .dtypes = CONF_INTS | CONF_BOOL, .variants = CONF_CONTIG,
+     .n_in = 1, .ndim = {1}, .shape = {{11}}, .lo = -9, .hi = 9, .build = b_i1, .expect = e_i1},
     /* einsum through batched matmul: transposed-view operands go to BLAS
      * as they are; PERMUTED/STRIDED inputs exercise the copy paths */
     {.name = "einsum/attention_scores", .covers = "matmul transpose", .dtypes = INEXACT,

@@ -14,7 +14,8 @@ Emitted:
     optimized FLOP counts, optimized scaling, largest intermediate); a few
     cases also carry the 'optimal' path;
   - windows (hanning, hamming, blackman, bartlett, kaiser) for several M;
-  - i0 at a few points, kron of two small arrays.
+  - i0 at a few points (and i1: scipy.special.i1 when importable, else a
+    high-precision power series), kron of two small arrays.
 
 Run from the repository root:  python3 tests/numpy_ref/make_extra_refs.py
 """
@@ -203,6 +204,43 @@ xs = [0.0, 1e-3, 0.5, -1.0, 2.5, 7.99, 8.0, 8.01, -12.5, 30.0, 100.0, 700.0]
 lines.append("static const double i0_ref_x[] = {" + ", ".join(repr(x) for x in xs) + "};")
 lines.append("static const double i0_ref_y[] = {" + ", ".join(repr(float(np.i0(x))) for x in xs) + "};")
 lines.append("#define N_I0_REFS %d" % len(xs))
+lines.append("")
+
+# i1: scipy.special.i1 when importable; otherwise (and as a cross-check when
+# scipy is there) the power series sum (x/2)^(2k+1) / (k! (k+1)!) summed in
+# 60-digit decimal arithmetic.
+def i1_series(x):
+    from decimal import Decimal, getcontext
+    getcontext().prec = 60
+    h = Decimal(repr(x)) / 2
+    term = h
+    total = term
+    k = 0
+    while True:
+        k += 1
+        term = term * h * h / (k * (k + 1))
+        total += term
+        if term == 0 or abs(term) < abs(total) * Decimal("1e-40"):
+            break
+    return float(total)
+
+
+x1 = [0.0, 1e-3, -0.5, 1.0, 2.5, -7.99, 8.0, 8.01, 12.5, -30.0, 100.0, 700.0]
+try:
+    from scipy.special import i1 as sp_i1
+
+    y1 = [float(sp_i1(x)) for x in x1]
+    for x, y in zip(x1, y1):
+        s = i1_series(x)
+        assert abs(y - s) <= 4e-15 * abs(s), (x, y, s)
+    i1_source = "scipy.special.i1"
+except ImportError:
+    y1 = [i1_series(x) for x in x1]
+    i1_source = "a 60-digit power series"
+lines.append("/* i1 references from %s */" % i1_source)
+lines.append("static const double i1_ref_x[] = {" + ", ".join(repr(x) for x in x1) + "};")
+lines.append("static const double i1_ref_y[] = {" + ", ".join(repr(y) for y in y1) + "};")
+lines.append("#define N_I1_REFS %d" % len(x1))
 lines.append("")
 
 # kron: a = gen(0, (2, 3)), b = gen(1, (3, 2)); and a 1-D with a 2-D

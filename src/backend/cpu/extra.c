@@ -1,4 +1,4 @@
-/* CPU kernels: more products, creation and shape ops (WINDOW, I0).
+/* CPU kernels: more products, creation and shape ops (WINDOW, I0, I1).
  *
  * WINDOW evaluates NumPy's window formulas in float64 for every element and
  * stores them in the output dtype; the fast kernel splits the elements over
@@ -8,7 +8,9 @@
  * exp(-|x|) sqrt(|x|) I0(|x|) beyond); the fast kernel runs typed loops over
  * ax__cpu_loop (coalesced, threaded), the reference kernel walks the
  * coordinates one element at a time. Both compute every value in double and
- * round once. */
+ * round once. I1 is Cephes' i1 (the same two Chebyshev ranges, for
+ * exp(-|x|) I1(|x|) / |x| and exp(-|x|) sqrt(|x|) I1(|x|); odd in x) with the
+ * same two kernels. */
 #include <math.h>
 
 #include "backend/cpu/cpu.h"
@@ -56,6 +58,38 @@ double ax__bessel_i0(double x) {
     if (x <= 8.0) return exp(x) * chbevl(x / 2.0 - 2.0, I0_A, 30);
     if (isinf(x)) return INFINITY;
     return exp(x) * chbevl(32.0 / x - 2.0, I0_B, 25) / sqrt(x);
+}
+
+static const double I1_A[29] = {
+    2.77791411276104639959E-18,  -2.11142121435816608115E-17, 1.55363195773620046921E-16,
+    -1.10559694773538630805E-15, 7.60068429473540693410E-15,  -5.04218550472791168711E-14,
+    3.22379336594557470981E-13,  -1.98397439776494371520E-12, 1.17361862988909016308E-11,
+    -6.66348972350202774223E-11, 3.62559028155211703701E-10,  -1.88724975172282928790E-9,
+    9.38153738649577178388E-9,   -4.44505912879632808065E-8,  2.00329475355213526229E-7,
+    -8.56872026469545474066E-7,  3.47025130813767847674E-6,   -1.32731636560394358279E-5,
+    4.78156510755005422638E-5,   -1.61760815825896745588E-4,  5.12285956168575772895E-4,
+    -1.51357245063125314899E-3,  4.15642294431288815669E-3,   -1.05640848946261981558E-2,
+    2.47264490306265168283E-2,   -5.29459812080949914269E-2,  1.02643658689847095384E-1,
+    -1.76416518357834055153E-1,  2.52587186443633654823E-1};
+
+static const double I1_B[25] = {
+    7.51729631084210481353E-18,  4.41434832307170791151E-18,  -4.65030536848935832153E-17,
+    -3.20952592199342395980E-17, 2.96262899764595013876E-16,  3.30820231092092828324E-16,
+    -1.88035477551078244854E-15, -3.81440307243700780478E-15, 1.04202769841288027642E-14,
+    4.27244001671195135429E-14,  -2.10154184277266431302E-14, -4.08355111109219731823E-13,
+    -7.19855177624590851209E-13, 2.03562854414708950722E-12,  1.41258074366137813316E-11,
+    3.25260358301548823856E-11,  -1.89749581235054123450E-11, -5.58974346219658380687E-10,
+    -3.83538038596423702205E-9,  -2.63146884688951950684E-8,  -2.51223623787020892529E-7,
+    -3.88256480887769039346E-6,  -1.10588938762623716291E-4,  -9.76109749136146840777E-3,
+    7.78576235018280120474E-1};
+
+double ax__bessel_i1(double x) {
+    double z = fabs(x), r;
+    if (isnan(x)) return x;
+    if (z <= 8.0) r = chbevl(z / 2.0 - 2.0, I1_A, 29) * z * exp(z);
+    else if (isinf(z)) r = INFINITY;
+    else r = exp(z) * chbevl(32.0 / z - 2.0, I1_B, 25) / sqrt(z);
+    return x < 0 ? -r : r;
 }
 
 /* ---------------------------------------------------------------- window */
@@ -122,27 +156,34 @@ static ax_status k_window(ax_ctx *ctx, const ax_node *node, ax_array *const *out
     return AX_OK;
 }
 
-/* ---------------------------------------------------------------- I0 kernel */
+/* ---------------------------------------------------------------- I0 and I1 kernels */
 
-static void i0_loop(char **ptrs, const int64_t *bs, int64_t n, void *ud) {
-    ax_dtype t = *(const ax_dtype *)ud;
+typedef struct bessel_ud {
+    ax_dtype t;
+    double (*f)(double);
+} bessel_ud;
+
+static void bessel_loop(char **ptrs, const int64_t *bs, int64_t n, void *ud) {
+    ax_dtype t = ((const bessel_ud *)ud)->t;
+    double (*f)(double) = ((const bessel_ud *)ud)->f;
     char *o = ptrs[0], *x = ptrs[1];
     if (t == AX_FLOAT32) {
         for (int64_t i = 0; i < n; i++, o += bs[0], x += bs[1])
-            *(float *)o = (float)ax__bessel_i0(*(const float *)x);
+            *(float *)o = (float)f(*(const float *)x);
     } else if (t == AX_FLOAT64) {
         for (int64_t i = 0; i < n; i++, o += bs[0], x += bs[1])
-            *(double *)o = ax__bessel_i0(*(const double *)x);
+            *(double *)o = f(*(const double *)x);
     } else {
         for (int64_t i = 0; i < n; i++, o += bs[0], x += bs[1])
-            ax__store_f64(o, t, ax__bessel_i0(ax__load_f64(x, t)));
+            ax__store_f64(o, t, f(ax__load_f64(x, t)));
     }
 }
 
-static ax_status k_i0(ax_ctx *ctx, const ax_node *node, ax_array *const *out) {
+static ax_status k_bessel(ax_ctx *ctx, const ax_node *node, ax_array *const *out) {
     (void)ctx;
     ax_array *o = out[0], *x = node->inputs[0];
     ax_dtype t = o->dtype;
+    double (*f)(double) = node->op == AX_OP_I1 ? ax__bessel_i1 : ax__bessel_i0;
     if (ax__cpu_use_reference()) {
         /* coordinates odometer over x's strides; out is row-major */
         size_t is = ax_dtype_size(t);
@@ -151,7 +192,7 @@ static ax_status k_i0(ax_ctx *ctx, const ax_node *node, ax_array *const *out) {
         char *ob = ax__ptr(o);
         for (int64_t i = 0; i < o->size; i++) {
             ax__store_f64(ob + i * (int64_t)is, t,
-                          ax__bessel_i0(ax__load_f64(xb + off * (int64_t)is, t)));
+                          f(ax__load_f64(xb + off * (int64_t)is, t)));
             for (int d = x->ndim - 1; d >= 0; d--) {
                 off += x->strides[d];
                 if (++idx[d] < x->shape[d]) break;
@@ -161,11 +202,13 @@ static ax_status k_i0(ax_ctx *ctx, const ax_node *node, ax_array *const *out) {
         }
         return AX_OK;
     }
-    ax__cpu_ew_loop(o, &x, 1, i0_loop, &t, true);
+    bessel_ud u = {t, f};
+    ax__cpu_ew_loop(o, &x, 1, bessel_loop, &u, true);
     return AX_OK;
 }
 
 void ax__cpu_register_extra(ax_kernel *table) {
     table[AX_OP_WINDOW] = k_window;
-    table[AX_OP_I0] = k_i0;
+    table[AX_OP_I0] = k_bessel;
+    table[AX_OP_I1] = k_bessel;
 }
