@@ -92,7 +92,8 @@ ax_dtype conf_input_dtype(const conf_case *c, int i, ax_dtype run_dtype);
  * AX_CONF_SEED=n replaces every cell's seed (to reproduce a printed one);
  * AX_CONF_LARGE_ALL=1 runs CONF_LARGE for every dtype of a case instead of
  * only the first of float32, float64, int32, int64, ... that the case has;
- * AX_CONF_VERBOSE=1 prints every cell.
+ * AX_CONF_VERBOSE=1 prints every cell; AX_CONF_VARIANTS=contig,strided,...
+ * runs only the variants named.
  *
  * Inputs: uniform in [lo, hi] (integer dtypes: rounded and clamped to the
  * dtype's range, unsigned ones at 0; bool: random; complex: random real and

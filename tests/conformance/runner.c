@@ -122,6 +122,13 @@ int conf_run_all(const conf_case *const *tables, int ntables, bool check_coverag
     const char *filter = getenv("AX_CONF_FILTER");
     if (filter && !*filter) filter = NULL;
     const bool verbose = env_on("AX_CONF_VERBOSE"), large_all = env_on("AX_CONF_LARGE_ALL");
+    unsigned variant_mask = CONF_ALL_VARIANTS; /* AX_CONF_VARIANTS=contig,strided,... */
+    const char *vlist = getenv("AX_CONF_VARIANTS");
+    if (vlist && *vlist) {
+        variant_mask = 0;
+        for (unsigned v = 1; v <= CONF_LARGE; v <<= 1)
+            if (strstr(vlist, conf_variant_name(v))) variant_mask |= v;
+    }
     static char matrix[AX_OP_COUNT][AX_DTYPE_COUNT];
     bool covered[AX_OP_COUNT] = {0};
     memset(matrix, '.', sizeof matrix);
@@ -156,7 +163,7 @@ int conf_run_all(const conf_case *const *tables, int ntables, bool check_coverag
             if (filter && !strstr(c->name, filter)) continue;
             nrun++;
             const double t0 = now_s();
-            const unsigned variants = (c->variants | CONF_CONTIG) & CONF_ALL_VARIANTS;
+            const unsigned variants = (c->variants | CONF_CONTIG) & CONF_ALL_VARIANTS & variant_mask;
             const ax_dtype large_dt = conf_large_dtype(c);
             for (int t = 0; t < AX_DTYPE_COUNT; t++) {
                 if (!(c->dtypes & CONF_DT(t))) continue;
