@@ -23,10 +23,12 @@
  *            the exact derivative of what the kernel computes.)
  *  cholesky_inv: B = L^-T L^-1 from the factor's triangle:
  *            dB = -(K + K^T), K = B dL L^-1.
- *  qr (reduced, m >= n; complete only when m == n, as JAX): with
- *            C = Q^T dA R^-1, O = tril(C, -1) - tril(C, -1)^T:
- *            dQ = Q (O - C) + dA R^-1, dR = (C - O) R. Wide (m < n) and
- *            complete rectangular QR: AX_ERR_UNSUPPORTED.
+ *  qr (m >= n): with C = Q^T dA R^-1, O = tril(C, -1) - tril(C, -1)^T:
+ *            dQ = Q (O - C) + dA R^-1, dR = (C - O) R. Wide (m < n):
+ *            A = [X | Y] with X square, the square rule on X and
+ *            R2 = Q^T Y: dR2 = dQ^T Y + Q^T dY (JAX has no wide rule).
+ *            Complete QR of a tall matrix (Q's extra columns are not
+ *            unique): AX_ERR_UNSUPPORTED, as JAX.
  *  svd:      A = U diag(s) Vh (reduced; full_matrices only when m == n, as
  *            JAX). K = U^T dA V: ds = diag(K);
  *            dU = U (F o (K S + S K^T)) [+ (I - U U^T) dA V S^-1 when m > n],
@@ -246,45 +248,95 @@ static ax_status solve_vjp(ax_ctx *ctx, const ax_node *node, ax_array *const *ou
 
 /* ---------------------------------------------------------------- qr */
 
+/* Q, R (recomputed if freed); m < n is handled by the caller as
+ * A = [X | Y] with X square. */
 static ax_status qr_factors(ax_ctx *ctx, const ax_node *node, ax_array *const *outs, ax_array **q,
                             ax_array **r) {
     const ax_linalg_params *p = node->params;
     ax_array *a = node->inputs[0];
-    if (rows(a) < cols(a) || (p->full && rows(a) != cols(a)))
-        return unsupported(ctx, "qr: derivatives are implemented for reduced QR of m x n matrices "
-                                "with m >= n (and complete QR of square ones), as in JAX; wide "
-                                "(m < n) or complete rectangular QR has no derivative rule");
+    if (p->full && rows(a) > cols(a))
+        return unsupported(ctx, "qr: derivatives of complete QR of a tall (m > n) matrix are not "
+                                "defined (the extra columns of Q are not unique); use the reduced "
+                                "QR, as in JAX");
     *q = outs[0], *r = outs[1];
     if (!*q || !*r) return ax_linalg_qr(ctx, a, p->full, q, r);
     return ctx->status;
 }
 
-static ax_status qr_jvp(ax_ctx *ctx, const ax_node *node, ax_array *const *outs,
-                        ax_array *const *tans, ax_array **out_tans) {
-    ax_array *Q, *R;
-    if (qr_factors(ctx, node, outs, &Q, &R) != AX_OK) return ctx->status;
-    ax_array *Z = rsolve_tri(ctx, tans[0], R, true, false, false); /* dA R^-1 */
+/* columns [c0, c1) of the last axis */
+static ax_array *cols_of(ax_ctx *ctx, ax_array *x, int64_t c0, int64_t c1) {
+    return x ? ax_slice_axis(ctx, x, x->ndim - 1, c0, c1, 1) : NULL;
+}
+
+/* jvp of A = QR for m >= n (R square) */
+static void qr_sq_jvp(ax_ctx *ctx, ax_array *Q, ax_array *R, ax_array *dA, ax_array **dQ, ax_array **dR) {
+    ax_array *Z = rsolve_tri(ctx, dA, R, true, false, false); /* dA R^-1 */
     ax_array *C = mm(ctx, mT(ctx, Q), Z);
     ax_array *lo = ax_tril(ctx, C, -1), *O = ax_subtract(ctx, lo, mT(ctx, lo));
-    out_tans[0] = ax_add(ctx, mm(ctx, Q, ax_subtract(ctx, O, C)), Z);
-    out_tans[1] = mm(ctx, ax_subtract(ctx, C, O), R);
+    *dQ = ax_add(ctx, mm(ctx, Q, ax_subtract(ctx, O, C)), Z);
+    *dR = mm(ctx, ax_subtract(ctx, C, O), R);
+}
+
+/* its transpose: (cQ, cR) -> cA (either may be NULL) */
+static ax_array *qr_sq_vjp(ax_ctx *ctx, ax_array *Q, ax_array *R, ax_array *cQ, ax_array *cR) {
+    ax_array *D = NULL; /* c(C - O) - c(O - C) before the skew part */
+    if (cR) D = mm(ctx, cR, mT(ctx, R));
+    if (cQ) {
+        ax_array *g2 = mm(ctx, mT(ctx, Q), cQ);
+        D = D ? ax_subtract(ctx, D, g2) : ax_negative(ctx, g2);
+    }
+    if (!D) return NULL;
+    ax_array *cC = ax_add(ctx, D, ax_tril(ctx, ax_subtract(ctx, mT(ctx, D), D), -1));
+    ax_array *cZ = ax__rule_add(ctx, cQ, mm(ctx, Q, cC));
+    return mT(ctx, trisolve(ctx, R, mT(ctx, cZ), true, false, false)); /* cZ R^-T */
+}
+
+/* Wide A (m < n) = [X | Y], X m x m: Q R1 = X, R2 = Q^T Y, so
+ * dR2 = dQ^T Y + Q^T dY and the rest is the square rule on X. */
+static ax_status qr_jvp(ax_ctx *ctx, const ax_node *node, ax_array *const *outs,
+                        ax_array *const *tans, ax_array **out_tans) {
+    ax_array *Q, *R, *a = node->inputs[0], *dA = tans[0];
+    if (qr_factors(ctx, node, outs, &Q, &R) != AX_OK) return ctx->status;
+    int64_t m = rows(a), n = cols(a);
+    if (m >= n) {
+        qr_sq_jvp(ctx, Q, R, dA, &out_tans[0], &out_tans[1]);
+        return ctx->status;
+    }
+    ax_array *dQ, *dR1;
+    qr_sq_jvp(ctx, Q, cols_of(ctx, R, 0, m), cols_of(ctx, dA, 0, m), &dQ, &dR1);
+    ax_array *dR2 = ax_add(ctx, mm(ctx, mT(ctx, dQ), cols_of(ctx, a, m, n)),
+                           mm(ctx, mT(ctx, Q), cols_of(ctx, dA, m, n)));
+    ax_array *parts[2] = {dR1, dR2};
+    out_tans[0] = dQ;
+    out_tans[1] = dR1 && dR2 ? ax_concatenate(ctx, parts, 2, -1) : NULL;
     return ctx->status;
 }
 
 static ax_status qr_vjp(ax_ctx *ctx, const ax_node *node, ax_array *const *outs,
                         ax_array *const *cts, const bool *need, ax_array **grads) {
     (void)need;
-    ax_array *Q, *R;
+    ax_array *Q, *R, *a = node->inputs[0];
     if (qr_factors(ctx, node, outs, &Q, &R) != AX_OK) return ctx->status;
-    ax_array *D = NULL; /* c(C - O) - c(O - C) before the skew part */
-    if (cts[1]) D = mm(ctx, cts[1], mT(ctx, R));
-    if (cts[0]) {
-        ax_array *g2 = mm(ctx, mT(ctx, Q), cts[0]);
-        D = D ? ax_subtract(ctx, D, g2) : ax_negative(ctx, g2);
+    int64_t m = rows(a), n = cols(a);
+    if (m >= n) {
+        grads[0] = qr_sq_vjp(ctx, Q, R, cts[0], cts[1]);
+        return ctx->status;
     }
-    ax_array *cC = ax_add(ctx, D, ax_tril(ctx, ax_subtract(ctx, mT(ctx, D), D), -1));
-    ax_array *cZ = ax__rule_add(ctx, cts[0], mm(ctx, Q, cC));
-    grads[0] = mT(ctx, trisolve(ctx, R, mT(ctx, cZ), true, false, false)); /* cZ R^-T */
+    ax_array *cR1 = cols_of(ctx, cts[1], 0, m), *cR2 = cols_of(ctx, cts[1], m, n);
+    ax_array *cQ = cts[0], *cY;
+    if (cR2) {
+        cQ = ax__rule_add(ctx, cQ, mm(ctx, cols_of(ctx, a, m, n), mT(ctx, cR2)));
+        cY = mm(ctx, Q, cR2);
+    } else { /* only Q's cotangent: Y does not reach Q */
+        int64_t shape[AX_MAX_NDIM];
+        for (int d = 0; d < a->ndim; d++) shape[d] = a->shape[d];
+        shape[a->ndim - 1] = n - m;
+        cY = ax_zeros(ctx, shape, a->ndim, a->dtype);
+    }
+    ax_array *cX = qr_sq_vjp(ctx, Q, cols_of(ctx, R, 0, m), cQ, cR1);
+    if (!cX) cX = ax__rule_zeros_like(ctx, cols_of(ctx, a, 0, m));
+    ax_array *parts[2] = {cX, cY};
+    grads[0] = cX && cY ? ax_concatenate(ctx, parts, 2, -1) : NULL;
     return ctx->status;
 }
 

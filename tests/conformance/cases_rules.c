@@ -11,7 +11,8 @@
  *    derivative), solve_triangular with a vector b, 2-D (unbatched) operands;
  *  - sign-invariant functions of singular/eigen vectors (U o U, Vh o Vh,
  *    V o V: LAPACK's sign choice is locally constant, so finite differences
- *    see the vectors' true derivative), complete QR of a square matrix,
+ *    see the vectors' true derivative), complete QR of a square matrix, QR
+ *    of wide matrices,
  *    lu / lu_factor of square, tall and wide matrices.
  * The conformance test also runs them (fast against reference kernels).
  * ip[0] selects the variant of a build; ip[1] the triangle (upper). */
@@ -92,10 +93,11 @@ static ax_array *b_svd(ax_ctx *ctx, ax_array *const *in, const conf_case *c) {
     return ax_matmul(ctx, ax_multiply(ctx, uu, ax_expand_dims(ctx, s, &m2, 1)), vv);
 }
 
-/* ip[0]: 0 Q, 1 R of complete QR */
+/* ip[0]: 0 Q, 1 R, 2 (Q o Q) R (both outputs); ip[1] complete */
 static ax_array *b_qr(ax_ctx *ctx, ax_array *const *in, const conf_case *c) {
     ax_array *q, *r;
-    if (ax_linalg_qr(ctx, in[0], true, &q, &r) != AX_OK) return NULL;
+    if (ax_linalg_qr(ctx, in[0], c->ip[1], &q, &r) != AX_OK) return NULL;
+    if (c->ip[0] == 2) return ax_matmul(ctx, ax_multiply(ctx, q, q), r);
     return c->ip[0] ? r : q;
 }
 
@@ -163,9 +165,15 @@ const conf_case conf_cases_rules[] = {
      .variants = C, .n_in = 1, S3(2, 3, 4), .lo = -1, .hi = 1, .tol = 100, .build = b_svd, IP(2)},
     /* QR, LU */
     {.name = "rules/qr_complete_square_q", .covers = "qr", .dtypes = F64, .variants = C, .n_in = 1,
-     S2(4, 4), .lo = -1, .hi = 1, .tol = 100, .build = b_qr, IP(0)},
+     S2(4, 4), .lo = -1, .hi = 1, .tol = 100, .build = b_qr, IP(0, 1)},
     {.name = "rules/qr_complete_square_r", .covers = "qr", .dtypes = F64, .variants = C, .n_in = 1,
-     S3(2, 4, 4), .lo = -1, .hi = 1, .tol = 100, .build = b_qr, IP(1)},
+     S3(2, 4, 4), .lo = -1, .hi = 1, .tol = 100, .build = b_qr, IP(1, 1)},
+    {.name = "rules/qr_wide_q", .covers = "qr", .dtypes = F64, .variants = C, .n_in = 1, S2(3, 5),
+     .lo = -1, .hi = 1, .tol = 100, .build = b_qr, IP(0, 0)},
+    {.name = "rules/qr_wide_both_complete", .covers = "qr matmul multiply", .dtypes = F64,
+     .variants = C, .n_in = 1, S3(2, 3, 5), .lo = -1, .hi = 1, .tol = 100, .build = b_qr, IP(2, 1)},
+    {.name = "rules/qr_tall_both", .covers = "qr matmul multiply", .dtypes = F64, .variants = C,
+     .n_in = 1, S2(5, 3), .lo = -1, .hi = 1, .tol = 100, .build = b_qr, IP(2, 0)},
     {.name = "rules/lu_l_square", .covers = "lu", .dtypes = F64, .variants = C, .n_in = 1,
      S3(2, 4, 4), .lo = -1, .hi = 1, .tol = 100, .build = b_lu, IP(0)},
     {.name = "rules/lu_u_tall", .covers = "lu", .dtypes = F64, .variants = C, .n_in = 1, S2(5, 3),
