@@ -23,6 +23,7 @@
  *  - everything else: the generic fallback (vmap.c), which rebuilds the
  *    node per batch element and stacks. docs/transforms.md lists those ops. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "ax/transforms.h"
 #include "ops/reduce_params.h"
@@ -240,7 +241,7 @@ static ax_status addmm_vmap(ax_ctx *ctx, const ax_node *node, ax_array *const *i
 
 static ax_status same_params_vmap(ax_ctx *ctx, const ax_node *node, ax_array *const *inputs,
                                   const int *in_axes, ax_array **outs, int *out_axes) {
-    /* tril / triu: the op acts on the last two axes, leading axes batch */
+    /* tril / triu (act on the last two axes, leading axes batch), i0 */
     ax_array *o;
     ax_status st = need_out(ctx, node, &o);
     if (st == AX_OK) st = rank_check(ctx, node, o);
@@ -306,6 +307,156 @@ static ax_status pad_vmap(ax_ctx *ctx, const ax_node *node, ax_array *const *inp
     free(q);
     out_axes[0] = 0;
     return outs[0] ? AX_OK : ctx->status;
+}
+
+/* ---------------------------------------------------------------- axis-parameter ops
+ *
+ * Ops whose kernels loop over every axis but the one(s) their params name,
+ * or over leading batch axes (linalg): the node is rebuilt once on the
+ * batched inputs with the axis field shifted by one. */
+
+/* Rebuild node on ins (all batch-first) with params p, every output batched. */
+static ax_status rebuild(ax_ctx *ctx, const ax_node *node, ax_array *const *ins, int n_in,
+                         const void *p, size_t psize, int64_t B, ax_array **outs, int *out_axes) {
+    int n_out = node->n_outputs;
+    ax_dtype dts[8];
+    int64_t shp[8][AX_MAX_NDIM];
+    const int64_t *shapes[8];
+    int nds[8];
+    if (n_out > 8) return ax__fail(ctx, AX_ERR_INTERNAL, "vmap: too many outputs");
+    for (int j = 0; j < n_out; j++) {
+        ax_array *o = node->outputs[j];
+        const int64_t *sh;
+        int nd;
+        if (o) {
+            dts[j] = o->dtype;
+            sh = o->shape;
+            nd = o->ndim;
+        } else if (node->out_specs) {
+            dts[j] = node->out_specs[j].dtype;
+            sh = node->out_specs[j].shape;
+            nd = node->out_specs[j].ndim;
+        } else {
+            return ax__fail(ctx, AX_ERR_INTERNAL, "vmap: output %d of '%s' has no description", j,
+                            ax__op_info[node->op].name);
+        }
+        if (nd + 1 > AX_MAX_NDIM)
+            return ax__fail(ctx, AX_ERR_UNSUPPORTED, "vmap: '%s' output of rank %d plus a batch axis",
+                            ax__op_info[node->op].name, nd);
+        shp[j][0] = B;
+        for (int d = 0; d < nd; d++) shp[j][d + 1] = sh[d];
+        shapes[j] = shp[j];
+        nds[j] = nd + 1;
+    }
+    if (n_out == 1 && !node->out_specs) {
+        outs[0] = ax__make_op(ctx, node->op, ins, n_in, p, psize, dts[0], shapes[0], nds[0]);
+        if (!outs[0]) return ctx->status;
+        if (node->outputs[0]) outs[0]->weak = node->outputs[0]->weak;
+    } else {
+        ax_status st = ax__make_op_multi(ctx, node->op, ins, n_in, p, psize, n_out, dts, shapes,
+                                         nds, outs);
+        if (st != AX_OK) return st;
+    }
+    for (int j = 0; j < n_out; j++) out_axes[j] = 0;
+    return AX_OK;
+}
+
+/* The inputs, every one batch-first (unbatched ones broadcast and, with
+ * dense, made contiguous). */
+static bool all_batched(ax_ctx *ctx, const ax_node *node, ax_array *const *inputs,
+                        const int *in_axes, bool dense, ax_array **ins, int64_t *B) {
+    *B = ax__vmap_batch_size(node, inputs, in_axes);
+    for (int i = 0; i < node->n_inputs; i++) {
+        ins[i] = inputs[i];
+        if (in_axes[i] < 0) {
+            ins[i] = ax__vmap_broadcast(ctx, inputs[i], *B);
+            if (ins[i] && dense) ins[i] = ax_contiguous(ctx, ins[i]);
+        }
+        if (!ins[i]) return false;
+    }
+    return true;
+}
+
+/* Shift an int32 (size 4) or int64 (size 8) axis field at byte offset off. */
+static ax_status shift_axis_vmap(ax_ctx *ctx, const ax_node *node, ax_array *const *inputs,
+                                 const int *in_axes, ax_array **outs, int *out_axes, size_t off,
+                                 size_t size, bool bcast) {
+    if (node->n_inputs > 8 || node->params_size < off + size || node->params_size > 256)
+        return ax__vmap_fallback(ctx, node, inputs, in_axes, outs, out_axes);
+    unsigned char p[256];
+    memcpy(p, node->params, node->params_size);
+    if (size == 4) {
+        int32_t a;
+        memcpy(&a, p + off, 4);
+        a++;
+        memcpy(p + off, &a, 4);
+    } else {
+        int64_t a;
+        memcpy(&a, p + off, 8);
+        a++;
+        memcpy(p + off, &a, 8);
+    }
+    ax_array *ins[8];
+    int64_t B = ax__vmap_batch_size(node, inputs, in_axes);
+    if (!bcast) memcpy(ins, inputs, sizeof *ins * (size_t)node->n_inputs);
+    else if (!all_batched(ctx, node, inputs, in_axes, false, ins, &B)) return ctx->status;
+    return rebuild(ctx, node, ins, node->n_inputs, p, node->params_size, B, outs, out_axes);
+}
+
+#include <stddef.h>
+
+#include "ops/fft_params.h"
+#include "ops/scan_sort_params.h"
+
+static ax_status scan_vmap(ax_ctx *ctx, const ax_node *node, ax_array *const *inputs,
+                           const int *in_axes, ax_array **outs, int *out_axes) {
+    return shift_axis_vmap(ctx, node, inputs, in_axes, outs, out_axes,
+                           offsetof(ax_scan_params, axis), 4, true);
+}
+
+static ax_status sort_vmap(ax_ctx *ctx, const ax_node *node, ax_array *const *inputs,
+                           const int *in_axes, ax_array **outs, int *out_axes) {
+    return shift_axis_vmap(ctx, node, inputs, in_axes, outs, out_axes,
+                           offsetof(ax_sort_params, axis), 4, true);
+}
+
+static ax_status fft_vmap(ax_ctx *ctx, const ax_node *node, ax_array *const *inputs,
+                          const int *in_axes, ax_array **outs, int *out_axes) {
+    return shift_axis_vmap(ctx, node, inputs, in_axes, outs, out_axes,
+                           offsetof(ax_fft_params, axis), 4, true);
+}
+
+/* take(a, idx, axis): a batched, idx not: the axis moves by one. A batched
+ * idx takes the fallback. */
+static ax_status take_vmap(ax_ctx *ctx, const ax_node *node, ax_array *const *inputs,
+                           const int *in_axes, ax_array **outs, int *out_axes) {
+    if (in_axes[1] >= 0 || in_axes[0] < 0)
+        return ax__vmap_fallback(ctx, node, inputs, in_axes, outs, out_axes);
+    return shift_axis_vmap(ctx, node, inputs, in_axes, outs, out_axes,
+                           offsetof(ax_axis_params, axis), 8, false);
+}
+
+/* take_along_axis / put_along_axis: operands of equal rank, every one
+ * batched (unbatched ones broadcast), axis + 1. */
+static ax_status along_axis_vmap(ax_ctx *ctx, const ax_node *node, ax_array *const *inputs,
+                                 const int *in_axes, ax_array **outs, int *out_axes) {
+    for (int i = 1; i < node->n_inputs; i++)
+        if (node->inputs[i]->ndim != node->inputs[0]->ndim)
+            return ax__vmap_fallback(ctx, node, inputs, in_axes, outs, out_axes);
+    return shift_axis_vmap(ctx, node, inputs, in_axes, outs, out_axes,
+                           offsetof(ax_axis_params, axis), 8, true);
+}
+
+/* linalg: the kernels batch over leading axes; operands are made batched
+ * (unbatched ones broadcast and copied) with the same params. */
+static ax_status linalg_vmap(ax_ctx *ctx, const ax_node *node, ax_array *const *inputs,
+                             const int *in_axes, ax_array **outs, int *out_axes) {
+    ax_array *ins[8];
+    int64_t B;
+    if (node->n_inputs > 8) return ax__vmap_fallback(ctx, node, inputs, in_axes, outs, out_axes);
+    if (!all_batched(ctx, node, inputs, in_axes, true, ins, &B)) return ctx->status;
+    return rebuild(ctx, node, ins, node->n_inputs, node->params, node->params_size, B, outs,
+                   out_axes);
 }
 
 /* ---------------------------------------------------------------- custom functions */
@@ -403,7 +554,23 @@ void ax__rules_register_vmap(ax_rule *table) {
     table[AX_OP_ADDMM].vmap = addmm_vmap;
     table[AX_OP_TRIL].vmap = same_params_vmap;
     table[AX_OP_TRIU].vmap = same_params_vmap;
+    table[AX_OP_I0].vmap = same_params_vmap; /* elementwise, no params */
     table[AX_OP_CONCATENATE].vmap = concat_vmap;
     table[AX_OP_PAD].vmap = pad_vmap;
     table[AX_OP_CUSTOM].vmap = custom_vmap;
+    table[AX_OP_SCAN].vmap = scan_vmap;
+    table[AX_OP_SORT].vmap = sort_vmap;
+    table[AX_OP_ARGSORT].vmap = sort_vmap;
+    table[AX_OP_PARTITION].vmap = sort_vmap;
+    table[AX_OP_ARGPARTITION].vmap = sort_vmap;
+    table[AX_OP_FFT].vmap = fft_vmap;
+    table[AX_OP_TAKE].vmap = take_vmap;
+    table[AX_OP_TAKE_ALONG_AXIS].vmap = along_axis_vmap;
+    table[AX_OP_PUT_ALONG_AXIS].vmap = along_axis_vmap;
+    static const ax_op linalg_ops[] = {
+        AX_OP_LINALG_CHOLESKY, AX_OP_LINALG_CHOLESKY_INV, AX_OP_LINALG_INV, AX_OP_LINALG_SOLVE,
+        AX_OP_LINALG_SOLVE_TRI, AX_OP_LINALG_QR, AX_OP_LINALG_SVD, AX_OP_LINALG_EIG,
+        AX_OP_LINALG_EIGH, AX_OP_LINALG_LU, AX_OP_LINALG_LU_FACTOR, AX_OP_LINALG_DET};
+    for (size_t k = 0; k < sizeof linalg_ops / sizeof linalg_ops[0]; k++)
+        table[linalg_ops[k]].vmap = linalg_vmap;
 }
