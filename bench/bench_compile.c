@@ -149,10 +149,17 @@ int main(int argc, char **argv) {
                    tc * 1e3, te * 1e3, tn * 1e3, te / tc, tn > 0 ? tn / tc : NAN, 100 * bw,
                    s1.traces > s0.traces ? "  (first call traced)" : "");
             if (r) {
-                char note[160] = "";
+                char note[200] = "";
+                double load = 0;
+                FILE *lf = fopen("/proc/loadavg", "r");
+                if (lf) {
+                    if (fscanf(lf, "%lf", &load) != 1) load = 0;
+                    fclose(lf);
+                }
                 if (te / tc < 2 || bw < 0.85)
-                    snprintf(note, sizeof note, "%s%s", te / tc < 2 ? "below 2x eager; " : "",
-                             bw < 0.85 ? "below 85% of copy bandwidth (compute-bound: tanh/rsqrt per element)" : "");
+                    snprintf(note, sizeof note, "%s%s%s", te / tc < 2 ? "below 2x uncompiled; " : "",
+                             bw < 0.85 ? "below 85% of copy bandwidth" : "",
+                             load > nt ? " (measured with load average above the core count)" : "");
                 if (tn > 0)
                     bench_row(r,
                               "\"op\": \"%s\", \"size\": \"%s\", \"ax_ms\": %.4f, \"uncompiled_ms\": %.4f, "
