@@ -114,6 +114,12 @@ static ax_status sum_of_fn(ax_ctx *c, ax_array *const *in, int n_in, ax_array **
     return ax_error_code(c);
 }
 
+static ax_status zeros_like_fn(ax_ctx *c, ax_array *const *in, int n_in, ax_array **out,
+                               int n_out, void *p) {
+    out[0] = ax_add(c, in[0], ax_zeros_like(c, in[0]));
+    return ax_error_code(c);
+}
+
 static ax_status sum_fn(ax_ctx *c, ax_array *const *in, int n_in, ax_array **out, int n_out,
                         void *p) {
     out[0] = ax_sum(c, ax_exp(c, in[0]), NULL, 0, false);
@@ -289,6 +295,13 @@ static void test_shapeless(void) {
     CHECK(ax_closure_call(ctx, g, a, &out) == AX_ERR_UNSUPPORTED);
     CHECK_MSG(strstr(ax_error_message(ctx), "shapeless") && strstr(ax_error_message(ctx), "sum"), "%s",
               ax_error_message(ctx));
+    ax_error_clear(ctx);
+    ax_closure_release(g);
+    ax_closure_release(f);
+    /* so does a creation op whose shape came from an input */
+    f = ax_closure_new(ctx, zeros_like_fn, 1, 1, NULL, NULL);
+    g = ax_compile(ctx, f, &o);
+    CHECK(ax_closure_call(ctx, g, a, &out) == AX_ERR_UNSUPPORTED);
     ax_error_clear(ctx);
     ax_closure_release(g);
     ax_closure_release(f);

@@ -1209,8 +1209,11 @@ static trace *trace_closure(ax_ctx *ctx, compiled *c, ax_array *const *in) {
     /* simplify */
     int removed = c->opt.disable_cse ? 0 : cse(t);
     mark_live(t);
+    /* before folding: a creation op (zeros_like(x)) would otherwise become
+     * a constant of the traced shape */
+    if (c->opt.shapeless) st = shapeless_check(ctx, t);
     int folded = 0;
-    if (!c->opt.disable_constant_folding) st = fold_constants(ctx, c, t, &folded);
+    if (st == AX_OK && !c->opt.disable_constant_folding) st = fold_constants(ctx, c, t, &folded);
     if (st == AX_OK && !c->opt.disable_cse) removed += cse(t);
     mark_live(t);
     int live_ops = 0;
@@ -1222,7 +1225,6 @@ static trace *trace_closure(ax_ctx *ctx, compiled *c, ax_array *const *in) {
      * simplification that are neither merged nor folded */
     int leftover = n_ops - live_ops - removed - folded;
     COUNT(dead_removed, dead + (leftover > 0 ? leftover : 0));
-    if (st == AX_OK && c->opt.shapeless) st = shapeless_check(ctx, t);
     int n_groups = 0;
     if (st == AX_OK && !build_consumers(t)) st = ax__fail(ctx, AX_ERR_OOM, "compile: out of host memory");
     if (st == AX_OK && !c->opt.disable_fusion) n_groups = form_groups(t);
