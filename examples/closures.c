@@ -182,6 +182,18 @@ int main(void) {
     printf("custom exp: value %.6f, derivative %.6f\n", item(ctx, ey), item(ctx, eg));
     expect_near(item(ctx, eg), exp(0.5), 1e-15, "custom vjp");
 
+    /* 6. vmap: f' = 2 cos(x) at every point of a batch, in one graph */
+    ax_closure *vdf = ax_vmap(ctx, df, NULL, NULL); /* batch along axis 0 */
+    double pts[4] = {0.0, 0.5, 1.0, 2.0};
+    ax_array *xb = ax_array_from_data(ctx, pts, AX_FLOAT64, (int64_t[]){4}, 1), *gv = NULL;
+    ax_closure_call(ctx, vdf, &xb, &gv);
+    double gvv[4] = {0};
+    if (gv) ax_copy_to(ctx, gv, gvv, sizeof gvv);
+    printf("vmap(grad f) at (0, 0.5, 1, 2) = (%.4f, %.4f, %.4f, %.4f)\n", gvv[0], gvv[1], gvv[2],
+           gvv[3]);
+    for (int i = 0; i < 4; i++) expect_near(gvv[i], 2 * cos(pts[i]), 1e-15, "vmap of grad");
+    ax_closure_release(vdf);
+
     if (ax_error_code(ctx) != AX_OK) {
         fprintf(stderr, "error: %s\n", ax_error_message(ctx));
         failures++;
