@@ -459,6 +459,110 @@ static ax_status linalg_vmap(ax_ctx *ctx, const ax_node *node, ax_array *const *
                    out_axes);
 }
 
+/* ---------------------------------------------------------------- convolution and pooling
+ *
+ * Channels-last (docs/conv.md): x (N, spatial..., C), w (C_out, k..., C/g).
+ * An unbatched weight: the batch folds into N, x (B*N, ...). A batched
+ * weight: the batch folds into the groups (JAX's rule): x (N, sp..., B*C),
+ * w (B*C_out, k..., C/g), groups B*g, output channels (b, c_out) unfolded
+ * and moved to the front. Pooling folds the batch into N. */
+
+#include "ops/conv_params.h"
+
+static ax_array *fold_front(ax_ctx *ctx, ax_array *x) {
+    /* (B, N, rest...) -> (B*N, rest...) */
+    int64_t sh[AX_MAX_NDIM];
+    sh[0] = x->shape[0] * x->shape[1];
+    for (int d = 2; d < x->ndim; d++) sh[d - 1] = x->shape[d];
+    return ax_reshape(ctx, ax_contiguous(ctx, x), sh, x->ndim - 1);
+}
+
+static ax_array *unfold_front(ax_ctx *ctx, ax_array *y, int64_t B) {
+    int64_t sh[AX_MAX_NDIM];
+    sh[0] = B;
+    sh[1] = y->shape[0] / (B ? B : 1);
+    for (int d = 1; d < y->ndim; d++) sh[d + 1] = y->shape[d];
+    return ax_reshape(ctx, y, sh, y->ndim + 1);
+}
+
+static ax_status pool_vmap(ax_ctx *ctx, const ax_node *node, ax_array *const *inputs,
+                           const int *in_axes, ax_array **outs, int *out_axes) {
+    ax_array *o;
+    ax_status st = need_out(ctx, node, &o);
+    if (st == AX_OK) st = rank_check(ctx, node, o);
+    if (st != AX_OK) return st;
+    int64_t B = inputs[0]->shape[0];
+    if (B == 0 || node->n_outputs != 1)
+        return ax__vmap_fallback(ctx, node, inputs, in_axes, outs, out_axes);
+    ax_array *x = fold_front(ctx, inputs[0]);
+    if (!x) return ctx->status;
+    int64_t sh[AX_MAX_NDIM];
+    sh[0] = B * o->shape[0];
+    for (int d = 1; d < o->ndim; d++) sh[d] = o->shape[d];
+    ax_array *y = ax__make_op(ctx, node->op, &x, 1, node->params, node->params_size, o->dtype, sh,
+                              o->ndim);
+    outs[0] = y ? unfold_front(ctx, y, B) : NULL;
+    out_axes[0] = 0;
+    return outs[0] ? AX_OK : ctx->status;
+}
+
+static ax_status conv_vmap(ax_ctx *ctx, const ax_node *node, ax_array *const *inputs,
+                           const int *in_axes, ax_array **outs, int *out_axes) {
+    ax_array *o;
+    ax_status st = need_out(ctx, node, &o);
+    if (st == AX_OK) st = rank_check(ctx, node, o);
+    if (st != AX_OK) return st;
+    int64_t B = ax__vmap_batch_size(node, inputs, in_axes);
+    const ax_conv_params *p = node->params;
+    if (B == 0 || node->params_size != sizeof *p)
+        return ax__vmap_fallback(ctx, node, inputs, in_axes, outs, out_axes);
+    int nd = o->ndim; /* N, spatial..., C_out */
+    if (in_axes[1] < 0) {
+        ax_array *x = fold_front(ctx, inputs[0]);
+        if (!x) return ctx->status;
+        int64_t sh[AX_MAX_NDIM];
+        sh[0] = B * o->shape[0];
+        for (int d = 1; d < nd; d++) sh[d] = o->shape[d];
+        ax_array *ins[2] = {x, inputs[1]};
+        ax_array *y = ax__make_op(ctx, node->op, ins, 2, p, sizeof *p, o->dtype, sh, nd);
+        outs[0] = y ? unfold_front(ctx, y, B) : NULL;
+        out_axes[0] = 0;
+        return outs[0] ? AX_OK : ctx->status;
+    }
+    /* batched weight: fold the batch into the groups */
+    ax_array *x = in_axes[0] >= 0 ? inputs[0] : ax__vmap_broadcast(ctx, inputs[0], B);
+    if (!x) return ctx->status;
+    int xr = x->ndim; /* B, N, sp..., C */
+    int perm[AX_MAX_NDIM];
+    for (int d = 0; d < xr - 2; d++) perm[d] = d + 1; /* N, sp... */
+    perm[xr - 2] = 0;                                 /* B */
+    perm[xr - 1] = xr - 1;                            /* C */
+    x = ax_transpose(ctx, x, perm, xr);
+    int64_t xs[AX_MAX_NDIM];
+    for (int d = 0; d < xr - 2; d++) xs[d] = x ? x->shape[d] : 0;
+    xs[xr - 2] = B * node->inputs[0]->shape[xr - 2];
+    x = x ? ax_reshape(ctx, ax_contiguous(ctx, x), xs, xr - 1) : NULL;
+    ax_array *w = fold_front(ctx, inputs[1]); /* (B*C_out, k..., C/g) */
+    if (!x || !w) return ctx->status;
+    ax_conv_params q = *p;
+    q.groups = p->groups * B;
+    int64_t sh[AX_MAX_NDIM];
+    for (int d = 0; d < nd - 1; d++) sh[d] = o->shape[d];
+    sh[nd - 1] = B * o->shape[nd - 1];
+    ax_array *ins[2] = {x, w};
+    ax_array *y = ax__make_op(ctx, node->op, ins, 2, &q, sizeof q, o->dtype, sh, nd);
+    if (!y) return ctx->status;
+    /* (N, sp..., B*C_out) -> (N, sp..., B, C_out) -> (B, N, sp..., C_out) */
+    int64_t us[AX_MAX_NDIM];
+    for (int d = 0; d < nd - 1; d++) us[d] = o->shape[d];
+    us[nd - 1] = B;
+    us[nd] = o->shape[nd - 1];
+    y = ax_reshape(ctx, y, us, nd + 1);
+    outs[0] = y ? ax_moveaxis(ctx, y, nd - 1, 0) : NULL;
+    out_axes[0] = 0;
+    return outs[0] ? AX_OK : ctx->status;
+}
+
 /* ---------------------------------------------------------------- custom functions */
 
 static ax_status custom_vmap(ax_ctx *ctx, const ax_node *node, ax_array *const *inputs,
@@ -558,6 +662,9 @@ void ax__rules_register_vmap(ax_rule *table) {
     table[AX_OP_CONCATENATE].vmap = concat_vmap;
     table[AX_OP_PAD].vmap = pad_vmap;
     table[AX_OP_CUSTOM].vmap = custom_vmap;
+    table[AX_OP_CONV].vmap = conv_vmap;
+    table[AX_OP_MAX_POOL].vmap = pool_vmap;
+    table[AX_OP_AVG_POOL].vmap = pool_vmap;
     table[AX_OP_SCAN].vmap = scan_vmap;
     table[AX_OP_SORT].vmap = sort_vmap;
     table[AX_OP_ARGSORT].vmap = sort_vmap;
