@@ -168,6 +168,15 @@ FN(f_move) { /* concatenate, pad, tril, take (fallback), sort, cumsum */
     return ax_error_code(c);
 }
 
+FN(f_conv) { /* conv1d(x, w, stride 1, pad 1, groups 2) then a max over length */
+    UNUSED;
+    ax_array *y = ax_conv1d(c, in[0], in[1], 1, 1, 1, 2);
+    int a1 = 1;
+    out[0] = y;
+    out[1] = ax_max(c, y, &a1, 1, false);
+    return ax_error_code(c);
+}
+
 /* a 2-layer MLP loss of one example */
 FN(f_mlp_loss) { /* in: w1 (D,H), w2 (H,), x (D,), y () */
     UNUSED;
@@ -316,6 +325,20 @@ static void test_matmul_move(void) {
     check_vs_loop("data movement x in 2", f, m, (int[]){2, -1}, NULL, 2, 1e-14);
     ax_array *m2[2] = {rnd((int64_t[]){2, 3, 4}, 3), rnd((int64_t[]){2, 2, 4}, 3)};
     check_vs_loop("data movement both", f, m2, NULL, NULL, 2, 1e-14);
+    ax_closure_release(f);
+    CHECK_OK(ctx);
+    ax_scope_end(ctx);
+}
+
+static void test_conv(void) {
+    ax_scope_begin(ctx);
+    ax_closure *f = ax_closure_new(ctx, f_conv, 2, 2, NULL, NULL);
+    /* x (N 2, L 5, C 4), w (C_out 6, K 3, C/g 2) */
+    ax_array *x = rnd((int64_t[]){2, 5, 4}, 3), *w = rnd((int64_t[]){6, 3, 2}, 3);
+    ax_array *xb = rnd((int64_t[]){3, 2, 5, 4}, 4), *wb = rnd((int64_t[]){6, 3, 2, 3}, 4);
+    check_vs_loop("conv x batched", f, (ax_array *[]){xb, w}, (int[]){0, -1}, NULL, 3, 1e-14);
+    check_vs_loop("conv w batched", f, (ax_array *[]){x, wb}, (int[]){-1, 3}, NULL, 3, 1e-14);
+    check_vs_loop("conv both batched", f, (ax_array *[]){xb, wb}, (int[]){0, 3}, (int[]){2, 1}, 3, 1e-14);
     ax_closure_release(f);
     CHECK_OK(ctx);
     ax_scope_end(ctx);
@@ -541,6 +564,7 @@ int main(void) {
     test_elementwise_axes();
     test_reductions_views();
     test_matmul_move();
+    test_conv();
     test_nesting_and_constants();
     test_autodiff_compose();
     test_custom();
