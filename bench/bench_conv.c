@@ -144,9 +144,9 @@ int main(int argc, char **argv) {
             snprintf(size, sizeof size, "N=%lld %s k%lld s%lld p%lld", (long long)s.n, dims,
                      (long long)s.k, (long long)s.s, (long long)s.p);
             /* the kernel ax's dispatch picks (src/backend/cpu/conv.c) */
-            const char *path = s.cin <= 256 && s.cout % 16 == 0
+            const char *path = (s.cin <= 256 || ho * wo >= 256) && s.cout % 16 == 0
                                    ? "direct AVX-512 kernel (im2col + sgemm without AVX-512)"
-                                   : "im2col + OpenBLAS sgemm (C_in > 256)";
+                                   : "im2col + OpenBLAS sgemm (C_in > 256 on a small image)";
             if (best_name)
                 bench_row(r,
                           "\"op\": \"conv2d_%s\", \"size\": \"%s\", \"dtype\": \"float32\", "

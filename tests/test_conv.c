@@ -289,6 +289,8 @@ static void test_fast_vs_reference(void) {
         {AX_FLOAT32, {3, 9, 9, 10}, {20, 1, 1, 5}, {2, 2}, {0, 0}, {1, 1}, 2, false},
         /* the direct AVX-512 path: C_out 96 = blocks of 64 + 32, C_in 128 */
         {AX_FLOAT32, {1, 15, 17, 128}, {96, 3, 3, 128}, {2, 1}, {1, 1}, {1, 2}, 1, false},
+        /* direct path with C_in > 256 (at least 256 output pixels) */
+        {AX_FLOAT32, {1, 16, 17, 272}, {32, 3, 3, 272}, {1, 1}, {1, 1}, {1, 1}, 1, false},
         /* depthwise with channel multiplier 2, and plain depthwise in float64 */
         {AX_FLOAT32, {2, 12, 11, 4}, {8, 3, 3, 1}, {1, 2}, {1, 1}, {2, 1}, 4, true},
         {AX_FLOAT64, {1, 10, 10, 16}, {16, 5, 5, 1}, {2, 2}, {2, 2}, {1, 1}, 16, false},

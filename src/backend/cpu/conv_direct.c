@@ -1,6 +1,7 @@
 /* Direct float32 convolution with AVX-512 register blocking, for the common
  * 1-D/2-D case (one group, no input dilation, padding >= 0, C_out a
- * multiple of 16): no column matrix at all. The input is copied once into a
+ * multiple of 16; see ax__conv_direct_ok for the C_in rule): no column
+ * matrix at all. The input is copied once into a
  * zero-padded (N, Hp, Wp, C_in) buffer so the inner loops have no bounds
  * checks; the weight is packed per block of up to 64 output channels as
  * [tap][C_in][64]. Each call of the micro-kernel computes up to 6 adjacent
@@ -11,9 +12,9 @@
  * input channels are taken in chunks of 32 KiB of weights that every pixel
  * of a band of rows uses while they are in L1 (later chunks add to the
  * output), so layers with many input channels do not stream their weight
- * block from L2 for every 6 pixels. Work is split over (image, channel block, band of
- * rows) on ax's pool. Without AVX-512 the
- * path is not taken (ax__conv_direct_ok is false). */
+ * block from L2 for every 6 pixels. Work is split over (image, channel
+ * block, band of rows) on ax's pool. Without AVX-512 the path is not taken
+ * (ax__conv_direct_ok is false). */
 #include "backend/cpu/conv_impl.h"
 
 #if defined(__AVX512F__)
@@ -140,13 +141,15 @@ static void dc_pack_part(void *ud, int64_t begin, int64_t end) {
 bool ax__conv_direct_ok(const conv_geom *g, ax_dtype ct) {
     const ax_conv_params *p = g->p;
     /* Measured (one core, AVX-512, best of 20): 150-172 GFLOP/s for 3x3
-     * convs with C_in <= 128, 130-160 for 1x1, 110-120 with C_in = 256,
-     * against 100-120 for im2col (or the plain GEMM of a 1x1) + sgemm; with
-     * C_in >= 320 it falls off (80 at 512, 26 at 576 channels: not
-     * understood yet), where im2col + sgemm keeps 85-100, so wide inputs
-     * stay on the GEMM path. */
+     * convs with C_in <= 128, 130-160 for 1x1, 125-138 with C_in = 256,
+     * 167 at 28x28x320 -> 64, against 100-120 for im2col (or the plain GEMM
+     * of a 1x1) + sgemm. Wide inputs on small images lose: every channel
+     * block streams its whole weight block (9.4 MB at 7x7x512 -> 512) for
+     * few pixels (25 GFLOP/s there, 88 with im2col + sgemm; a tie at 14x14
+     * with C_in = 512), so C_in > 256 takes this path only with at least
+     * 256 output pixels per image. */
     if (ct != AX_FLOAT32 || g->G != 1 || g->nsp > 2 || g->cout % 16 != 0 || g->cin < 1 ||
-        g->cin > 256)
+        (g->cin > 256 && g->OV < 256))
         return false;
     for (int d = 0; d < g->nsp; d++)
         if (p->idil[d] != 1 || p->pad_lo[d] < 0 || p->pad_hi[d] < 0) return false;
