@@ -153,7 +153,7 @@ FN(f_dot) { /* (K,) @ (K,) */
     return ax_error_code(c);
 }
 
-FN(f_move) { /* concatenate, pad, tril, take (fallback), sort, cumsum */
+FN(f_move) { /* concatenate, pad, tril, take, sort, cumsum, slice_update */
     UNUSED;
     ax_array *x = in[0]; /* (3, 4) */
     ax_array *pair[2] = {x, in[1]};
@@ -165,6 +165,7 @@ FN(f_move) { /* concatenate, pad, tril, take (fallback), sort, cumsum */
     out[3] = ax_take(c, x, ax_array_from_data(c, idx, AX_INT64, (int64_t[]){3}, 1), 1);
     out[4] = ax_sort(c, x, 1);
     out[5] = ax_cumsum(c, x, 0, false, true);
+    out[6] = ax_slice_update(c, x, in[1], (int64_t[]){1, 0}, (int64_t[]){3, 4}, NULL, 2);
     return ax_error_code(c);
 }
 
@@ -320,11 +321,13 @@ static void test_matmul_move(void) {
     ax_array *e[2] = {d[0], rnd((int64_t[]){4, 3}, 2)};
     check_vs_loop("dot both batched", f, e, (int[]){0, 1}, NULL, 3, 1e-14);
     ax_closure_release(f);
-    f = ax_closure_new(ctx, f_move, 2, 6, NULL, NULL);
+    f = ax_closure_new(ctx, f_move, 2, 7, NULL, NULL);
     ax_array *m[2] = {rnd((int64_t[]){3, 4, 2}, 3), rnd((int64_t[]){2, 4}, 2)};
     check_vs_loop("data movement x in 2", f, m, (int[]){2, -1}, NULL, 2, 1e-14);
     ax_array *m2[2] = {rnd((int64_t[]){2, 3, 4}, 3), rnd((int64_t[]){2, 2, 4}, 3)};
     check_vs_loop("data movement both", f, m2, NULL, NULL, 2, 1e-14);
+    ax_array *m3[2] = {rnd((int64_t[]){3, 4}, 2), rnd((int64_t[]){2, 4, 2}, 3)};
+    check_vs_loop("data movement update batched", f, m3, (int[]){-1, 2}, NULL, 2, 1e-14);
     ax_closure_release(f);
     CHECK_OK(ctx);
     ax_scope_end(ctx);

@@ -459,6 +459,43 @@ static ax_status linalg_vmap(ax_ctx *ctx, const ax_node *node, ax_array *const *
                    out_axes);
 }
 
+/* slice_update(a, update): a (0, B, 1) slice of the batch axis; both
+ * operands batched (unbatched ones broadcast and copied). */
+static ax_status slice_update_vmap(ax_ctx *ctx, const ax_node *node, ax_array *const *inputs,
+                                   const int *in_axes, ax_array **outs, int *out_axes) {
+    const ax_slice_update_params *p = node->params;
+    if (node->params_size != sizeof *p + sizeof(int64_t) * 2 * (size_t)p->ndim ||
+        p->ndim + 1 > AX_MAX_NDIM)
+        return ax__vmap_fallback(ctx, node, inputs, in_axes, outs, out_axes);
+    int64_t nd = p->ndim;
+    size_t ps = sizeof *p + sizeof(int64_t) * 2 * (size_t)(nd + 1);
+    ax_slice_update_params *q = calloc(1, ps);
+    if (!q) return ax__fail(ctx, AX_ERR_OOM, "vmap: out of host memory");
+    q->ndim = nd + 1;
+    q->sl[0] = 0;          /* start of the batch axis */
+    q->sl[nd + 1] = 1;     /* its step */
+    for (int64_t d = 0; d < nd; d++) {
+        q->sl[d + 1] = p->sl[d];
+        q->sl[nd + 1 + d + 1] = p->sl[nd + d];
+    }
+    ax_array *ins[2];
+    int64_t B;
+    ax_status st = all_batched(ctx, node, inputs, in_axes, true, ins, &B) ? AX_OK : ctx->status;
+    if (st == AX_OK) st = rebuild(ctx, node, ins, 2, q, ps, B, outs, out_axes);
+    free(q);
+    return st;
+}
+
+/* searchsorted(a, v): an unbatched sorted a with batched values: the same
+ * op on (B, *v.shape). A batched a takes the fallback. */
+static ax_status searchsorted_vmap(ax_ctx *ctx, const ax_node *node, ax_array *const *inputs,
+                                   const int *in_axes, ax_array **outs, int *out_axes) {
+    if (in_axes[0] >= 0) return ax__vmap_fallback(ctx, node, inputs, in_axes, outs, out_axes);
+    ax_array *ins[2] = {inputs[0], inputs[1]};
+    return rebuild(ctx, node, ins, 2, node->params, node->params_size, inputs[1]->shape[0], outs,
+                   out_axes);
+}
+
 /* ---------------------------------------------------------------- convolution and pooling
  *
  * Channels-last (docs/conv.md): x (N, spatial..., C), w (C_out, k..., C/g).
@@ -662,6 +699,8 @@ void ax__rules_register_vmap(ax_rule *table) {
     table[AX_OP_CONCATENATE].vmap = concat_vmap;
     table[AX_OP_PAD].vmap = pad_vmap;
     table[AX_OP_CUSTOM].vmap = custom_vmap;
+    table[AX_OP_SLICE_UPDATE].vmap = slice_update_vmap;
+    table[AX_OP_SEARCHSORTED].vmap = searchsorted_vmap;
     table[AX_OP_CONV].vmap = conv_vmap;
     table[AX_OP_MAX_POOL].vmap = pool_vmap;
     table[AX_OP_AVG_POOL].vmap = pool_vmap;
