@@ -178,6 +178,13 @@ FN(f_conv) { /* conv1d(x, w, stride 1, pad 1, groups 2) then a max over length *
     return ax_error_code(c);
 }
 
+FN(f_gather) { /* a (4, 5), idx (3,) int64 over axis 1, slices of (4, 1) */
+    UNUSED;
+    int ax1 = 1;
+    out[0] = ax_gather(c, in[0], &in[1], 1, &ax1, (int64_t[]){4, 1});
+    return ax_error_code(c);
+}
+
 /* a 2-layer MLP loss of one example */
 FN(f_mlp_loss) { /* in: w1 (D,H), w2 (H,), x (D,), y () */
     UNUSED;
@@ -342,6 +349,22 @@ static void test_conv(void) {
     check_vs_loop("conv x batched", f, (ax_array *[]){xb, w}, (int[]){0, -1}, NULL, 3, 1e-14);
     check_vs_loop("conv w batched", f, (ax_array *[]){x, wb}, (int[]){-1, 3}, NULL, 3, 1e-14);
     check_vs_loop("conv both batched", f, (ax_array *[]){xb, wb}, (int[]){0, 3}, (int[]){2, 1}, 3, 1e-14);
+    ax_closure_release(f);
+    CHECK_OK(ctx);
+    ax_scope_end(ctx);
+}
+
+static void test_gather(void) {
+    ax_scope_begin(ctx);
+    ax_closure *f = ax_closure_new(ctx, f_gather, 2, 1, NULL, NULL);
+    ax_array *a = rnd((int64_t[]){4, 5}, 2), *ab = rnd((int64_t[]){4, 3, 5}, 3);
+    int64_t iv[6] = {0, 4, 2, 1, 1, 3}, jv[3] = {3, 0, 4};
+    ax_array *ib = ax_array_from_data(ctx, iv, AX_INT64, (int64_t[]){2, 3}, 2);
+    ax_array *i1 = ax_array_from_data(ctx, jv, AX_INT64, (int64_t[]){3}, 1);
+    check_vs_loop("gather a batched", f, (ax_array *[]){ab, i1}, (int[]){1, -1}, NULL, 3, 0);
+    check_vs_loop("gather indices batched", f, (ax_array *[]){a, ib}, (int[]){-1, 0}, NULL, 2, 0);
+    check_vs_loop("gather both batched", f, (ax_array *[]){ax_slice_axis(ctx, ab, 1, 0, 2, 1), ib},
+                  (int[]){1, 0}, (int[]){-1}, 2, 0);
     ax_closure_release(f);
     CHECK_OK(ctx);
     ax_scope_end(ctx);
@@ -568,6 +591,7 @@ int main(void) {
     test_reductions_views();
     test_matmul_move();
     test_conv();
+    test_gather();
     test_nesting_and_constants();
     test_autodiff_compose();
     test_custom();

@@ -496,6 +496,95 @@ static ax_status searchsorted_vmap(ax_ctx *ctx, const ax_node *node, ax_array *c
                    out_axes);
 }
 
+/* gather(a, idx...): out = B_idx + slice_sizes (one size per axis of a).
+ * Indices unbatched: the batch axis of a is one more sliced axis (slice size
+ * B), which lands after B_idx and is moved to the front. Some indices
+ * batched: every index is batched (unbatched ones broadcast) and an arange
+ * over the batch indexes a's batch axis (slice size 1, squeezed) — JAX's
+ * rule. */
+static ax_status gather_vmap(ax_ctx *ctx, const ax_node *node, ax_array *const *inputs,
+                             const int *in_axes, ax_array **outs, int *out_axes) {
+    ax_array *o;
+    ax_status st = need_out(ctx, node, &o);
+    if (st == AX_OK) st = rank_check(ctx, node, o);
+    if (st != AX_OK) return st;
+    const ax_gather_params *p = node->params;
+    int nidx = p->nidx, nd = p->ndim;
+    if (nidx < 1 || nidx + 1 > 16 || nd + 1 > AX_MAX_NDIM || node->n_inputs != nidx + 1 ||
+        node->params_size != sizeof *p + sizeof(int64_t) * (size_t)(nidx + nd))
+        return ax__vmap_fallback(ctx, node, inputs, in_axes, outs, out_axes);
+    int64_t B = ax__vmap_batch_size(node, inputs, in_axes);
+    int nb = o->ndim - nd; /* rank of the broadcast index shape */
+    bool idx_batched = false;
+    for (int k = 1; k <= nidx; k++) idx_batched |= in_axes[k] >= 0;
+    ax_array *ins[18];
+    if (!idx_batched) {
+        size_t ps = sizeof *p + sizeof(int64_t) * (size_t)(nidx + nd + 1);
+        ax_gather_params *q = calloc(1, ps);
+        if (!q) return ax__fail(ctx, AX_ERR_OOM, "vmap: out of host memory");
+        *q = *p;
+        q->ndim = nd + 1;
+        for (int k = 0; k < nidx; k++) q->v[k] = p->v[k] + 1;
+        q->v[nidx] = B;
+        for (int d = 0; d < nd; d++) q->v[nidx + 1 + d] = p->v[nidx + d];
+        int64_t sh[AX_MAX_NDIM];
+        for (int d = 0; d < nb; d++) sh[d] = o->shape[d];
+        sh[nb] = B;
+        for (int d = nb; d < o->ndim; d++) sh[d + 1] = o->shape[d];
+        for (int i = 0; i <= nidx; i++) ins[i] = inputs[i];
+        ax_array *y = ax__make_op(ctx, node->op, ins, nidx + 1, q, ps, o->dtype, sh, o->ndim + 1);
+        free(q);
+        outs[0] = y ? ax_moveaxis(ctx, y, nb, 0) : NULL;
+        out_axes[0] = 0;
+        return outs[0] ? AX_OK : ctx->status;
+    }
+    /* batched indices: an arange indexes the batch axis */
+    size_t ps = sizeof *p + sizeof(int64_t) * (size_t)(nidx + 1 + nd + 1);
+    ax_gather_params *q = calloc(1, ps);
+    if (!q) return ax__fail(ctx, AX_ERR_OOM, "vmap: out of host memory");
+    *q = *p;
+    q->nidx = nidx + 1;
+    q->ndim = nd + 1;
+    q->v[0] = 0;
+    for (int k = 0; k < nidx; k++) q->v[k + 1] = p->v[k] + 1;
+    q->v[nidx + 1] = 1;
+    for (int d = 0; d < nd; d++) q->v[nidx + 2 + d] = p->v[nidx + d];
+    ins[0] = in_axes[0] >= 0 ? inputs[0] : ax__vmap_broadcast(ctx, inputs[0], B);
+    for (int k = 1; k <= nidx && ins[0]; k++) {
+        ins[k + 1] = in_axes[k] >= 0 ? inputs[k] : ax__vmap_broadcast(ctx, inputs[k], B);
+        if (!ins[k + 1]) st = ctx->status;
+    }
+    int64_t ish[AX_MAX_NDIM];
+    ish[0] = B;
+    for (int d = 0; d < nb; d++) ish[d + 1] = o->shape[d];
+    ax_array *iota = ax_arange(ctx, 0, (double)B, 1, node->inputs[1]->dtype);
+    if (iota) {
+        int64_t rs[AX_MAX_NDIM];
+        rs[0] = B;
+        for (int d = 0; d < nb; d++) rs[d + 1] = 1;
+        iota = ax_broadcast_to(ctx, ax_reshape(ctx, iota, rs, nb + 1), ish, nb + 1);
+    }
+    ins[1] = iota;
+    if (!ins[0] || !iota) st = ctx->status;
+    ax_array *y = NULL;
+    if (st == AX_OK) {
+        int64_t sh[AX_MAX_NDIM];
+        sh[0] = B;
+        for (int d = 0; d < nb; d++) sh[d + 1] = o->shape[d];
+        sh[nb + 1] = 1;
+        for (int d = nb; d < o->ndim; d++) sh[d + 2] = o->shape[d];
+        if (o->ndim + 2 > AX_MAX_NDIM) st = ax__fail(ctx, AX_ERR_UNSUPPORTED, "vmap: gather of rank %d", o->ndim);
+        else y = ax__make_op(ctx, node->op, ins, nidx + 2, q, ps, o->dtype, sh, o->ndim + 2);
+        if (!y && st == AX_OK) st = ctx->status;
+    }
+    free(q);
+    if (st != AX_OK) return st;
+    int ax = nb + 1;
+    outs[0] = ax_squeeze(ctx, y, &ax, 1);
+    out_axes[0] = 0;
+    return outs[0] ? AX_OK : ctx->status;
+}
+
 /* ---------------------------------------------------------------- convolution and pooling
  *
  * Channels-last (docs/conv.md): x (N, spatial..., C), w (C_out, k..., C/g).
@@ -701,6 +790,7 @@ void ax__rules_register_vmap(ax_rule *table) {
     table[AX_OP_CUSTOM].vmap = custom_vmap;
     table[AX_OP_SLICE_UPDATE].vmap = slice_update_vmap;
     table[AX_OP_SEARCHSORTED].vmap = searchsorted_vmap;
+    table[AX_OP_GATHER].vmap = gather_vmap;
     table[AX_OP_CONV].vmap = conv_vmap;
     table[AX_OP_MAX_POOL].vmap = pool_vmap;
     table[AX_OP_AVG_POOL].vmap = pool_vmap;
