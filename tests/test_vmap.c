@@ -185,6 +185,13 @@ FN(f_gather) { /* a (4, 5), idx (3,) int64 over axis 1, slices of (4, 1) */
     return ax_error_code(c);
 }
 
+FN(f_scatter) { /* a (4, 5), idx (3,) over axis 1, updates (3, 4, 1): scatter-add */
+    UNUSED;
+    int ax1 = 1;
+    out[0] = ax_scatter(c, in[0], &in[1], 1, in[2], &ax1, AX_SCATTER_ADD);
+    return ax_error_code(c);
+}
+
 /* a 2-layer MLP loss of one example */
 FN(f_mlp_loss) { /* in: w1 (D,H), w2 (H,), x (D,), y () */
     UNUSED;
@@ -363,6 +370,15 @@ static void test_gather(void) {
     ax_array *i1 = ax_array_from_data(ctx, jv, AX_INT64, (int64_t[]){3}, 1);
     check_vs_loop("gather a batched", f, (ax_array *[]){ab, i1}, (int[]){1, -1}, NULL, 3, 0);
     check_vs_loop("gather indices batched", f, (ax_array *[]){a, ib}, (int[]){-1, 0}, NULL, 2, 0);
+    ax_closure *fs = ax_closure_new(ctx, f_scatter, 3, 1, NULL, NULL);
+    ax_array *u = rnd((int64_t[]){3, 4, 1}, 3), *ub = rnd((int64_t[]){3, 4, 1, 2}, 4);
+    int64_t dv[6] = {1, 1, 3, 0, 4, 0}; /* duplicates add up */
+    ax_array *db = ax_array_from_data(ctx, dv, AX_INT64, (int64_t[]){2, 3}, 2);
+    check_vs_loop("scatter updates batched", fs, (ax_array *[]){a, i1, ub}, (int[]){-1, -1, 3}, NULL, 2, 1e-15);
+    check_vs_loop("scatter indices batched", fs, (ax_array *[]){a, db, u}, (int[]){-1, 0, -1}, NULL, 2, 1e-15);
+    check_vs_loop("scatter all batched", fs, (ax_array *[]){ax_slice_axis(ctx, ab, 1, 0, 2, 1), db, ub},
+                  (int[]){1, 0, 3}, NULL, 2, 1e-15);
+    ax_closure_release(fs);
     check_vs_loop("gather both batched", f, (ax_array *[]){ax_slice_axis(ctx, ab, 1, 0, 2, 1), ib},
                   (int[]){1, 0}, (int[]){-1}, 2, 0);
     ax_closure_release(f);

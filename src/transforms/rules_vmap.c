@@ -585,6 +585,79 @@ static ax_status gather_vmap(ax_ctx *ctx, const ax_node *node, ax_array *const *
     return outs[0] ? AX_OK : ctx->status;
 }
 
+/* scatter(a, idx..., updates): updates = B_idx + (a slice per axis of a).
+ * a is batched (an unbatched a is broadcast and copied: scatter writes into
+ * a copy of it). Indices unbatched: the batch axis of a is one more full
+ * slice axis, so the batch axis of updates moves after B_idx. Some indices
+ * batched: every index batched plus an arange over a's batch axis, updates
+ * get a size-1 slice axis for it. */
+static ax_status scatter_vmap(ax_ctx *ctx, const ax_node *node, ax_array *const *inputs,
+                              const int *in_axes, ax_array **outs, int *out_axes) {
+    ax_array *o;
+    ax_status st = need_out(ctx, node, &o);
+    if (st == AX_OK) st = rank_check(ctx, node, o);
+    if (st != AX_OK) return st;
+    const ax_gather_params *p = node->params;
+    int nidx = p->nidx, nd = p->ndim;
+    if (nidx < 1 || nidx + 2 > 16 || nd + 2 > AX_MAX_NDIM || node->n_inputs != nidx + 2 ||
+        node->params_size != sizeof *p + sizeof(int64_t) * (size_t)nidx)
+        return ax__vmap_fallback(ctx, node, inputs, in_axes, outs, out_axes);
+    int64_t B = ax__vmap_batch_size(node, inputs, in_axes);
+    const ax_array *upd0 = node->inputs[nidx + 1];
+    int nb = upd0->ndim - nd;
+    if (nb < 0 || upd0->ndim + 2 > AX_MAX_NDIM)
+        return ax__vmap_fallback(ctx, node, inputs, in_axes, outs, out_axes);
+    bool idx_batched = false;
+    for (int k = 1; k <= nidx; k++) idx_batched |= in_axes[k] >= 0;
+    ax_array *ins[18];
+    ins[0] = in_axes[0] >= 0 ? inputs[0] : ax_contiguous(ctx, ax__vmap_broadcast(ctx, inputs[0], B));
+    ax_array *u = in_axes[nidx + 1] >= 0 ? inputs[nidx + 1]
+                                         : ax__vmap_broadcast(ctx, inputs[nidx + 1], B);
+    if (!ins[0] || !u) return ctx->status;
+    size_t ps = sizeof *p + sizeof(int64_t) * (size_t)(nidx + 1);
+    ax_gather_params *q = calloc(1, ps);
+    if (!q) return ax__fail(ctx, AX_ERR_OOM, "vmap: out of host memory");
+    *q = *p;
+    q->ndim = nd + 1;
+    int n_in;
+    if (!idx_batched) {
+        for (int k = 0; k < nidx; k++) q->v[k] = p->v[k] + 1;
+        for (int k = 1; k <= nidx; k++) ins[k] = inputs[k];
+        ins[nidx + 1] = ax_moveaxis(ctx, u, 0, nb); /* B_idx, B, slice... */
+        n_in = nidx + 2;
+        ps = sizeof *p + sizeof(int64_t) * (size_t)nidx;
+    } else {
+        q->nidx = nidx + 1;
+        q->v[0] = 0;
+        for (int k = 0; k < nidx; k++) q->v[k + 1] = p->v[k] + 1;
+        for (int k = 1; k <= nidx && st == AX_OK; k++) {
+            ins[k + 1] = in_axes[k] >= 0 ? inputs[k] : ax__vmap_broadcast(ctx, inputs[k], B);
+            if (!ins[k + 1]) st = ctx->status;
+        }
+        int64_t ish[AX_MAX_NDIM], rs[AX_MAX_NDIM];
+        ish[0] = rs[0] = B;
+        for (int d = 0; d < nb; d++) {
+            ish[d + 1] = upd0->shape[d];
+            rs[d + 1] = 1;
+        }
+        ax_array *iota = ax_arange(ctx, 0, (double)B, 1, node->inputs[1]->dtype);
+        ins[1] = iota ? ax_broadcast_to(ctx, ax_reshape(ctx, iota, rs, nb + 1), ish, nb + 1) : NULL;
+        int at = 1 + nb;
+        ins[nidx + 2] = ax_expand_dims(ctx, u, &at, 1); /* B, B_idx, 1, slice... */
+        n_in = nidx + 3;
+    }
+    if (st == AX_OK && (!ins[1] || !ins[n_in - 1])) st = ctx->status;
+    if (st == AX_OK) {
+        int64_t sh[AX_MAX_NDIM];
+        batched_shape(B, o, sh);
+        outs[0] = ax__make_op(ctx, node->op, ins, n_in, q, ps, o->dtype, sh, o->ndim + 1);
+        if (!outs[0]) st = ctx->status;
+    }
+    free(q);
+    out_axes[0] = 0;
+    return st;
+}
+
 /* ---------------------------------------------------------------- convolution and pooling
  *
  * Channels-last (docs/conv.md): x (N, spatial..., C), w (C_out, k..., C/g).
@@ -791,6 +864,7 @@ void ax__rules_register_vmap(ax_rule *table) {
     table[AX_OP_SLICE_UPDATE].vmap = slice_update_vmap;
     table[AX_OP_SEARCHSORTED].vmap = searchsorted_vmap;
     table[AX_OP_GATHER].vmap = gather_vmap;
+    table[AX_OP_SCATTER].vmap = scatter_vmap;
     table[AX_OP_CONV].vmap = conv_vmap;
     table[AX_OP_MAX_POOL].vmap = pool_vmap;
     table[AX_OP_AVG_POOL].vmap = pool_vmap;
