@@ -446,6 +446,13 @@ static void test_autodiff_compose(void) {
         CHECK_MSG(maxdiff(a[j], b[j]) <= 1e-13, "compiled vmap output %d: %s", j, ax_error_message(ctx));
     ax_error_clear(ctx);
     ax_closure_release(cv);
+    /* vmap of a compiled closure */
+    ax_closure *cl = ax_compile(ctx, loss, NULL);
+    check_vs_loop("vmap of compile", cl, in, (int[]){-1, -1, 0, 0}, NULL, B, 1e-13);
+    ax_closure *cg = ax_compile(ctx, g, NULL);
+    check_vs_loop("vmap of compiled grad", cg, in, (int[]){-1, -1, 0, 0}, NULL, B, 1e-13);
+    ax_closure_release(cg);
+    ax_closure_release(cl);
     ax_closure_release(vv);
     ax_closure_release(vg);
     /* grad of vmap: d/dw1 sum_b loss_b == sum_b d loss_b / dw1 */

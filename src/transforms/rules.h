@@ -59,9 +59,11 @@ typedef ax_status (*ax_vjp_rule)(ax_ctx *ctx, const ax_node *node, ax_array *con
 typedef ax_status (*ax_jvp_rule)(ax_ctx *ctx, const ax_node *node, ax_array *const *outs,
                                  ax_array *const *tans, ax_array **out_tans);
 
-/* Batching (vmap, reserved for the vmap engineer; NULL for now): inputs[i]
+/* Batching (vmap; src/transforms/vmap.c, rules in rules_vmap.c): inputs[i]
  * is the batched input i with its batch axis at in_axes[i] (-1: not
- * batched); write outputs with the batch axis at out_axes[j]. */
+ * batched; the walker passes 0 or -1); write outputs with the batch axis at
+ * out_axes[j] (out_axes is 0-filled on entry; -1: unbatched). NULL: the
+ * generic per-element fallback (vmap_internal.h). */
 typedef ax_status (*ax_vmap_rule)(ax_ctx *ctx, const ax_node *node, ax_array *const *inputs,
                                   const int *in_axes, ax_array **outs, int *out_axes);
 
