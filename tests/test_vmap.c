@@ -290,6 +290,13 @@ static void test_elementwise_axes(void) {
     CHECK(o[0] && ax_ndim(o[0]) == 2 && ax_shape(o[0])[0] == 3 && ax_shape(o[0])[1] == 4);
     CHECK(o[1] && ax_dtype_of(o[1]) == AX_BOOL && ax_shape(o[1])[0] == 4);
     ax_closure_release(vf);
+    /* an empty batch: outputs of batch size 0 */
+    ax_closure *v0 = ax_vmap(ctx, f, (int[]){0, -1}, NULL);
+    ax_array *x0 = ax_zeros(ctx, (int64_t[]){0, 4}, 2, AX_FLOAT64), *e[2] = {0};
+    CHECK(ax_closure_call(ctx, v0, (ax_array *[]){x0, y}, e) == AX_OK);
+    CHECK(e[0] && ax_ndim(e[0]) == 2 && ax_shape(e[0])[0] == 0 && ax_shape(e[0])[1] == 4);
+    CHECK(e[1] && ax_eval1(ctx, e[1]) == AX_OK && ax_size(e[1]) == 0);
+    ax_closure_release(v0);
     ax_closure_release(f);
     CHECK_OK(ctx);
     ax_scope_end(ctx);
