@@ -192,6 +192,12 @@ FN(f_scatter) { /* a (4, 5), idx (3,) over axis 1, updates (3, 4, 1): scatter-ad
     return ax_error_code(c);
 }
 
+FN(f_take) { /* take(a (3, 4, 2), idx (2, 2), axis 1) */
+    UNUSED;
+    out[0] = ax_take(c, in[0], in[1], 1);
+    return ax_error_code(c);
+}
+
 /* a 2-layer MLP loss of one example */
 FN(f_mlp_loss) { /* in: w1 (D,H), w2 (H,), x (D,), y () */
     UNUSED;
@@ -377,6 +383,13 @@ static void test_gather(void) {
     ax_array *i1 = ax_array_from_data(ctx, jv, AX_INT64, (int64_t[]){3}, 1);
     check_vs_loop("gather a batched", f, (ax_array *[]){ab, i1}, (int[]){1, -1}, NULL, 3, 0);
     check_vs_loop("gather indices batched", f, (ax_array *[]){a, ib}, (int[]){-1, 0}, NULL, 2, 0);
+    ax_closure *ft = ax_closure_new(ctx, f_take, 2, 1, NULL, NULL);
+    int64_t tv[12] = {0, -1, 3, 2, 1, 1, -4, 0, 2, 3, 0, -2};
+    ax_array *tb = ax_array_from_data(ctx, tv, AX_INT64, (int64_t[]){3, 2, 2}, 3);
+    ax_array *ta = rnd((int64_t[]){3, 4, 2}, 3), *tab = rnd((int64_t[]){3, 4, 3, 2}, 4);
+    check_vs_loop("take indices batched", ft, (ax_array *[]){ta, tb}, (int[]){-1, 0}, NULL, 3, 0);
+    check_vs_loop("take both batched", ft, (ax_array *[]){tab, tb}, (int[]){2, 0}, (int[]){1}, 3, 0);
+    ax_closure_release(ft);
     ax_closure *fs = ax_closure_new(ctx, f_scatter, 3, 1, NULL, NULL);
     ax_array *u = rnd((int64_t[]){3, 4, 1}, 3), *ub = rnd((int64_t[]){3, 4, 1, 2}, 4);
     int64_t dv[6] = {1, 1, 3, 0, 4, 0}; /* duplicates add up */

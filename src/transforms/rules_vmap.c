@@ -426,12 +426,45 @@ static ax_status fft_vmap(ax_ctx *ctx, const ax_node *node, ax_array *const *inp
                            offsetof(ax_fft_params, axis), 4, true);
 }
 
-/* take(a, idx, axis): a batched, idx not: the axis moves by one. A batched
- * idx takes the fallback. */
+/* take(a, idx, axis): a batched, idx not: the axis moves by one. Batched
+ * indices: a gather with an arange over the batch axis. */
 static ax_status take_vmap(ax_ctx *ctx, const ax_node *node, ax_array *const *inputs,
                            const int *in_axes, ax_array **outs, int *out_axes) {
-    if (in_axes[1] >= 0 || in_axes[0] < 0)
-        return ax__vmap_fallback(ctx, node, inputs, in_axes, outs, out_axes);
+    if (in_axes[1] >= 0) {
+        /* batched indices: a gather over (batch, axis) with an arange for
+         * the batch, out (B, I..., 1, pre..., 1, post...) -> squeeze ->
+         * (B, pre..., I..., post...) */
+        const ax_axis_params *p = node->params;
+        const ax_array *a0 = node->inputs[0], *i0 = node->inputs[1];
+        int ax = (int)p->axis, ni = i0->ndim, na = a0->ndim;
+        if (ni + na + 1 > AX_MAX_NDIM)
+            return ax__vmap_fallback(ctx, node, inputs, in_axes, outs, out_axes);
+        int64_t B = inputs[1]->shape[0];
+        ax_array *a = in_axes[0] >= 0 ? inputs[0] : ax__vmap_broadcast(ctx, inputs[0], B);
+        int64_t rs[AX_MAX_NDIM], ish[AX_MAX_NDIM], sl[AX_MAX_NDIM];
+        rs[0] = ish[0] = B;
+        for (int d = 0; d < ni; d++) {
+            rs[d + 1] = 1;
+            ish[d + 1] = i0->shape[d];
+        }
+        ax_array *iota = ax_arange(ctx, 0, (double)B, 1, i0->dtype);
+        iota = iota ? ax_broadcast_to(ctx, ax_reshape(ctx, iota, rs, ni + 1), ish, ni + 1) : NULL;
+        sl[0] = 1;
+        for (int d = 0; d < na; d++) sl[d + 1] = d == ax ? 1 : a0->shape[d];
+        ax_array *idx[2] = {iota, inputs[1]};
+        int axes[2] = {0, ax + 1};
+        ax_array *y = a && iota ? ax_gather(ctx, a, idx, 2, axes, sl) : NULL;
+        int sq[2] = {ni + 1, ni + 2 + ax};
+        y = y ? ax_squeeze(ctx, y, sq, 2) : NULL; /* (B, I..., pre..., post...) */
+        int perm[AX_MAX_NDIM], k = 0;
+        perm[k++] = 0;
+        for (int d = 0; d < ax; d++) perm[k++] = 1 + ni + d;       /* pre */
+        for (int d = 0; d < ni; d++) perm[k++] = 1 + d;            /* I */
+        for (int d = ax + 1; d < na; d++) perm[k++] = ni + d;      /* post */
+        outs[0] = y ? ax_transpose(ctx, y, perm, k) : NULL;
+        out_axes[0] = 0;
+        return outs[0] ? AX_OK : ctx->status;
+    }
     return shift_axis_vmap(ctx, node, inputs, in_axes, outs, out_axes,
                            offsetof(ax_axis_params, axis), 8, false);
 }
