@@ -18,4 +18,14 @@ ax_array *ax__vmap_broadcast(ax_ctx *ctx, ax_array *x, int64_t B);
 ax_status ax__vmap_fallback(ax_ctx *ctx, const ax_node *node, ax_array *const *inputs,
                             const int *in_axes, ax_array **outs, int *out_axes);
 
+/* Helpers shared by the rule files. */
+/* node->outputs[0] into *o (an error if that output was freed). */
+ax_status ax__vmap_need_out(ax_ctx *ctx, const ax_node *node, ax_array **o);
+/* (B, *o.shape) into sh. */
+void ax__vmap_batched_shape(int64_t B, const ax_array *o, int64_t *sh);
+/* An error if o's rank plus a batch axis exceeds AX_MAX_NDIM. */
+ax_status ax__vmap_rank_check(ax_ctx *ctx, const ax_node *node, const ax_array *o);
+/* The rules of rules_vmap_ops.c (called by ax__rules_register_vmap). */
+void ax__rules_register_vmap_ops(ax_rule *table);
+
 #endif
