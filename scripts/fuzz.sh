@@ -7,7 +7,7 @@
 set -eu
 secs=${1:-60}
 [ $# -gt 0 ] && shift
-targets=${*:-"fuzz_npy fuzz_npz fuzz_safetensors"}
+targets=${*:-"fuzz_npy fuzz_npz fuzz_safetensors fuzz_einsum"}
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${AX_FUZZ_BUILD:-$root/build-fuzz}
 jobs=$(nproc 2>/dev/null || echo 2)

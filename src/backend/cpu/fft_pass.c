@@ -40,6 +40,15 @@ typedef int32_t SI __attribute__((vector_size(8)));
 #define V_SGN -1.f, 1.f, -1.f, 1.f
 #endif
 
+/* Lane shuffles with constant indices into the concatenation of a and b:
+ * __builtin_shufflevector where the compiler has it (clang, GCC >= 12), else
+ * GCC's __builtin_shuffle with a mask vector of type MT. */
+#if defined(__clang__) || __GNUC__ >= 12
+#define SHUF(MT, a, b, ...) __builtin_shufflevector(a, b, __VA_ARGS__)
+#else
+#define SHUF(MT, a, b, ...) __builtin_shuffle(a, b, (MT){__VA_ARGS__})
+#endif
+
 int ax__fft_simd_width(void) { return FFT_W; }
 
 /* ---------------------------------------------------------------- helpers */
@@ -59,13 +68,13 @@ AI V V_bc(float x) { return (V){0} + x; }
 AI V V_zero(void) { return (V){0}; }
 /* a * w (complex) */
 AI V V_mul(V a, V w) {
-    V wr = __builtin_shuffle(w, (VI){V_RE}), wi = __builtin_shuffle(w, (VI){V_IM});
-    return wr * a + wi * __builtin_shuffle(a, (VI){V_SWAP}) * (V){V_SGN};
+    V wr = SHUF(VI, w, w, V_RE), wi = SHUF(VI, w, w, V_IM);
+    return wr * a + wi * SHUF(VI, a, a, V_SWAP) * (V){V_SGN};
 }
 /* a * (sign * i): sign > 0 gives i * a = (-im, re), sign < 0 gives (im, -re). */
 AI V V_rot(V a, int sign) {
     V s = (V){V_SGN};
-    return __builtin_shuffle(a, (VI){V_SWAP}) * (sign > 0 ? s : -s);
+    return SHUF(VI, a, a, V_SWAP) * (sign > 0 ? s : -s);
 }
 
 AI S S_ld(const ax_c64 *p) {
@@ -191,14 +200,14 @@ DEFINE_PASS_I(S, 1)
 typedef double VD __attribute__((vector_size(32)));
 typedef long long VL __attribute__((vector_size(32)));
 AI void V_tr4(V *a, V *b, V *c, V *d) {
-    VD t0 = __builtin_shuffle((VD)*a, (VD)*b, (VL){0, 4, 2, 6});
-    VD t1 = __builtin_shuffle((VD)*a, (VD)*b, (VL){1, 5, 3, 7});
-    VD t2 = __builtin_shuffle((VD)*c, (VD)*d, (VL){0, 4, 2, 6});
-    VD t3 = __builtin_shuffle((VD)*c, (VD)*d, (VL){1, 5, 3, 7});
-    *a = (V)__builtin_shuffle(t0, t2, (VL){0, 1, 4, 5});
-    *b = (V)__builtin_shuffle(t1, t3, (VL){0, 1, 4, 5});
-    *c = (V)__builtin_shuffle(t0, t2, (VL){2, 3, 6, 7});
-    *d = (V)__builtin_shuffle(t1, t3, (VL){2, 3, 6, 7});
+    VD t0 = SHUF(VL, (VD)*a, (VD)*b, 0, 4, 2, 6);
+    VD t1 = SHUF(VL, (VD)*a, (VD)*b, 1, 5, 3, 7);
+    VD t2 = SHUF(VL, (VD)*c, (VD)*d, 0, 4, 2, 6);
+    VD t3 = SHUF(VL, (VD)*c, (VD)*d, 1, 5, 3, 7);
+    *a = (V)SHUF(VL, t0, t2, 0, 1, 4, 5);
+    *b = (V)SHUF(VL, t1, t3, 0, 1, 4, 5);
+    *c = (V)SHUF(VL, t0, t2, 2, 3, 6, 7);
+    *d = (V)SHUF(VL, t1, t3, 2, 3, 6, 7);
 }
 #endif
 
@@ -222,8 +231,8 @@ AI void V_load_k(int p, const ax_c64 *c, V *x) {
     }
     if (p == 2) {
         VD a = (VD)V_ld(c), b = (VD)V_ld(c + 4);
-        x[0] = (V)__builtin_shuffle(a, b, (VL){0, 2, 4, 6});
-        x[1] = (V)__builtin_shuffle(a, b, (VL){1, 3, 5, 7});
+        x[0] = (V)SHUF(VL, a, b, 0, 2, 4, 6);
+        x[1] = (V)SHUF(VL, a, b, 1, 3, 5, 7);
         return;
     }
 #endif
