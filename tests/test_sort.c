@@ -310,6 +310,25 @@ static void test_threads(void) {
         }
         ax_set_num_threads(nt);
     }
+    /* a float32 line of 4M elements (the wider top-bits digit): sorted,
+     * equal to x gathered by its (stable) argsort */
+    {
+        int64_t n = ((int64_t)1 << 22) + 3;
+        float *v = malloc(sizeof(float) * (size_t)n);
+        for (int64_t i = 0; i < n; i++) v[i] = (float)((int64_t)(rnd() % 4000001) - 2000000) / 64.0f;
+        ax_array *y = ax_array_from_data(ctx, v, AX_FLOAT32, &n, 1);
+        ax_array *srt = ax_sort(ctx, y, 0), *ixa = ax_argsort(ctx, y, 0);
+        const float *sv = ax_data(ctx, srt);
+        const int64_t *iv = ax_data(ctx, ixa);
+        int bad4 = 0;
+        for (int64_t i = 0; sv && iv && i < n && bad4 < 3; i++) {
+            bool ok = sv[i] == v[iv[i]] && (i == 0 || sv[i - 1] < sv[i] ||
+                                           (sv[i - 1] == sv[i] && iv[i - 1] < iv[i]));
+            if (!ok) bad4++;
+        }
+        CHECK_MSG(bad4 == 0 && sv && iv, "4M float32 sort/argsort disagree or are not sorted");
+        free(v);
+    }
     CHECK_OK(ctx);
     ax_ctx_free(ctx);
 }

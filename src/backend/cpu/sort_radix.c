@@ -271,44 +271,54 @@ MSD_FN(msd64, uint64_t)
  * inverse transform into the last LSD pass (two fewer passes over memory).
  * Returns false (nothing written) if the line holds NaN or -0.0, or its keys
  * are skewed; the caller then takes the general path. */
+/* The top-bits digit is wider for long lines (14 bits from 4M elements) so
+ * that buckets stay cache-sized; the low bits take two LSD passes. */
+enum { F32_MAX_B = 14 };
 typedef struct f32_job {
     const uint32_t *x;
     uint32_t *tmp, *scr, *y;
     int64_t n, chunk;
     int64_t *cnt;
-    int64_t start[MSD_N + 1];
+    int nb, low, l0; /* top bits, low bits, bits of the first low pass */
+    int64_t start[(1 << F32_MAX_B) + 1];
     int group_first[MAX_GROUPS + 1];
     atomic_int special;
 } f32_job;
 
 static void f32_count(void *ud, int64_t b, int64_t e) {
     f32_job *j = ud;
+    int64_t nbuck = (int64_t)1 << j->nb;
     for (int64_t t = b; t < e; t++) {
         int64_t lo = t * j->chunk, hi = lo + j->chunk < j->n ? lo + j->chunk : j->n;
-        int64_t *c = j->cnt + t * MSD_N;
-        memset(c, 0, MSD_N * sizeof *c);
+        int64_t *c = j->cnt + t * nbuck;
+        memset(c, 0, (size_t)nbuck * sizeof *c);
         uint32_t special = 0;
+        int sh = j->low;
         for (int64_t i = lo; i < hi; i++) {
             uint32_t v = j->x[i];
             special |= ((v & 0x7fffffffu) > 0x7f800000u) | (v == 0x80000000u);
-            c[key_f32(v) >> LOW_BITS]++;
+            c[key_f32(v) >> sh]++;
         }
         if (special) atomic_store(&j->special, 1);
     }
 }
 static void f32_scatter(void *ud, int64_t b, int64_t e) {
     f32_job *j = ud;
+    int64_t nbuck = (int64_t)1 << j->nb;
+    int sh = j->low;
     for (int64_t t = b; t < e; t++) {
         int64_t lo = t * j->chunk, hi = lo + j->chunk < j->n ? lo + j->chunk : j->n;
-        int64_t *off = j->cnt + t * MSD_N;
+        int64_t *off = j->cnt + t * nbuck;
         for (int64_t i = lo; i < hi; i++) {
             uint32_t k = key_f32(j->x[i]);
-            j->tmp[off[k >> LOW_BITS]++] = k;
+            j->tmp[off[k >> sh]++] = k;
         }
     }
 }
 static void f32_buckets(void *ud, int64_t b, int64_t e) {
     f32_job *j = ud;
+    int l0 = j->l0, l1 = j->low - j->l0;
+    uint32_t m0 = (1u << l0) - 1, m1 = (1u << l1) - 1;
     for (int64_t g = b; g < e; g++)
         for (int d = j->group_first[g]; d < j->group_first[g + 1]; d++) {
             int64_t s = j->start[d], len = j->start[d + 1] - s;
@@ -318,66 +328,69 @@ static void f32_buckets(void *ud, int64_t b, int64_t e) {
                 for (int64_t i = 0; i < len; i++) y[i] = unkey_f32(x[i]);
                 continue;
             }
-            uint32_t c0[2048], c1[1024], s0 = 0, s1 = 0;
-            memset(c0, 0, sizeof c0);
-            memset(c1, 0, sizeof c1);
+            uint32_t c0[2048], c1[2048], s0 = 0, s1 = 0;
+            memset(c0, 0, sizeof(uint32_t) * (m0 + 1));
+            memset(c1, 0, sizeof(uint32_t) * (m1 + 1));
             for (int64_t i = 0; i < len; i++) {
                 uint32_t v = x[i];
-                c0[v & 2047]++;
-                c1[(v >> 11) & 1023]++;
+                c0[v & m0]++;
+                c1[(v >> l0) & m1]++;
             }
-            for (int q = 0; q < 2048; q++) {
+            for (uint32_t q = 0; q <= m0; q++) {
                 uint32_t c = c0[q];
                 c0[q] = s0;
                 s0 += c;
             }
-            for (int q = 0; q < 1024; q++) {
+            for (uint32_t q = 0; q <= m1; q++) {
                 uint32_t c = c1[q];
                 c1[q] = s1;
                 s1 += c;
             }
             for (int64_t i = 0; i < len; i++) {
                 uint32_t v = x[i];
-                w[c0[v & 2047]++] = v;
+                w[c0[v & m0]++] = v;
             }
             for (int64_t i = 0; i < len; i++) {
                 uint32_t v = w[i];
-                y[c1[(v >> 11) & 1023]++] = unkey_f32(v);
+                y[c1[(v >> l0) & m1]++] = unkey_f32(v);
             }
         }
 }
 
 static bool sort_f32_fused(const uint32_t *x, uint32_t *y, int64_t n, sort_scratch *s, int tasks) {
     f32_job *j = malloc(sizeof *j);
-    int64_t *cnt = malloc(sizeof(int64_t) * MSD_N * (size_t)tasks);
+    int nb = n >= ((int64_t)1 << 22) ? F32_MAX_B : MSD_B;
+    int64_t nbuck = (int64_t)1 << nb;
+    int64_t *cnt = malloc(sizeof(int64_t) * (size_t)nbuck * (size_t)tasks);
     bool ok = false;
     if (!j || !cnt) goto done;
     j->x = x, j->tmp = s->a, j->scr = s->b, j->y = y, j->n = n, j->cnt = cnt;
+    j->nb = nb, j->low = 32 - nb, j->l0 = (32 - nb + 1) / 2;
     j->chunk = (n + tasks - 1) / tasks;
     atomic_init(&j->special, 0);
     ax__parallel_for(tasks, 1, f32_count, j);
     if (atomic_load(&j->special)) goto done;
     int64_t sum = 0, biggest = 0;
-    for (int d = 0; d < MSD_N; d++) {
+    for (int64_t d = 0; d < nbuck; d++) {
         j->start[d] = sum;
         int64_t tot = 0;
         for (int t = 0; t < tasks; t++) {
-            int64_t c = cnt[t * MSD_N + d];
-            cnt[t * MSD_N + d] = sum + tot;
+            int64_t c = cnt[t * nbuck + d];
+            cnt[t * nbuck + d] = sum + tot;
             tot += c;
         }
         if (tot > biggest) biggest = tot;
         sum += tot;
     }
-    j->start[MSD_N] = n;
+    j->start[nbuck] = n;
     if (biggest > n / 2) goto done;
     ax__parallel_for(tasks, 1, f32_scatter, j);
     int groups = tasks > 1 ? 8 * tasks : 1, g = 0;
     if (groups > MAX_GROUPS) groups = MAX_GROUPS;
     j->group_first[0] = 0;
-    for (int d = 0; d < MSD_N && g < groups - 1; d++)
+    for (int d = 0; d < nbuck && g < groups - 1; d++)
         if (j->start[d + 1] >= (g + 1) * (n / groups)) j->group_first[++g] = d + 1;
-    while (g < groups) j->group_first[++g] = MSD_N;
+    while (g < groups) j->group_first[++g] = (int)nbuck;
     ax__parallel_for(groups, 1, f32_buckets, j);
     ok = true;
 done:
