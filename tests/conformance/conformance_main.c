@@ -7,7 +7,7 @@
 #include "harness.h"
 
 #define CONF_FAMILIES(X) X(elementwise) X(reduce) X(shape) X(index) X(creation) X(matmul) \
-    X(scan_sort) X(conv) X(random) X(linalg) X(fft) X(extra) X(compile) X(transforms) X(rules)
+    X(scan_sort) X(conv) X(random) X(linalg) X(fft) X(extra) X(compile) X(transforms) X(rules) X(scanrules)
 
 #define CONF_DECLARE(f) extern const conf_case conf_cases_##f[] __attribute__((weak));
 CONF_FAMILIES(CONF_DECLARE)

@@ -30,7 +30,7 @@
 #include "transforms/rules.h"
 
 #define GC_FAMILIES(X) X(elementwise) X(reduce) X(shape) X(index) X(creation) X(matmul) \
-    X(scan_sort) X(conv) X(random) X(linalg) X(fft) X(extra) X(transforms) X(rules)
+    X(scan_sort) X(conv) X(random) X(linalg) X(fft) X(extra) X(transforms) X(rules) X(scanrules)
 
 #define GC_DECLARE(f) extern const conf_case conf_cases_##f[] __attribute__((weak));
 GC_FAMILIES(GC_DECLARE)
