@@ -447,10 +447,129 @@ static void test_edges(void) {
     ax_ctx_free(ctx);
 }
 
+/* Pattern `p` of n values for the value-sort tests (float32 / int32). */
+static double *sort_pattern(int p, int64_t n, bool isf) {
+    double *v = malloc(sizeof(double) * (size_t)(n ? n : 1));
+    for (int64_t i = 0; i < n; i++) {
+        uint64_t r = rnd();
+        double x;
+        switch (p) {
+        case 0: x = (double)(int64_t)(r % 2000000001ull) - 1000000000.0; break; /* random */
+        case 1: x = (double)i - 7; break;                                      /* sorted */
+        case 2: x = (double)(n - i); break;                                    /* reverse */
+        case 3: x = 5; break;                                                  /* all equal */
+        case 4: x = (double)(r % 4); break;                                    /* few distinct */
+        default: /* specials */
+            if (isf) {
+                const double sp[] = {NAN, -NAN, INFINITY, -INFINITY, -0.0, 0.0, 1.5, -2.0};
+                x = sp[r % 8];
+            } else {
+                const double sp[] = {INT32_MIN, INT32_MAX, 0, -1, 1, 7};
+                x = sp[r % 6];
+            }
+            break;
+        }
+        if (isf && p == 0) x /= 1024;
+        v[i] = x;
+    }
+    return v;
+}
+
+/* ax_sort of float32 / int32 (the AVX-512 quicksort where built, else the
+ * radix sort) equals the stable reference bytewise (NaNs last in input
+ * order, -0.0 / 0.0 in input order): every length 0..300 (the in-register
+ * networks and the first partitions), the patterns above, 1M elements,
+ * non-contiguous lines (axis 0), batched lines, 1 and 2 threads. */
+static void check_sort_vs_ref(ax_ctx *ctx, ax_array *x, int axis, const char *what, int p,
+                              int64_t n) {
+    ax_array *f = ax_sort(ctx, x, axis);
+    ax_eval1(ctx, f);
+    ax__cpu_force_reference(true);
+    ax_array *r = ax_sort(ctx, x, axis);
+    ax_eval1(ctx, r);
+    ax__cpu_force_reference(false);
+    CHECK_MSG(same_bytes(ctx, f, r), "%s pattern %d n %lld: fast != reference", what, p,
+              (long long)n);
+}
+
+static void test_value_sort_patterns(void) {
+    ax_ctx *ctx = ax_ctx_new();
+    int nt = ax_get_num_threads();
+    const ax_dtype ts[] = {AX_FLOAT32, AX_INT32};
+    for (int k = 0; k < 2; k++) {
+        bool isf = ts[k] == AX_FLOAT32;
+        for (int64_t n = 0; n <= 300; n++)
+            for (int p = 0; p < 6; p++) {
+                ax_scope_begin(ctx);
+                double *v = sort_pattern(p, n, isf);
+                ax_array *x = test_from_f64(ctx, v, ts[k], &n, 1);
+                free(v);
+                check_sort_vs_ref(ctx, x, 0, ax_dtype_name(ts[k]), p, n);
+                ax_scope_end(ctx);
+            }
+        for (int th = 1; th <= 2; th++) {
+            ax_set_num_threads(th);
+            const int64_t lens[] = {1000, 4097, 1 << 20};
+            for (int li = 0; li < 3; li++)
+                for (int p = 0; p < 6; p++) {
+                    int64_t n = lens[li];
+                    if (li == 2 && p != 0 && p != 5) continue; /* 1M: two patterns */
+                    ax_scope_begin(ctx);
+                    double *v = sort_pattern(p, n, isf);
+                    ax_array *x = test_from_f64(ctx, v, ts[k], &n, 1);
+                    check_sort_vs_ref(ctx, x, 0, ax_dtype_name(ts[k]), p, n);
+                    /* the same values as columns of a (n/8, 8) array: strided
+                     * lines; and as 8 contiguous rows (batched lines) */
+                    int64_t sh[2] = {n / 8, 8}, sh2[2] = {8, n / 8};
+                    ax_array *c = test_from_f64(ctx, v, ts[k], sh, 2);
+                    check_sort_vs_ref(ctx, c, 0, "columns", p, n);
+                    if (li < 2) {
+                        ax_array *rows = test_from_f64(ctx, v, ts[k], sh2, 2);
+                        check_sort_vs_ref(ctx, rows, 1, "rows", p, n);
+                    }
+                    free(v);
+                    ax_scope_end(ctx);
+                }
+        }
+        ax_set_num_threads(nt);
+    }
+    /* sortedness and the multiset on 1M random float32 with NaN / -0.0:
+     * independent of the reference kernel */
+    {
+        int64_t n = 1 << 20;
+        float *v = malloc(sizeof(float) * (size_t)n);
+        int64_t nan_in = 0, negz_in = 0;
+        for (int64_t i = 0; i < n; i++) {
+            uint64_t r = rnd();
+            v[i] = r % 97 == 0 ? NAN : r % 89 == 0 ? -0.0f : (float)((int64_t)(r >> 20) % 100001 - 50000) / 8.0f;
+            nan_in += isnan(v[i]);
+            negz_in += v[i] == 0 && signbit(v[i]);
+        }
+        ax_array *x = ax_array_from_data(ctx, v, AX_FLOAT32, &n, 1);
+        const float *sv = ax_data(ctx, ax_sort(ctx, x, 0));
+        int64_t nan_out = 0, negz_out = 0, bad = 0;
+        double sum_in = 0, sum_out = 0;
+        for (int64_t i = 0; sv && i < n; i++) {
+            nan_out += isnan(sv[i]);
+            negz_out += sv[i] == 0 && signbit(sv[i]);
+            if (!isnan(v[i])) sum_in += v[i];
+            if (!isnan(sv[i])) sum_out += sv[i];
+            if (i && lt_np(sv[i], sv[i - 1])) bad++;
+        }
+        CHECK_MSG(sv && bad == 0 && nan_in == nan_out && negz_in == negz_out && sum_in == sum_out,
+                  "1M float32: %lld out of order, NaN %lld/%lld, -0.0 %lld/%lld", (long long)bad,
+                  (long long)nan_out, (long long)nan_in, (long long)negz_out, (long long)negz_in);
+        free(v);
+    }
+    CHECK_OK(ctx);
+    ax_ctx_free(ctx);
+}
+
 int main(void) {
     test_numpy_refs();
     test_fast_vs_reference();
     test_threads();
+    test_value_sort_patterns();
     test_views();
     test_errors();
     test_edges();

@@ -1,5 +1,5 @@
 /* CPU kernels: scans (this file) and the registration of the sort family
- * (sort_ref.c: reference kernels; sort_radix.c, sort_select.c: fast ones).
+ * (sort_ref.c: reference kernels; sort_simd.c, sort_radix.c, sort_select.c: fast ones).
  *
  * Scan reference kernel: one line at a time through ax__load_* / ax__store_*,
  * accumulating in double (floats), two doubles (complex), 64-bit integers
@@ -286,7 +286,9 @@ ax_status ax__cpu_scan(ax_ctx *ctx, const ax_node *node, ax_array *const *out) {
 
 static ax_status k_sort(ax_ctx *ctx, const ax_node *node, ax_array *const *out) {
     ax_status st = AX_OK;
-    if (!ax__cpu_use_reference() && ax__cpu_sort_fast(ctx, node, out, &st)) return st;
+    if (!ax__cpu_use_reference() &&
+        (ax__cpu_sort_simd(ctx, node, out, &st) || ax__cpu_sort_fast(ctx, node, out, &st)))
+        return st;
     return ax__cpu_sort_ref(ctx, node, out);
 }
 
