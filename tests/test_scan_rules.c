@@ -9,9 +9,10 @@
  *    which finite differences cannot see;
  *  - logcumsumexp with inputs around +-1000 (the weights exp(x_i - y_j)
  *    stay finite) and the exclusive scan's -inf first output, whose
- *    cotangent contributes nothing;
+ *    cotangent contributes nothing, and -inf inputs (masks: weight 0; an
+ *    output that is still -inf gets zero derivative, no NaN);
  *  - second order: the Hessian of sum(cumprod(x)) with zeros and of
- *    sum(logcumsumexp(x)) through jvp of grad.
+ *    sum(logcumsumexp(x)) (also with -inf inputs) through jvp of grad.
  * Every Jacobian is taken both ways (jvp columns, vjp rows). */
 #include <math.h>
 #include <stdlib.h>
@@ -73,6 +74,7 @@ static double jac(const double *x, int n, int j, int i, const spec *s) {
         double m = -INFINITY, z = 0;
         for (int k = 0; k < n; k++)
             if (covers(j, k, s)) m = fmax(m, x[k]);
+        if (m == -INFINITY) return 0; /* every input so far -inf: zero by convention */
         for (int k = 0; k < n; k++)
             if (covers(j, k, s)) z += exp(x[k] - m);
         return exp(x[i] - m) / z;
@@ -127,6 +129,7 @@ static void test_jacobians(ax_ctx *ctx) {
     const double two_zeros[6] = {0, 2, -3, 0, 1.5, 4};
     const double ties[7] = {1, 3, 3, -2, 5, 5, 0};
     const double huge[5] = {1000, 1001, -1000, 999, 1000.5};
+    const double masked[6] = {-INFINITY, -INFINITY, 1, -INFINITY, 2, -INFINITY};
     for (int r = 0; r < 2; r++)
         for (int in = 0; in < 2; in++) {
             spec s = {K_PROD, r, in, false};
@@ -139,6 +142,7 @@ static void test_jacobians(ax_ctx *ctx) {
             s.kind = K_LSE;
             check_jacobian(ctx, huge, 5, s, 1e-13);
             check_jacobian(ctx, one_zero, 5, s, 1e-13);
+            check_jacobian(ctx, masked, 6, s, 1e-13);
         }
 }
 
@@ -209,9 +213,8 @@ static double hess(const double *x, int n, int i, int k, const spec *s) {
     return h;
 }
 
-static void test_second_order(ax_ctx *ctx) {
-    const double x[6] = {1.5, 0, -2, 0.5, 0, 3};
-    for (int kind = K_PROD; kind <= K_LSE; kind += K_LSE - K_PROD)
+static void test_second_order(ax_ctx *ctx, const double *x, int first_kind) {
+    for (int kind = first_kind; kind <= K_LSE; kind += K_LSE - K_PROD)
         for (int r = 0; r < 2; r++)
             for (int in = 0; in < 2; in++) {
                 ax_scope_begin(ctx);
@@ -245,7 +248,10 @@ int main(void) {
     test_jacobians(ctx);
     test_tie_convention(ctx);
     test_lse_exclusive_first(ctx);
-    test_second_order(ctx);
+    const double zeros[6] = {1.5, 0, -2, 0.5, 0, 3};
+    const double masked[6] = {-INFINITY, 0.5, -INFINITY, -1, 2, -INFINITY};
+    test_second_order(ctx, zeros, K_PROD);
+    test_second_order(ctx, masked, K_LSE);
     ax_ctx_free(ctx);
     return test_summary("test_scan_rules");
 }

@@ -19,6 +19,8 @@
  *    (key, index) words), so the tangent is take_along_axis(t, perm) and the
  *    cotangent is put_along_axis(zeros, perm, g). Ties get the derivative of
  *    that permutation (as JAX). */
+#include <math.h>
+
 #include "ops/scan_sort_params.h"
 #include "transforms/rules.h"
 
@@ -98,12 +100,22 @@ static ax_array *scatter_add_along(ax_ctx *ctx, const ax_array *x, ax_array *idx
                       axes, AX_SCATTER_ADD);
 }
 
+/* exp(a - b) where mask is false, 0 where it is true; the difference is
+ * replaced before exp (double where) so masked NaN / inf never reach a
+ * derivative, at any order. */
+static ax_array *masked_exp_diff(ax_ctx *ctx, ax_array *mask, ax_array *a, ax_array *b) {
+    ax_array *z = ax__rule_scalar(ctx, 0, b);
+    return ax_where(ctx, mask, z, ax_exp(ctx, ax_where(ctx, mask, z, ax_subtract(ctx, a, b))));
+}
+
 /* The multiplier exp(y[prev] - y[i]) in [0, 1] of logcumsumexp's tangent
- * recurrence (y inclusive, non-decreasing in scan order); 1 at the first
- * element (where it multiplies nothing). */
+ * recurrence (y inclusive, non-decreasing in scan order); 0 at the first
+ * element (where it multiplies nothing) and where y is -inf (every input so
+ * far is -inf: zero derivative there, not NaN). */
 static ax_array *lse_decay(ax_ctx *ctx, ax_array *y, int axis, bool rev) {
-    ax_array *prev = ax_where(ctx, first_mask(ctx, y, axis, rev), y, shift(ctx, y, axis, 1, rev));
-    return ax_exp(ctx, ax_subtract(ctx, prev, y));
+    ax_array *mask = ax_logical_or(ctx, first_mask(ctx, y, axis, rev),
+                                   ax_equal(ctx, y, ax__rule_scalar(ctx, -INFINITY, y)));
+    return masked_exp_diff(ctx, mask, shift(ctx, y, axis, 1, rev), y);
 }
 
 /* Tangent (fwd) or cotangent (!fwd) of an INCLUSIVE scan y of x (kind
@@ -130,7 +142,8 @@ static ax_array *scan_incl_deriv(ax_ctx *ctx, const ax_scan_params *p, ax_array 
         w = ax_cumprod(ctx, x, axis, rev, false);
     } else {
         a = lse_decay(ctx, y, axis, rev);
-        w = ax_exp(ctx, ax_subtract(ctx, x, y));
+        /* weight 0 for -inf inputs (also where y is -inf) */
+        w = masked_exp_diff(ctx, ax_equal(ctx, x, ax__rule_scalar(ctx, -INFINITY, x)), x, y);
     }
     if (fwd) return lin_scan(ctx, a, ax_multiply(ctx, w, d), axis, rev);
     return ax_multiply(ctx, w, lin_scan(ctx, shift(ctx, a, axis, 1, !rev), d, axis, !rev));
