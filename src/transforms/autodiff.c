@@ -15,66 +15,6 @@
 #include "transforms/rules.h"
 #include "transforms/transforms_internal.h"
 
-/* ---------------------------------------------------------------- pointer map */
-
-typedef struct pmap {
-    void **keys;
-    void **vals;
-    size_t cap, len; /* cap a power of two (or 0) */
-} pmap;
-
-static size_t phash(const void *p, size_t cap) {
-    uintptr_t x = (uintptr_t)p;
-    x ^= x >> 17;
-    x *= 0x9E3779B97F4A7C15ull;
-    x ^= x >> 29;
-    return (size_t)x & (cap - 1);
-}
-
-static void *pmap_get(const pmap *m, const void *k) {
-    if (!m->cap) return NULL;
-    for (size_t i = phash(k, m->cap);; i = (i + 1) & (m->cap - 1)) {
-        if (m->keys[i] == k) return m->vals[i];
-        if (!m->keys[i]) return NULL;
-    }
-}
-
-static bool pmap_put(pmap *m, void *k, void *v) {
-    if ((m->len + 1) * 2 > m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 64;
-        void **keys = calloc(cap, sizeof(void *)), **vals = calloc(cap, sizeof(void *));
-        if (!keys || !vals) {
-            free(keys);
-            free(vals);
-            return false;
-        }
-        for (size_t i = 0; i < m->cap; i++)
-            if (m->keys[i]) {
-                size_t j = phash(m->keys[i], cap);
-                while (keys[j]) j = (j + 1) & (cap - 1);
-                keys[j] = m->keys[i];
-                vals[j] = m->vals[i];
-            }
-        free(m->keys);
-        free(m->vals);
-        m->keys = keys;
-        m->vals = vals;
-        m->cap = cap;
-    }
-    size_t i = phash(k, m->cap);
-    while (m->keys[i] && m->keys[i] != k) i = (i + 1) & (m->cap - 1);
-    if (!m->keys[i]) m->len++;
-    m->keys[i] = k;
-    m->vals[i] = v;
-    return true;
-}
-
-static void pmap_free(pmap *m) {
-    free(m->keys);
-    free(m->vals);
-    *m = (pmap){0};
-}
-
 /* ---------------------------------------------------------------- traces */
 
 static atomic_ullong next_trace_id = 1;
@@ -119,93 +59,6 @@ ax_array *ax__tracer(ax_ctx *ctx, const ax_ad_trace *t, ax_array *x) {
     out->contiguous = x->contiguous;
     out->weak = x->weak;
     return out;
-}
-
-/* ---------------------------------------------------------------- graph collection */
-
-typedef struct graph {
-    ax_node **nodes; /* dependent nodes, inputs before consumers */
-    size_t n, cap;
-    pmap state;   /* node -> 1 visiting, 2 done (independent), 3 done (dependent) */
-    pmap tracers; /* tracer array -> (void *)(index + 1) */
-} graph;
-
-/* Inputs a rule sees (CUSTOM nodes hide the wrapped closure's outputs and
- * the record anchor). */
-static int visible_inputs(const ax_node *node) {
-    if (node->op == AX_OP_CUSTOM) return ((const ax_custom_params *)node->params)->n_in;
-    return node->n_inputs;
-}
-
-static bool array_dep(const graph *g, const ax_array *a) {
-    if (pmap_get(&g->tracers, a)) return true;
-    if (!a->node) return false;
-    return (uintptr_t)pmap_get(&g->state, a->node) == 3;
-}
-
-typedef struct frame {
-    ax_node *node;
-    int next;
-} frame;
-
-static ax_status collect(ax_ctx *ctx, const char *name, graph *g, ax_array *const *roots, int n) {
-    frame *stack = NULL;
-    size_t len = 0, cap = 0;
-    ax_status st = AX_OK;
-#define PUSH(nd)                                                                                   \
-    do {                                                                                           \
-        if (len == cap) {                                                                          \
-            size_t nc = cap ? cap * 2 : 64;                                                        \
-            frame *s2 = realloc(stack, nc * sizeof *s2);                                           \
-            if (!s2) goto oom;                                                                     \
-            stack = s2;                                                                            \
-            cap = nc;                                                                              \
-        }                                                                                          \
-        if (!pmap_put(&g->state, (nd), (void *)(uintptr_t)1)) goto oom;                            \
-        stack[len++] = (frame){(nd), 0};                                                           \
-    } while (0)
-    for (int r = 0; r < n; r++) {
-        ax_array *a = roots[r];
-        if (!a || pmap_get(&g->tracers, a) || !a->node || pmap_get(&g->state, a->node)) continue;
-        PUSH(a->node);
-        while (len) {
-            frame *f = &stack[len - 1];
-            if (f->next < visible_inputs(f->node)) {
-                ax_array *in = f->node->inputs[f->next++];
-                if (pmap_get(&g->tracers, in) || !in->node || pmap_get(&g->state, in->node))
-                    continue;
-                PUSH(in->node);
-                continue;
-            }
-            ax_node *node = f->node;
-            len--;
-            bool dep = false;
-            for (int i = 0; i < visible_inputs(node) && !dep; i++) dep = array_dep(g, node->inputs[i]);
-            if (!pmap_put(&g->state, node, (void *)(uintptr_t)(dep ? 3 : 2))) goto oom;
-            if (dep) {
-                if (g->n == g->cap) {
-                    size_t nc = g->cap ? g->cap * 2 : 64;
-                    ax_node **n2 = realloc(g->nodes, nc * sizeof *n2);
-                    if (!n2) goto oom;
-                    g->nodes = n2;
-                    g->cap = nc;
-                }
-                g->nodes[g->n++] = node;
-            }
-        }
-    }
-#undef PUSH
-    free(stack);
-    return st;
-oom:
-    free(stack);
-    return ax__fail(ctx, AX_ERR_OOM, "%s: out of host memory walking the graph", name);
-}
-
-static void graph_free(graph *g) {
-    free(g->nodes);
-    pmap_free(&g->state);
-    pmap_free(&g->tracers);
 }
 
 /* ---------------------------------------------------------------- fitting rule results */
@@ -262,13 +115,13 @@ static bool scratch_fit(scratch *s, size_t n) {
 
 /* ---------------------------------------------------------------- backward walk */
 
-static ax_status backward(ax_ctx *ctx, const char *name, graph *g, pmap *ct) {
+static ax_status backward(ax_ctx *ctx, const char *name, ax_trace_graph *g, ax_pmap *ct) {
     const ax_rule *rules = ax__rules();
     scratch s = {0};
     ax_status st = AX_OK;
     for (size_t k = g->n; k-- > 0 && st == AX_OK;) {
         ax_node *node = g->nodes[k];
-        int n_in = visible_inputs(node), n_out = node->n_outputs;
+        int n_in = ax__visible_inputs(node), n_out = node->n_outputs;
         if (!scratch_fit(&s, (size_t)(n_in > n_out ? n_in : n_out) + 1)) {
             st = ax__fail(ctx, AX_ERR_OOM, "%s: out of host memory", name);
             break;
@@ -277,19 +130,19 @@ static ax_status backward(ax_ctx *ctx, const char *name, graph *g, pmap *ct) {
         bool any = false;
         for (int j = 0; j < n_out; j++) {
             outs[j] = ax__node_output(node, j);
-            cts[j] = outs[j] && is_float(outs[j]->dtype) ? pmap_get(ct, outs[j]) : NULL;
+            cts[j] = outs[j] && is_float(outs[j]->dtype) ? ax__pmap_get(ct, outs[j]) : NULL;
             any |= cts[j] != NULL;
         }
         bool needed = false;
         for (int i = 0; i < n_in; i++) {
             ax_array *in = node->inputs[i];
-            s.need[i] = is_float(in->dtype) && array_dep(g, in);
+            s.need[i] = is_float(in->dtype) && ax__trace_graph_dep(g, in);
             needed |= s.need[i];
             grads[i] = NULL;
         }
         const ax_rule *r = &rules[node->op];
         for (int i = 0; i < n_in && any && st == AX_OK; i++)
-            if (ax_dtype_is_complex(node->inputs[i]->dtype) && array_dep(g, node->inputs[i]))
+            if (ax_dtype_is_complex(node->inputs[i]->dtype) && ax__trace_graph_dep(g, node->inputs[i]))
                 st = ax__fail(ctx, AX_ERR_UNSUPPORTED,
                               "%s: derivatives through complex64 arrays are not supported (input "
                               "%d of '%s')",
@@ -305,8 +158,8 @@ static ax_status backward(ax_ctx *ctx, const char *name, graph *g, pmap *ct) {
                     if (!s.need[i] || !grads[i]) continue;
                     ax_array *in = node->inputs[i];
                     ax_array *gi = fit_ct(ctx, grads[i], in);
-                    ax_array *acc = gi ? ax__rule_add(ctx, pmap_get(ct, in), gi) : NULL;
-                    if (!acc || !pmap_put(ct, in, acc))
+                    ax_array *acc = gi ? ax__rule_add(ctx, ax__pmap_get(ct, in), gi) : NULL;
+                    if (!acc || !ax__pmap_put(ct, in, acc))
                         st = ctx->status ? ctx->status
                                          : ax__fail(ctx, AX_ERR_OOM, "%s: out of host memory", name);
                 }
@@ -321,13 +174,13 @@ static ax_status backward(ax_ctx *ctx, const char *name, graph *g, pmap *ct) {
 
 /* ---------------------------------------------------------------- forward walk */
 
-static ax_status forward(ax_ctx *ctx, const char *name, graph *g, pmap *tan) {
+static ax_status forward(ax_ctx *ctx, const char *name, ax_trace_graph *g, ax_pmap *tan) {
     const ax_rule *rules = ax__rules();
     scratch s = {0};
     ax_status st = AX_OK;
     for (size_t k = 0; k < g->n && st == AX_OK; k++) {
         ax_node *node = g->nodes[k];
-        int n_in = visible_inputs(node), n_out = node->n_outputs;
+        int n_in = ax__visible_inputs(node), n_out = node->n_outputs;
         if (!scratch_fit(&s, (size_t)(n_in > n_out ? n_in : n_out) + 1)) {
             st = ax__fail(ctx, AX_ERR_OOM, "%s: out of host memory", name);
             break;
@@ -336,7 +189,7 @@ static ax_status forward(ax_ctx *ctx, const char *name, graph *g, pmap *tan) {
         bool any = false;
         for (int i = 0; i < n_in; i++) {
             ax_array *in = node->inputs[i];
-            tans[i] = is_float(in->dtype) ? pmap_get(tan, in) : NULL;
+            tans[i] = is_float(in->dtype) ? ax__pmap_get(tan, in) : NULL;
             any |= tans[i] != NULL;
         }
         bool floats = false;
@@ -362,7 +215,7 @@ static ax_status forward(ax_ctx *ctx, const char *name, graph *g, pmap *tan) {
                 for (int j = 0; j < n_out && st == AX_OK; j++) {
                     if (!outs[j] || !otans[j] || !is_float(outs[j]->dtype)) continue;
                     ax_array *t = fit_tan(ctx, otans[j], outs[j]);
-                    if (!t || !pmap_put(tan, outs[j], t))
+                    if (!t || !ax__pmap_put(tan, outs[j], t))
                         st = ctx->status ? ctx->status
                                          : ax__fail(ctx, AX_ERR_OOM, "%s: out of host memory", name);
                 }
@@ -396,19 +249,19 @@ static ax_status check_primals(ax_ctx *ctx, const char *name, int n, ax_array *c
 /* Trace f: tracers for the wanted primals, f's outputs; the graph between. */
 static ax_status trace_call(ax_ctx *ctx, const char *name, const ax_closure *f,
                             ax_array *const *primals, const bool *want, ax_array **tr,
-                            ax_array **outs, graph *g) {
+                            ax_array **outs, ax_trace_graph *g) {
     ax_ad_trace t;
     ax__trace_push(ctx, &t);
     ax_status st = AX_OK;
     for (int i = 0; i < f->n_in && st == AX_OK; i++) {
         tr[i] = (!want || want[i]) ? ax__tracer(ctx, &t, primals[i]) : primals[i];
         if (!tr[i]) st = ctx->status;
-        else if ((!want || want[i]) && !pmap_put(&g->tracers, tr[i], (void *)(uintptr_t)(i + 1)))
+        else if ((!want || want[i]) && !ax__pmap_put(&g->tracers, tr[i], (void *)(uintptr_t)(i + 1)))
             st = ax__fail(ctx, AX_ERR_OOM, "%s: out of host memory", name);
     }
     if (st == AX_OK) st = ax_closure_call(ctx, f, tr, outs);
     ax__trace_pop(ctx, &t);
-    if (st == AX_OK) st = collect(ctx, name, g, outs, f->n_out);
+    if (st == AX_OK) st = ax__trace_graph_collect(ctx, name, g, outs, f->n_out);
     return st;
 }
 
@@ -439,8 +292,8 @@ static ax_status vjp_core(ax_ctx *ctx, const char *name, const ax_closure *f,
     ax_array **tr = calloc((size_t)n_in + 1, sizeof *tr);
     ax_array **o = calloc((size_t)n_out, sizeof *o);
     ax_array **gr = calloc((size_t)n_in + 1, sizeof *gr);
-    graph g = {0};
-    pmap ct = {0};
+    ax_trace_graph g = {0};
+    ax_pmap ct = {0};
     if (!tr || !o || !gr) {
         st = ax__fail(ctx, AX_ERR_OOM, "%s: out of host memory", name);
         goto done;
@@ -454,20 +307,20 @@ static ax_status vjp_core(ax_ctx *ctx, const char *name, const ax_closure *f,
                           "%s and dtype %s",
                           name, AX_SHAPE(o[0]), ax_dtype_name(o[0]->dtype));
         ax_array *one = st == AX_OK ? ax_ones(ctx, o[0]->shape, o[0]->ndim, o[0]->dtype) : NULL;
-        if (st == AX_OK && (!one || !pmap_put(&ct, o[0], one)))
+        if (st == AX_OK && (!one || !ax__pmap_put(&ct, o[0], one)))
             st = ctx->status ? ctx->status : ax__fail(ctx, AX_ERR_OOM, "%s: out of host memory", name);
     }
     for (int j = 0; j < n_out && st == AX_OK && mode != CT_SEED; j++) {
         if (mode == CT_CHECK) st = check_like(ctx, name, "cotangent", j, cts[j], "output", o[j]);
         if (st != AX_OK || !cts || !cts[j] || !is_float(o[j]->dtype)) continue;
-        ax_array *acc = ax__rule_add(ctx, pmap_get(&ct, o[j]), cts[j]);
-        if (!acc || !pmap_put(&ct, o[j], acc))
+        ax_array *acc = ax__rule_add(ctx, ax__pmap_get(&ct, o[j]), cts[j]);
+        if (!acc || !ax__pmap_put(&ct, o[j], acc))
             st = ctx->status ? ctx->status : ax__fail(ctx, AX_ERR_OOM, "%s: out of host memory", name);
     }
     if (st == AX_OK) st = backward(ctx, name, &g, &ct);
     for (int i = 0; i < n_in && st == AX_OK; i++) {
         if (want && !want[i]) continue;
-        ax_array *gi = pmap_get(&ct, tr[i]);
+        ax_array *gi = ax__pmap_get(&ct, tr[i]);
         gr[i] = gi ? gi : ax__rule_zeros_like(ctx, primals[i]);
         if (!gr[i]) st = ctx->status;
     }
@@ -482,8 +335,8 @@ static ax_status vjp_core(ax_ctx *ctx, const char *name, const ax_closure *f,
         memcpy(grads, gr, sizeof *gr * (size_t)n_in);
     }
 done:
-    graph_free(&g);
-    pmap_free(&ct);
+    ax__trace_graph_free(&g);
+    ax__pmap_free(&ct);
     free(tr);
     free(o);
     free(gr);
@@ -509,8 +362,8 @@ ax_status ax__jvp(ax_ctx *ctx, const char *name, const ax_closure *f, ax_array *
     ax_array **o = calloc((size_t)n_out, sizeof *o);
     ax_array **ot = calloc((size_t)n_out, sizeof *ot);
     bool *want = calloc((size_t)n_in + 1, 1);
-    graph g = {0};
-    pmap tm = {0};
+    ax_trace_graph g = {0};
+    ax_pmap tm = {0};
     if (!tr || !o || !ot || !want) {
         st = ax__fail(ctx, AX_ERR_OOM, "%s: out of host memory", name);
         goto done;
@@ -520,11 +373,11 @@ ax_status ax__jvp(ax_ctx *ctx, const char *name, const ax_closure *f, ax_array *
     ax_scope_begin(ctx);
     st = trace_call(ctx, name, f, primals, want, tr, o, &g);
     for (int i = 0; i < n_in && st == AX_OK; i++)
-        if (want[i] && tans && tans[i] && !pmap_put(&tm, tr[i], tans[i]))
+        if (want[i] && tans && tans[i] && !ax__pmap_put(&tm, tr[i], tans[i]))
             st = ax__fail(ctx, AX_ERR_OOM, "%s: out of host memory", name);
     if (st == AX_OK) st = forward(ctx, name, &g, &tm);
     for (int j = 0; j < n_out && st == AX_OK; j++) {
-        ax_array *t = pmap_get(&tm, o[j]);
+        ax_array *t = ax__pmap_get(&tm, o[j]);
         ot[j] = t ? t : ax__rule_zeros_like(ctx, o[j]);
         if (!ot[j]) st = ctx->status;
     }
@@ -540,8 +393,8 @@ ax_status ax__jvp(ax_ctx *ctx, const char *name, const ax_closure *f, ax_array *
         memcpy(out_tans, ot, sizeof *ot * (size_t)n_out);
     }
 done:
-    graph_free(&g);
-    pmap_free(&tm);
+    ax__trace_graph_free(&g);
+    ax__pmap_free(&tm);
     free(tr);
     free(o);
     free(ot);

@@ -42,6 +42,37 @@ typedef struct ax_custom_params {
     int32_t n_in, n_out;
 } ax_custom_params;
 
+/* ---------------------------------------------------------------- graph walks (trace_graph.c) */
+
+/* An open-addressing map from pointers to pointers (NULL keys not allowed). */
+typedef struct ax_pmap {
+    void **keys;
+    void **vals;
+    size_t cap, len; /* cap a power of two (or 0) */
+} ax_pmap;
+void *ax__pmap_get(const ax_pmap *m, const void *k); /* NULL if absent */
+bool ax__pmap_put(ax_pmap *m, void *k, void *v);     /* false: out of memory */
+void ax__pmap_free(ax_pmap *m);
+
+/* The nodes of a traced graph that depend on its tracers, inputs before
+ * consumers. Fill `tracers` (tracer array -> (void *)(index + 1)), then
+ * collect from the outputs; the walk is iterative (no recursion). */
+typedef struct ax_trace_graph {
+    ax_node **nodes;
+    size_t n, cap;
+    ax_pmap state;   /* node -> 1 visiting, 2 done (independent), 3 done (dependent) */
+    ax_pmap tracers; /* tracer array -> (void *)(index + 1) */
+} ax_trace_graph;
+/* Inputs a rule sees (CUSTOM nodes hide the wrapped closure's outputs and
+ * the record anchor). */
+int ax__visible_inputs(const ax_node *node);
+/* Does array a depend on the tracers (a tracer, or the output of a collected node)? */
+bool ax__trace_graph_dep(const ax_trace_graph *g, const ax_array *a);
+/* AX_ERR_OOM (message prefixed by name) if memory runs out. */
+ax_status ax__trace_graph_collect(ax_ctx *ctx, const char *name, ax_trace_graph *g,
+                                  ax_array *const *roots, int n);
+void ax__trace_graph_free(ax_trace_graph *g);
+
 /* Reverse and forward mode on closures. want[i] (NULL: all) selects the
  * primals to differentiate (others get a NULL input cotangent and are not
  * traced). cts[j] NULL is a zero cotangent (internal callers only); tans[i]

@@ -24,157 +24,11 @@
 #include "transforms/transforms_internal.h"
 #include "transforms/vmap_internal.h"
 
-/* ---------------------------------------------------------------- pointer map */
-
-typedef struct vmap_pmap {
-    void **keys;
-    void **vals;
-    size_t cap, len;
-} vmap_pmap;
-
-static size_t phash(const void *p, size_t cap) {
-    uintptr_t x = (uintptr_t)p;
-    x ^= x >> 17;
-    x *= 0x9E3779B97F4A7C15ull;
-    x ^= x >> 29;
-    return (size_t)x & (cap - 1);
-}
-
-static void *pmap_get(const vmap_pmap *m, const void *k) {
-    if (!m->cap) return NULL;
-    for (size_t i = phash(k, m->cap);; i = (i + 1) & (m->cap - 1)) {
-        if (m->keys[i] == k) return m->vals[i];
-        if (!m->keys[i]) return NULL;
-    }
-}
-
-static bool pmap_put(vmap_pmap *m, void *k, void *v) {
-    if ((m->len + 1) * 2 > m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 64;
-        void **keys = calloc(cap, sizeof(void *)), **vals = calloc(cap, sizeof(void *));
-        if (!keys || !vals) {
-            free(keys);
-            free(vals);
-            return false;
-        }
-        for (size_t i = 0; i < m->cap; i++)
-            if (m->keys[i]) {
-                size_t j = phash(m->keys[i], cap);
-                while (keys[j]) j = (j + 1) & (cap - 1);
-                keys[j] = m->keys[i];
-                vals[j] = m->vals[i];
-            }
-        free(m->keys);
-        free(m->vals);
-        m->keys = keys;
-        m->vals = vals;
-        m->cap = cap;
-    }
-    size_t i = phash(k, m->cap);
-    while (m->keys[i] && m->keys[i] != k) i = (i + 1) & (m->cap - 1);
-    if (!m->keys[i]) m->len++;
-    m->keys[i] = k;
-    m->vals[i] = v;
-    return true;
-}
-
-static void pmap_free(vmap_pmap *m) {
-    free(m->keys);
-    free(m->vals);
-    *m = (vmap_pmap){0};
-}
-
-/* ---------------------------------------------------------------- graph collection
- * (the same walk as autodiff's: dependent nodes, inputs before consumers) */
-
-typedef struct vgraph {
-    ax_node **nodes;
-    size_t n, cap;
-    vmap_pmap state;   /* node -> 1 visiting, 2 independent, 3 dependent */
-    vmap_pmap tracers; /* tracer array -> index + 1 */
-} vgraph;
-
-static int visible_inputs(const ax_node *node) {
-    if (node->op == AX_OP_CUSTOM) return ((const ax_custom_params *)node->params)->n_in;
-    return node->n_inputs;
-}
-
-static bool array_dep(const vgraph *g, const ax_array *a) {
-    if (pmap_get(&g->tracers, a)) return true;
-    if (!a->node) return false;
-    return (uintptr_t)pmap_get(&g->state, a->node) == 3;
-}
-
-typedef struct vframe {
-    ax_node *node;
-    int next;
-} vframe;
-
-static ax_status collect(ax_ctx *ctx, vgraph *g, ax_array *const *roots, int n) {
-    vframe *stack = NULL;
-    size_t len = 0, cap = 0;
-#define VPUSH(nd)                                                                                  \
-    do {                                                                                           \
-        if (len == cap) {                                                                          \
-            size_t nc = cap ? cap * 2 : 64;                                                        \
-            vframe *s2 = realloc(stack, nc * sizeof *s2);                                          \
-            if (!s2) goto oom;                                                                     \
-            stack = s2;                                                                            \
-            cap = nc;                                                                              \
-        }                                                                                          \
-        if (!pmap_put(&g->state, (nd), (void *)(uintptr_t)1)) goto oom;                            \
-        stack[len++] = (vframe){(nd), 0};                                                          \
-    } while (0)
-    for (int r = 0; r < n; r++) {
-        ax_array *a = roots[r];
-        if (!a || pmap_get(&g->tracers, a) || !a->node || pmap_get(&g->state, a->node)) continue;
-        VPUSH(a->node);
-        while (len) {
-            vframe *f = &stack[len - 1];
-            if (f->next < visible_inputs(f->node)) {
-                ax_array *in = f->node->inputs[f->next++];
-                if (pmap_get(&g->tracers, in) || !in->node || pmap_get(&g->state, in->node))
-                    continue;
-                VPUSH(in->node);
-                continue;
-            }
-            ax_node *node = f->node;
-            len--;
-            bool dep = false;
-            for (int i = 0; i < visible_inputs(node) && !dep; i++)
-                dep = array_dep(g, node->inputs[i]);
-            if (!pmap_put(&g->state, node, (void *)(uintptr_t)(dep ? 3 : 2))) goto oom;
-            if (dep) {
-                if (g->n == g->cap) {
-                    size_t nc = g->cap ? g->cap * 2 : 64;
-                    ax_node **n2 = realloc(g->nodes, nc * sizeof *n2);
-                    if (!n2) goto oom;
-                    g->nodes = n2;
-                    g->cap = nc;
-                }
-                g->nodes[g->n++] = node;
-            }
-        }
-    }
-#undef VPUSH
-    free(stack);
-    return AX_OK;
-oom:
-    free(stack);
-    return ax__fail(ctx, AX_ERR_OOM, "vmap: out of host memory walking the graph");
-}
-
-static void vgraph_free(vgraph *g) {
-    free(g->nodes);
-    pmap_free(&g->state);
-    pmap_free(&g->tracers);
-}
-
 /* ---------------------------------------------------------------- helpers */
 
 /* Batch size of the first batched input of a rule call. */
 int64_t ax__vmap_batch_size(const ax_node *node, ax_array *const *inputs, const int *in_axes) {
-    for (int i = 0; i < visible_inputs(node); i++)
+    for (int i = 0; i < ax__visible_inputs(node); i++)
         if (in_axes[i] >= 0) return inputs[i]->shape[in_axes[i]];
     return 0;
 }
@@ -303,7 +157,7 @@ static void vmap_destroy(void *p) {
 }
 
 /* vals: traced array -> its batched value (batch axis 0). */
-static ax_status walk(ax_ctx *ctx, vgraph *g, vmap_pmap *vals, int64_t B) {
+static ax_status walk(ax_ctx *ctx, ax_trace_graph *g, ax_pmap *vals, int64_t B) {
     const ax_rule *rules = ax__rules();
     ax_status st = AX_OK;
     ax_array **ins = NULL, **outs = NULL;
@@ -311,7 +165,7 @@ static ax_status walk(ax_ctx *ctx, vgraph *g, vmap_pmap *vals, int64_t B) {
     size_t cap = 0;
     for (size_t k = 0; k < g->n && st == AX_OK; k++) {
         ax_node *node = g->nodes[k];
-        int n_in = visible_inputs(node), n_out = node->n_outputs;
+        int n_in = ax__visible_inputs(node), n_out = node->n_outputs;
         size_t need = (size_t)(n_in > n_out ? n_in : n_out) + 1;
         if (need > cap) {
             free(ins), free(outs), free(iax), free(oax);
@@ -327,7 +181,7 @@ static ax_status walk(ax_ctx *ctx, vgraph *g, vmap_pmap *vals, int64_t B) {
         }
         for (int i = 0; i < n_in; i++) {
             ax_array *in = node->inputs[i];
-            ax_array *v = pmap_get(vals, in);
+            ax_array *v = ax__pmap_get(vals, in);
             ins[i] = v ? v : in;
             iax[i] = v ? 0 : -1;
         }
@@ -363,7 +217,7 @@ static ax_status walk(ax_ctx *ctx, vgraph *g, vmap_pmap *vals, int64_t B) {
                                   ax__op_info[node->op].name, j, AX_SHAPE(v),
                                   ax_dtype_name(v->dtype), AX_SHAPE(o), ax_dtype_name(o->dtype),
                                   (long long)B);
-                else if (!pmap_put(vals, o, v))
+                else if (!ax__pmap_put(vals, o, v))
                     st = ax__fail(ctx, AX_ERR_OOM, "vmap: out of host memory");
             } else if (st == AX_OK) {
                 st = ctx->status ? ctx->status : AX_ERR_INTERNAL;
@@ -416,8 +270,8 @@ static ax_status vmap_call(ax_ctx *ctx, ax_array *const *in, int n_in, ax_array 
     ax_array **args = calloc((size_t)n_in + 1, sizeof *args);
     ax_array **o = calloc((size_t)n_out, sizeof *o);
     ax_array **res = calloc((size_t)n_out, sizeof *res);
-    vgraph g = {0};
-    vmap_pmap vals = {0};
+    ax_trace_graph g = {0};
+    ax_pmap vals = {0};
     ax_status st = AX_OK;
     if (!args || !o || !res) {
         st = ax__fail(ctx, AX_ERR_OOM, "vmap: out of host memory");
@@ -437,16 +291,16 @@ static ax_status vmap_call(ax_ctx *ctx, ax_array *const *in, int n_in, ax_array 
         if (ph) ph->weak = in[i]->weak;
         args[i] = ph ? ax__tracer(ctx, &t, ph) : NULL;
         if (!args[i]) st = ctx->status;
-        else if (!pmap_put(&g.tracers, args[i], (void *)(uintptr_t)(i + 1)) ||
-                 !pmap_put(&vals, args[i], moved))
+        else if (!ax__pmap_put(&g.tracers, args[i], (void *)(uintptr_t)(i + 1)) ||
+                 !ax__pmap_put(&vals, args[i], moved))
             st = ax__fail(ctx, AX_ERR_OOM, "vmap: out of host memory");
     }
     if (st == AX_OK) st = ax_closure_call(ctx, vp->f, args, o);
     ax__trace_pop(ctx, &t);
-    if (st == AX_OK) st = collect(ctx, &g, o, n_out);
+    if (st == AX_OK) st = ax__trace_graph_collect(ctx, "vmap", &g, o, n_out);
     if (st == AX_OK) st = walk(ctx, &g, &vals, B);
     for (int j = 0; j < n_out && st == AX_OK; j++) {
-        ax_array *v = pmap_get(&vals, o[j]);
+        ax_array *v = ax__pmap_get(&vals, o[j]);
         if (!v) v = ax__vmap_broadcast(ctx, o[j], B); /* does not depend on a batched input */
         int r = o[j]->ndim + 1, a = vp->out_axes[j];
         if (a < -r || a >= r) {
@@ -467,8 +321,8 @@ static ax_status vmap_call(ax_ctx *ctx, ax_array *const *in, int n_in, ax_array 
     ax_scope_end(ctx);
     if (st == AX_OK) memcpy(out, res, sizeof *res * (size_t)n_out);
 done:
-    vgraph_free(&g);
-    pmap_free(&vals);
+    ax__trace_graph_free(&g);
+    ax__pmap_free(&vals);
     free(args);
     free(o);
     free(res);
