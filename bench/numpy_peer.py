@@ -18,25 +18,17 @@ Workloads (float32 data, uniform in [-1, 1)):
   scalar_add REPS        a + b of two 0-d float32 arrays, seconds per op
 """
 import json
-import statistics
 import sys
-import time
 
 import numpy as np
+
+from peer_timing import median_seconds
 
 MIN_REPS, MAX_REPS, MIN_SECONDS, WARMUP = 5, 200, 1.0, 2
 
 
 def bench(fn, min_reps=MIN_REPS, min_seconds=MIN_SECONDS, warmup=WARMUP):
-    for _ in range(warmup):
-        fn()
-    times = []
-    start = time.perf_counter()
-    while len(times) < MAX_REPS and (len(times) < min_reps or time.perf_counter() - start < min_seconds):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return median_seconds(fn, min_reps, MAX_REPS, min_seconds, warmup)
 
 
 def uniform(rng, shape):

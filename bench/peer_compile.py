@@ -11,23 +11,15 @@ gelu:      0.5 * x * (1 + tanh(sqrt(2/pi) * (x + 0.044715 * x^3)))     x: (N,)
 layernorm: (x - mean) * (1 / sqrt(var + 1e-5)) * g + b    x: (R, C); mean, var: (R, 1); g, b: (C,)
 """
 import json
-import statistics
 import sys
-import time
+
+from peer_timing import median_seconds
 
 MIN_REPS, MAX_REPS, MIN_SECONDS, WARMUP = 3, 100, 1.0, 1
 
 
 def bench(fn):
-    for _ in range(WARMUP):
-        fn()
-    times = []
-    start = time.perf_counter()
-    while len(times) < MAX_REPS and (len(times) < MIN_REPS or time.perf_counter() - start < MIN_SECONDS):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return median_seconds(fn, MIN_REPS, MAX_REPS, MIN_SECONDS, WARMUP)
 
 
 def main():

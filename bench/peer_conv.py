@@ -18,25 +18,17 @@ Timing matches bench_time() in bench/bench_util.c: warm-up calls, then calls
 until MIN_REPS were made and MIN_SECONDS passed; the median.
 """
 import json
-import statistics
 import sys
-import time
 
 import numpy as np
+
+from peer_timing import median_seconds
 
 MIN_REPS, MAX_REPS, MIN_SECONDS, WARMUP = 5, 200, 0.5, 2
 
 
 def bench(fn):
-    for _ in range(WARMUP):
-        fn()
-    times = []
-    start = time.perf_counter()
-    while len(times) < MAX_REPS and (len(times) < MIN_REPS or time.perf_counter() - start < MIN_SECONDS):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return median_seconds(fn, MIN_REPS, MAX_REPS, MIN_SECONDS, WARMUP)
 
 
 def main(argv):

@@ -19,26 +19,17 @@ The *_c128 fields time the same workload in complex128 (float64 input), for
 reference: ax has no complex128 dtype.
 """
 import json
-import statistics
 import sys
-import time
 
 import numpy as np
+
+from peer_timing import median_seconds
 
 MIN_REPS, MAX_REPS, MIN_SECONDS, WARMUP = 5, 100, 1.0, 2
 
 
 def bench(fn):
-    for _ in range(WARMUP):
-        fn()
-    times = []
-    start = time.perf_counter()
-    while len(times) < MAX_REPS and (len(times) < MIN_REPS or
-                                      time.perf_counter() - start < MIN_SECONDS):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return median_seconds(fn, MIN_REPS, MAX_REPS, MIN_SECONDS, WARMUP)
 
 
 def make(rng, shape, cplx, dtype):

@@ -18,11 +18,11 @@ finiteness only where LAPACK needs it: svd, eig, eigh). Timing as
 bench_time(): warm-up, then calls until MIN_REPS and MIN_SECONDS; the median.
 """
 import json
-import statistics
 import sys
-import time
 
 import numpy as np
+
+from peer_timing import median_seconds
 
 try:
     import scipy
@@ -35,15 +35,7 @@ MIN_REPS, MAX_REPS, MIN_SECONDS, WARMUP = 3, 50, 1.0, 1
 
 
 def bench(fn):
-    for _ in range(WARMUP):
-        fn()
-    times = []
-    start = time.perf_counter()
-    while len(times) < MAX_REPS and (len(times) < MIN_REPS or time.perf_counter() - start < MIN_SECONDS):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return median_seconds(fn, MIN_REPS, MAX_REPS, MIN_SECONDS, WARMUP)
 
 
 def main(argv):

@@ -15,11 +15,11 @@ Timing as bench_time(): warm-up, then calls until MIN_REPS and MIN_SECONDS;
 the median (secondary peers on inputs of 4M elements or more: 3 calls).
 """
 import json
-import statistics
 import sys
-import time
 
 import numpy as np
+
+from peer_timing import median_seconds
 
 MIN_REPS, MAX_REPS, MIN_SECONDS, WARMUP = 5, 100, 1.0, 1
 
@@ -28,15 +28,7 @@ def bench(fn, slow=False):
     """slow: a secondary peer (stable sorts, torch) on a large input: one
     warm-up and three timed calls, so the run stays short on a busy machine."""
     min_reps, min_seconds = (3, 0.0) if slow else (MIN_REPS, MIN_SECONDS)
-    for _ in range(WARMUP):
-        fn()
-    times = []
-    start = time.perf_counter()
-    while len(times) < MAX_REPS and (len(times) < min_reps or time.perf_counter() - start < min_seconds):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return median_seconds(fn, min_reps, MAX_REPS, min_seconds, WARMUP)
 
 
 def uniform(n, seed=3):
