@@ -32,6 +32,7 @@
 
 /* out[i] = v[i - d] (rev: v[i + d]) along axis, zero where that is outside. */
 static ax_array *shift(ax_ctx *ctx, ax_array *v, int axis, int64_t d, bool rev) {
+    if (!v) return NULL; /* an earlier op failed; its error is recorded */
     int64_t n = v->shape[axis];
     if (d >= n) return ax__rule_zeros_like(ctx, v);
     int64_t pw[2 * AX_MAX_NDIM] = {0};
@@ -46,6 +47,7 @@ static ax_array *shift(ax_ctx *ctx, ax_array *v, int axis, int64_t d, bool rev) 
  * O(n log n) work, no division (exact with zeros in a), and every step a
  * differentiable op (derivatives of any order). a must be finite. */
 static ax_array *lin_scan(ax_ctx *ctx, ax_array *a, ax_array *b, int axis, bool rev) {
+    if (!a || !b) return NULL;
     int64_t n = b->shape[axis];
     ax_array *A = a, *B = b;
     for (int64_t d = 1; d < n && B; d *= 2) {
@@ -113,6 +115,7 @@ static ax_array *masked_exp_diff(ax_ctx *ctx, ax_array *mask, ax_array *a, ax_ar
  * element (where it multiplies nothing) and where y is -inf (every input so
  * far is -inf: zero derivative there, not NaN). */
 static ax_array *lse_decay(ax_ctx *ctx, ax_array *y, int axis, bool rev) {
+    if (!y) return NULL;
     ax_array *mask = ax_logical_or(ctx, first_mask(ctx, y, axis, rev),
                                    ax_equal(ctx, y, ax__rule_scalar(ctx, -INFINITY, y)));
     return masked_exp_diff(ctx, mask, shift(ctx, y, axis, 1, rev), y);
@@ -166,6 +169,7 @@ static ax_array *scan_deriv(ax_ctx *ctx, const ax_node *node, ax_array *out, ax_
     case AX_SCAN_MIN: y = ax_cummin(ctx, x, p->axis, rev, true); break;
     default: y = ax_logcumsumexp(ctx, x, p->axis, rev, true); break;
     }
+    if (!y) return NULL;
     if (fwd) return shift(ctx, scan_incl_deriv(ctx, p, x, y, d, true), p->axis, 1, rev);
     return scan_incl_deriv(ctx, p, x, y, shift(ctx, d, p->axis, 1, !rev), false);
 }
