@@ -447,7 +447,7 @@ static void test_edges(void) {
     ax_ctx_free(ctx);
 }
 
-/* Pattern `p` of n values for the value-sort tests (float32 / int32). */
+/* Pattern `p` of n values for the value-sort tests (floats / ints). */
 static double *sort_pattern(int p, int64_t n, bool isf) {
     double *v = malloc(sizeof(double) * (size_t)(n ? n : 1));
     for (int64_t i = 0; i < n; i++) {
@@ -475,7 +475,7 @@ static double *sort_pattern(int p, int64_t n, bool isf) {
     return v;
 }
 
-/* ax_sort of float32 / int32 (the AVX-512 quicksort where built, else the
+/* ax_sort of float32 / int32 / float64 / int64 (the AVX-512 quicksort where built, else the
  * radix sort) equals the stable reference bytewise (NaNs last in input
  * order, -0.0 / 0.0 in input order): every length 0..300 (the in-register
  * networks and the first partitions), the patterns above, 1M elements,
@@ -495,9 +495,9 @@ static void check_sort_vs_ref(ax_ctx *ctx, ax_array *x, int axis, const char *wh
 static void test_value_sort_patterns(void) {
     ax_ctx *ctx = ax_ctx_new();
     int nt = ax_get_num_threads();
-    const ax_dtype ts[] = {AX_FLOAT32, AX_INT32};
-    for (int k = 0; k < 2; k++) {
-        bool isf = ts[k] == AX_FLOAT32;
+    const ax_dtype ts[] = {AX_FLOAT32, AX_INT32, AX_FLOAT64, AX_INT64};
+    for (int k = 0; k < 4; k++) {
+        bool isf = ts[k] == AX_FLOAT32 || ts[k] == AX_FLOAT64;
         for (int64_t n = 0; n <= 300; n++)
             for (int p = 0; p < 6; p++) {
                 ax_scope_begin(ctx);
