@@ -78,7 +78,7 @@ ax_status ax__cpu_searchsorted_ref(ax_ctx *ctx, const ax_node *node, ax_array *c
 /* Fast kernels (sort_radix.c, sort_select.c). Return false when they do not
  * handle the case (the caller runs the reference kernel). */
 bool ax__cpu_sort_fast(ax_ctx *ctx, const ax_node *node, ax_array *const *out, ax_status *st);
-/* AVX-512 quicksort of float32 / int32 values (sort_simd.c); false when the
+/* AVX-512 quicksort of float32 / int32 / float64 / int64 values (sort_simd.c); false when the
  * build lacks AVX-512F or the case is not one it handles. */
 bool ax__cpu_sort_simd(ax_ctx *ctx, const ax_node *node, ax_array *const *out, ax_status *st);
 bool ax__cpu_partition_fast(ax_ctx *ctx, const ax_node *node, ax_array *const *out,

@@ -1,5 +1,5 @@
-/* Fast SORT (values) of float32 and int32 on AVX-512: an in-place
- * vectorized quicksort. Written for ax from the published ideas (no code
+/* Fast SORT (values) of float32, int32, float64 and int64 on AVX-512: an
+ * in-place vectorized quicksort (16 int32 or 8 int64 lanes). Written for ax from the published ideas (no code
  * taken from other projects):
  *  - partition: 16 lanes compared with the pivot, the lanes of each side
  *    written with compress-stores to the left / right write fronts; the first
@@ -8,10 +8,10 @@
  *  - pivot: median of 16 evenly spaced samples (of 256 for the split that
  *    feeds the threads); a range whose pivot is its minimum is split into
  *    (== pivot) and (> pivot), so runs of equal values end the recursion;
- *  - blocks of <= 256 elements: bitonic sorting network over up to 16
- *    registers, padded with the largest key;
+ *  - blocks of <= 256 (32-bit) / 128 (64-bit) elements: bitonic sorting
+ *    network over up to 16 registers, padded with the largest key;
  *  - recursion depth above 2 log2(n) + 4: heapsort (worst case n log n).
- * float32 is sorted as int32 keys (b ^ (sign ? 0x7fffffff : 0): the integer
+ * float32 / float64 are sorted as int32 / int64 keys (b ^ (sign ? 0x7fff.. : 0): the integer
  * order of the keys is the float order, -0.0 just below +0.0). To give
  * exactly the stable reference result (NumPy's order: NaN last, -0.0 == 0.0,
  * equal elements in input order), NaNs are moved to the end in input order
