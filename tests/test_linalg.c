@@ -39,18 +39,7 @@ static double tol_of(ax_dtype t) { return t == AX_FLOAT64 ? 1e-10 : 2e-4; }
 
 /* r matches ref (shape and values within tol * max(1, |ref|)). */
 static void expect_ref(ax_ctx *ctx, ax_array *r, const lref *ref, double tol, const char *what) {
-    CHECK_MSG(r != NULL, "%s: %s", what, ax_error_message(ctx));
-    if (!r) {
-        ax_error_clear(ctx);
-        return;
-    }
-    CHECK_MSG(ax_ndim(r) == ref->ndim, "%s: ndim %d, want %d", what, ax_ndim(r), ref->ndim);
-    for (int d = 0; d < ref->ndim && d < ax_ndim(r); d++)
-        CHECK_MSG(ax_shape(r)[d] == ref->shape[d], "%s: dim %d is %lld, want %lld", what, d,
-                  (long long)ax_shape(r)[d], (long long)ref->shape[d]);
-    if (ax_size(r) != ref->size) return;
-    double *g = test_to_f64(ctx, r);
-    CHECK_OK(ctx);
+    double *g = test_result_f64(ctx, r, ref->shape, ref->ndim, what);
     if (!g) return;
     for (int64_t i = 0; i < ref->size; i++) {
         double w = ref->v[i];

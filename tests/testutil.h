@@ -49,6 +49,10 @@ extern int test_failures, test_checks;
 double *test_to_f64(ax_ctx *ctx, ax_array *a);
 /* Array from float64 values converted to dtype. */
 ax_array *test_from_f64(ax_ctx *ctx, const double *v, ax_dtype t, const int64_t *shape, int ndim);
+/* The float64 data of result r after checking that it exists (else its
+ * error is reported and cleared) and has shape (nd dims); NULL if any of
+ * that fails. `what` names the result in failure messages. Caller frees. */
+double *test_result_f64(ax_ctx *ctx, ax_array *r, const int64_t *shape, int nd, const char *what);
 /* Print the summary and return the exit code. */
 int test_summary(const char *name);
 
