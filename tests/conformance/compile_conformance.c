@@ -20,13 +20,7 @@
 
 #include "ax/compile.h"
 #include "core/internal.h"
-#include "harness.h"
-
-#define CONF_FAMILIES(X) X(elementwise) X(reduce) X(shape) X(index) X(creation) X(matmul) \
-    X(scan_sort) X(conv) X(random) X(linalg) X(fft) X(extra) X(compile) X(transforms) X(rules)
-
-#define CONF_DECLARE(f) extern const conf_case conf_cases_##f[] __attribute__((weak));
-CONF_FAMILIES(CONF_DECLARE)
+#include "families.h"
 
 static long n_checked, n_exact, n_tol, n_skipped;
 
@@ -92,8 +86,7 @@ int main(int argc, char **argv) {
         snprintf(dir, sizeof dir, "%.*s/kernel-cache", (int)(strrchr(argv[0], '/') - argv[0]), argv[0]);
         ax_compile_set_cache_dir(NULL, dir);
     }
-#define CONF_LIST(f) conf_cases_##f,
-    const conf_case *const tables[] = {CONF_FAMILIES(CONF_LIST)};
+    const conf_case *const tables[] = {CONF_TABLES};
     conf_extra_check = compile_check;
     int problems = conf_run_all(tables, (int)(sizeof tables / sizeof *tables), false, stdout);
     ax_compile_stats s;

@@ -26,14 +26,8 @@
 #include <string.h>
 
 #include "core/internal.h"
-#include "harness.h"
+#include "families.h"
 #include "transforms/rules.h"
-
-#define GC_FAMILIES(X) X(elementwise) X(reduce) X(shape) X(index) X(creation) X(matmul) \
-    X(scan_sort) X(conv) X(random) X(linalg) X(fft) X(extra) X(transforms) X(rules) X(scanrules)
-
-#define GC_DECLARE(f) extern const conf_case conf_cases_##f[] __attribute__((weak));
-GC_FAMILIES(GC_DECLARE)
 
 #define GC_FULL 48  /* inputs up to this many elements: per-element vjp check */
 #define GC_H 1e-6   /* finite-difference step (relative to the input scale) */
@@ -386,27 +380,9 @@ done:
     return res;
 }
 
-/* op names a case covers */
-static int covered_ops(const conf_case *c, int *ops) {
-    int n = 0;
-    const char *p = c->covers;
-    while (p && *p) {
-        while (*p == ' ') p++;
-        const char *e = p;
-        while (*e && *e != ' ') e++;
-        if (e > p)
-            for (int op = 0; op < AX_OP_COUNT; op++)
-                if (strlen(ax__op_info[op].name) == (size_t)(e - p) &&
-                    !strncmp(ax__op_info[op].name, p, (size_t)(e - p)))
-                    ops[n++] = op;
-        p = e;
-    }
-    return n;
-}
 
 int main(void) {
-#define GC_LIST(f) conf_cases_##f,
-    const conf_case *const tables[] = {GC_FAMILIES(GC_LIST)};
+    const conf_case *const tables[] = {CONF_TABLES};
     const char *filter = getenv("AX_CONF_FILTER");
     const char *vs = getenv("AX_CONF_VERBOSE");
     bool verbose = vs && *vs && *vs != '0';
@@ -422,7 +398,7 @@ int main(void) {
             if (filter && !strstr(c->name, filter)) continue;
             if (!(c->dtypes & CONF_DT(AX_FLOAT64))) continue;
             int ops[16];
-            int nops = covered_ops(c, ops);
+            int nops = conf_parse_covers(c, ops, 16, stdout);
             for (int k = 0; k < nops; k++) seen[ops[k]] = true;
             char msg[512] = "";
             if (verbose) {

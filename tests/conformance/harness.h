@@ -151,4 +151,8 @@ extern conf_cell_check_fn conf_extra_check;
  * problems (failed cells, uncovered or unknown ops, bad cases): 0 is success. */
 int conf_run_all(const conf_case *const *tables, int ntables, bool check_coverage, FILE *out);
 
+/* The op ids named by c->covers (at most max kept) into ops. An unknown name
+ * or an empty list prints a FAIL line to out and gives -1; else the count. */
+int conf_parse_covers(const conf_case *c, int *ops, int max, FILE *out);
+
 #endif

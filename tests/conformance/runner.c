@@ -72,9 +72,7 @@ static double now_s(void) {
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Parse c->covers into op ids (at most max); reports unknown names. Returns
- * the count, or -1 after printing a problem. */
-static int parse_covers(const conf_case *c, int *ops, int max, FILE *out) {
+int conf_parse_covers(const conf_case *c, int *ops, int max, FILE *out) {
     int n = 0, bad = 0;
     for (const char *p = c->covers ? c->covers : ""; *p;) {
         while (*p == ' ') p++;
@@ -154,7 +152,7 @@ int conf_run_all(const conf_case *const *tables, int ntables, bool check_coverag
                 if (tj == ti) break;
             }
             int ops[AX_OP_COUNT];
-            int nops = parse_covers(c, ops, AX_OP_COUNT, out);
+            int nops = conf_parse_covers(c, ops, AX_OP_COUNT, out);
             if (nops < 0) {
                 problems++;
                 continue;

@@ -26,14 +26,8 @@
 #include <string.h>
 
 #include "core/internal.h"
-#include "harness.h"
+#include "families.h"
 #include "transforms/rules.h"
-
-#define VC_FAMILIES(X) X(elementwise) X(reduce) X(shape) X(index) X(creation) X(matmul) \
-    X(scan_sort) X(conv) X(random) X(linalg) X(fft) X(extra) X(transforms)
-
-#define VC_DECLARE(f) extern const conf_case conf_cases_##f[] __attribute__((weak));
-VC_FAMILIES(VC_DECLARE)
 
 #define VC_B 3
 
@@ -174,26 +168,9 @@ static vc_outcome run(ax_ctx *ctx, const conf_case *c, ax_dtype dt, const int *a
     return r;
 }
 
-static int covered_ops(const conf_case *c, int *ops) {
-    int n = 0;
-    const char *p = c->covers;
-    while (p && *p) {
-        while (*p == ' ') p++;
-        const char *e = p;
-        while (*e && *e != ' ') e++;
-        if (e > p)
-            for (int op = 0; op < AX_OP_COUNT && n < 16; op++)
-                if (strlen(ax__op_info[op].name) == (size_t)(e - p) &&
-                    !strncmp(ax__op_info[op].name, p, (size_t)(e - p)))
-                    ops[n++] = op;
-        p = e;
-    }
-    return n;
-}
 
 int main(void) {
-#define VC_LIST(f) conf_cases_##f,
-    const conf_case *const tables[] = {VC_FAMILIES(VC_LIST)};
+    const conf_case *const tables[] = {CONF_TABLES};
     const char *filter = getenv("AX_CONF_FILTER");
     const char *vs = getenv("AX_CONF_VERBOSE");
     bool verbose = vs && *vs && *vs != '0';
@@ -208,7 +185,7 @@ int main(void) {
         for (const conf_case *c = tables[ti]; c->name; c++) {
             if (filter && !strstr(c->name, filter)) continue;
             int ops[16];
-            int nops = covered_ops(c, ops);
+            int nops = conf_parse_covers(c, ops, 16, stdout);
             for (int k = 0; k < nops; k++) seen[ops[k]] = true;
             if (c->n_in == 0) {
                 if (verbose) printf("case %s: no inputs\n", c->name);
