@@ -21,7 +21,7 @@
  *
  * Cases live in tests/conformance/cases_<family>.c, each exporting a table
  * `const conf_case conf_cases_<family>[]` ended by an entry with name NULL,
- * listed in conformance_main.c. */
+ * listed in families.h. */
 #ifndef AX_CONF_HARNESS_H
 #define AX_CONF_HARNESS_H
 
