@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "ax/ax.h"
+#include "ax/device.h"
 
 /* ---------------------------------------------------------------- op table */
 
@@ -46,13 +47,25 @@ extern const ax_op_info ax__op_info[AX_OP_COUNT];
 
 /* ---------------------------------------------------------------- objects */
 
+/* Which copies of a buffer hold its current values (ax_buffer.where). */
+enum { AX_WHERE_HOST = 1u << 0, AX_WHERE_DEV = 1u << 1 };
+
 typedef struct ax_buffer {
     atomic_long refs;
-    void *data;
+    void *data;       /* host copy; NULL while only the device holds the values */
     size_t nbytes;    /* usable bytes */
     size_t pool_size; /* size class in the pool; 0 for external memory */
     void (*release)(void *data, void *user);
     void *user;
+    /* Unified memory (src/core/device.c): the device copy, when there is one.
+     * `where` says which copies are current; writers set it, the movers
+     * (ax__buffer_to_host / the GPU backend's to_device) fill the other. */
+    unsigned where;
+    void *dev;           /* device pointer, or NULL */
+    size_t dev_size;     /* bytes reserved on the device (allocator size class) */
+    int dev_index;       /* GPU that holds dev */
+    int dev_stream;      /* stream whose work last wrote dev */
+    void *dev_event;     /* event recorded after that write (cudaEvent_t), or NULL */
 } ax_buffer;
 
 typedef struct ax_node {
@@ -65,6 +78,7 @@ typedef struct ax_node {
     void *params;       /* op-specific struct, copied in; compared bytewise */
     size_t params_size;
     unsigned long mark; /* scratch for graph walks (eval epoch) */
+    ax_stream stream;   /* where the node runs: the context's default when built */
     /* Multi-output nodes only (else NULL): the dtype and shape of each output,
      * so eval can compute into a scratch array when an output was freed. */
     struct ax_out_spec *out_specs;
@@ -110,6 +124,7 @@ struct ax_ctx {
     struct ax_async *async; /* in-flight ax_eval_async, or NULL */
     int trace_depth;        /* > 0 while ax_compile traces a closure: eval is an error */
     struct ax_ad_trace *trace; /* innermost autodiff trace (src/transforms/autodiff.c), or NULL */
+    ax_stream stream;       /* default stream of new ops (zero: the CPU) */
 };
 
 /* ---------------------------------------------------------------- errors */
@@ -228,8 +243,16 @@ void ax__node_release(ax_node *node);
 /* Pool allocation (64-byte aligned); NULL with AX_ERR_OOM recorded on failure. */
 ax_buffer *ax__buffer_new(ax_ctx *ctx, size_t nbytes);
 ax_buffer *ax__buffer_wrap(void *data, size_t nbytes, void (*release)(void *, void *), void *user);
+/* A buffer with no storage yet (the GPU backend gives it device memory). */
+ax_buffer *ax__buffer_new_empty(ax_ctx *ctx, size_t nbytes);
 void ax__buffer_retain(ax_buffer *b);
 void ax__buffer_release(ax_buffer *b);
+/* Make the host copy current (allocating it, waiting for and copying from
+ * the device when needed). `op` names the caller in errors. */
+ax_status ax__buffer_to_host(ax_ctx *ctx, ax_buffer *b, const char *op);
+/* The array's host pointer after making its host copy current, or NULL with
+ * the error recorded. For readers outside eval (save, compile's constants). */
+char *ax__host_ptr(ax_ctx *ctx, ax_array *a, const char *op);
 
 /* ---------------------------------------------------------------- eval */
 

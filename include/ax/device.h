@@ -1,0 +1,90 @@
+/* ax/device.h — devices, streams and per-device memory.
+ *
+ * Arrays have no location. An op runs on the device of the context's default
+ * stream at the time the op is built (recorded in its graph node); its inputs
+ * are moved to that device when it runs, and any reader (ax_data, ax_item_*,
+ * printing, saving) brings the values back to the host. User code never
+ * copies between devices.
+ *
+ *     ax_set_default_device(ctx, ax_gpu(0));   // ops built from here run on GPU 0
+ *     ax_array *y = ax_matmul(ctx, x, w);      // x, w may have been made on the CPU
+ *     const float *p = ax_data(ctx, y);        // evaluates on the GPU, copies back
+ *
+ * A build without CUDA (or a machine without an NVIDIA GPU) reports
+ * ax_gpu_count() == 0, and selecting a GPU is AX_ERR_UNSUPPORTED. */
+#ifndef AX_DEVICE_H
+#define AX_DEVICE_H
+
+#include "ax/core.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum ax_device_type { AX_DEVICE_CPU = 0, AX_DEVICE_GPU = 1 } ax_device_type;
+
+typedef struct ax_device {
+    ax_device_type type;
+    int index; /* GPU ordinal; 0 for the CPU */
+} ax_device;
+
+/* A stream orders work on one device. Stream 0 of each device is its default
+ * stream; more come from ax_new_stream. Work on different streams may overlap;
+ * a node that reads an array made on another stream waits for it (events). */
+typedef struct ax_stream {
+    ax_device device;
+    int index;
+} ax_stream;
+
+AX_API ax_device ax_cpu(void);
+AX_API ax_device ax_gpu(int index);
+AX_API bool ax_device_equal(ax_device a, ax_device b);
+/* "cpu" or "gpu:0" into buf (always NUL-terminated); returns buf. */
+AX_API const char *ax_device_str(ax_device d, char *buf, size_t cap);
+
+/* True when ax was built with CUDA. */
+AX_API bool ax_cuda_built(void);
+/* Number of usable NVIDIA GPUs (0 without CUDA, driver or device). */
+AX_API int ax_gpu_count(void);
+/* Name of GPU index ("NVIDIA H100 80GB HBM3"), or NULL. */
+AX_API const char *ax_gpu_name(int index);
+
+/* The device and stream ops are built for. Selecting a GPU that does not
+ * exist is AX_ERR_UNSUPPORTED (recorded, default unchanged). */
+AX_API ax_status ax_set_default_device(ax_ctx *ctx, ax_device d);
+AX_API ax_device ax_get_default_device(const ax_ctx *ctx);
+AX_API ax_status ax_set_default_stream(ax_ctx *ctx, ax_stream s);
+AX_API ax_stream ax_get_default_stream(const ax_ctx *ctx);
+/* A new stream on device d (index > 0); the CPU has only stream 0. On error
+ * the returned stream has index -1 and the error is recorded. */
+AX_API ax_stream ax_new_stream(ax_ctx *ctx, ax_device d);
+/* Wait until all work queued on device d (every stream) has finished. */
+AX_API ax_status ax_synchronize(ax_ctx *ctx, ax_device d);
+
+/* When a GPU has no kernel for an op (or for its dtypes), run it on the CPU
+ * over host copies of its inputs (default: on). With this off, such an op is
+ * AX_ERR_UNSUPPORTED naming the op and dtype. Process-wide; returns the
+ * previous setting. ax_gpu_supports tells whether a native kernel exists. */
+AX_API bool ax_set_gpu_fallback(bool on);
+AX_API bool ax_gpu_supports(const char *op_name);
+
+/* Memory of one device, as ax_memory_* (core.h) reports for the CPU: bytes
+ * held by live arrays, the peak since the last reset, bytes kept in the
+ * allocator's cache, and limits. An allocation over the limit, or one the
+ * device refuses, first empties the cache and retries, then fails with
+ * AX_ERR_OOM naming the op. For the CPU these equal the ax_memory_* calls. */
+AX_API size_t ax_device_memory_active(ax_device d);
+AX_API size_t ax_device_memory_peak(ax_device d);
+AX_API size_t ax_device_memory_cache(ax_device d);
+AX_API void ax_device_memory_reset_peak(ax_device d);
+AX_API size_t ax_device_set_memory_limit(ax_device d, size_t bytes);
+AX_API size_t ax_device_set_cache_limit(ax_device d, size_t bytes);
+AX_API void ax_device_memory_clear_cache(ax_device d);
+/* Bytes copied host to device and device to host since the process began
+ * (for tests and tuning: shows lazy movement at work). */
+AX_API void ax_device_transfer_stats(ax_device d, size_t *to_device, size_t *to_host);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
