@@ -1,0 +1,45 @@
+/* Private to the CUDA matmul family: matmul.c (cuBLASLt products) and
+ * conv.c (convolution and pooling, whose GEMMs go through ax__cuda_gemm). */
+#ifndef AX_CUDA_CONV_H
+#define AX_CUDA_CONV_H
+
+#include "backend/cuda/cuda.h"
+
+/* Registers CONV, MAX_POOL and AVG_POOL (called by ax__cuda_register_matmul). */
+void ax__cuda_register_conv(ax_kernel *table);
+
+/* One (strided-batched) row-major product on the current stream:
+ *   D[t] = alpha * A[t] @ B[t] + beta * D[t]   for t < batch,
+ * A[t] = a + t * a_bs (M x K, element (i, k) at i * a_rs + k * a_cs),
+ * B[t] = b + t * b_bs (K x N), D[t] = d + t * d_bs (M x N, row stride d_ld,
+ * columns dense). Strides in elements; a_bs / b_bs may be 0 (shared
+ * operand). Each of A and B must be row-major (column stride 1) or
+ * transposed (row stride 1) with a leading dimension covering the matrix;
+ * otherwise AX__DECLINE is returned before anything is queued. dtype: float16,
+ * bfloat16 (float32 accumulation, rounded once), float32 (full float32, or
+ * TF32 when AX_CUDA_TF32=1), float64, complex64. beta == 0: D is not read. */
+typedef struct ax_cuda_gemm {
+    ax_dtype dtype;
+    int64_t M, N, K, batch;
+    const void *a;
+    int64_t a_rs, a_cs, a_bs;
+    const void *b;
+    int64_t b_rs, b_cs, b_bs;
+    void *d;
+    int64_t d_ld, d_bs;
+    double alpha, beta;
+} ax_cuda_gemm;
+
+ax_status ax__cuda_gemm(ax_ctx *ctx, const ax_cuda_gemm *g, const char *op);
+
+/* Whether ax__cuda_gemm can read an R x C operand with row / column strides
+ * rs / cs as it is (see above): its transpose flag and leading dimension. */
+bool ax__cuda_gemm_layout(int64_t R, int64_t C, int64_t rs, int64_t cs, bool *trans, int64_t *ld);
+
+/* Dense row-major copy of an evaluated array (any strides, rank merged to at
+ * most AX_CU_MAX_DIMS) into device memory from ax__cuda_malloc (release with
+ * ax__cuda_free). *dst NULL with AX__DECLINE (nothing recorded) when the
+ * layout has too many dims, or with the error status. */
+ax_status ax__cuda_dense_copy(ax_ctx *ctx, const ax_array *x, void **dst, const char *op);
+
+#endif
