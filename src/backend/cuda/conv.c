@@ -8,8 +8,10 @@
  *     an im2col kernel (kernels/conv.cu) that honours every parameter (flip
  *     by pairing weight tap t with the reversed data tap, so the weight is
  *     used in place); they are built for at most COLS_BYTES per chunk of
- *     output rows, so memory stays bounded. All groups go to one strided-
- *     batched cuBLASLt call (ax__cuda_gemm, matmul.c) per chunk. A 1x1
+ *     output rows, so memory stays bounded. Each group is one cuBLASLt
+ *     product (ax__cuda_gemm, matmul.c) per chunk, writing its block of
+ *     output columns (not one strided batch: the groups' output blocks
+ *     interleave within rows). A 1x1
  *     convolution with stride 1, no padding and no dilation whose input rows
  *     are one strided matrix skips the columns. float16/bfloat16 multiply
  *     with float32 accumulation, rounded once; float32 is full precision
@@ -128,9 +130,10 @@ static ax_status k_conv(ax_ctx *ctx, const ax_node *node, ax_array *const *outs)
         wp = wtmp;
         w_rs = kc;
     }
-    ax_cuda_gemm gm = {.dtype = dt, .N = g.cout_g, .K = kc, .batch = g.G,
-                       .b = wp, .b_rs = 1, .b_cs = w_rs, .b_bs = g.cout_g * w_rs,
-                       .d_ld = g.cout, .d_bs = g.cout_g, .alpha = 1, .beta = 0};
+    /* one product per group: B = W_g^T (kc x cout_g), D = the group's
+     * columns of the output rows (row stride C_out) */
+    ax_cuda_gemm gm = {.dtype = dt, .N = g.cout_g, .K = kc, .batch = 1, .b_rs = 1, .b_cs = w_rs,
+                       .d_ld = g.cout, .alpha = 1, .beta = 0};
 
     bool pointwise = true;
     for (int d = 0; d < nsp; d++)
@@ -142,12 +145,14 @@ static ax_status k_conv(ax_ctx *ctx, const ax_node *node, ax_array *const *outs)
         (M == 1 || x_rs >= g.cin)) {
         /* the input is the (M x C_in) matrix */
         gm.M = M;
-        gm.a = ax__dptr(x);
         gm.a_rs = M == 1 ? g.cin : x_rs;
         gm.a_cs = 1;
-        gm.a_bs = g.cin_g;
-        gm.d = ax__dptr(out);
-        st = ax__cuda_gemm(ctx, &gm, op);
+        for (int64_t grp = 0; grp < g.G && st == AX_OK; grp++) {
+            gm.a = ax__dptr(x) + grp * g.cin_g * (int64_t)es;
+            gm.b = wp + grp * g.cout_g * w_rs * (int64_t)es;
+            gm.d = ax__dptr(out) + grp * g.cout_g * (int64_t)es;
+            st = ax__cuda_gemm(ctx, &gm, op);
+        }
         goto done;
     }
     {
@@ -165,12 +170,14 @@ static ax_status k_conv(ax_ctx *ctx, const ax_node *node, ax_array *const *outs)
             st = ax__cuda_check(ctx, ax_cu_conv_im2col(&g, (int)dt, ax__dptr(x), cols, m0, mt, stream), op);
             if (st != AX_OK) break;
             gm.M = mt;
-            gm.a = cols;
             gm.a_rs = kc;
             gm.a_cs = 1;
-            gm.a_bs = mt * kc;
-            gm.d = ax__dptr(out) + m0 * g.cout * (int64_t)es;
-            st = ax__cuda_gemm(ctx, &gm, op);
+            for (int64_t grp = 0; grp < g.G && st == AX_OK; grp++) {
+                gm.a = (char *)cols + grp * mt * kc * (int64_t)es;
+                gm.b = wp + grp * g.cout_g * w_rs * (int64_t)es;
+                gm.d = ax__dptr(out) + (m0 * g.cout + grp * g.cout_g) * (int64_t)es;
+                st = ax__cuda_gemm(ctx, &gm, op);
+            }
         }
     }
 done:

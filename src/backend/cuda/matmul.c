@@ -473,6 +473,7 @@ static ax_status k_products(ax_ctx *ctx, const ax_node *node, ax_array *const *o
     if (d.nbatch > 1 && !ta && batch_collapses(&d, d.b.bs, 0, &sb) && sb == 0 &&
         batch_collapses(&d, d.a.bs, 0, &sa) && sa == lda * d.M) {
         g.M = d.nbatch * d.M;
+        g.a_rs = lda; /* rows of the folded matrix (for M == 1 the batch stride) */
         g.a = d.a.p;
         g.b = d.b.p;
         g.d = po;
