@@ -169,7 +169,7 @@ static ax_status k_fft(ax_ctx *ctx, const ax_node *node, ax_array *const *outs) 
 
     cudaStream_t s = ax__cuda_stream();
     void *gathered = NULL, *scratch = NULL;
-    const char *src = ax__dptr(in);
+    const char *src = in->size ? ax__dptr(in) : NULL;
     /* src layout: element i of line (o, q) at o * s_o + q * s_q + i * s_i */
     int64_t s_o, s_q, s_i;
     ax_status st = AX_OK;

@@ -92,6 +92,20 @@ static void lk_free_all(lk *L) {
     L->ntmp = 0;
 }
 
+/* Device pointer of an output, NULL when it is empty (never dereferenced). */
+static void *odp(const ax_array *a) { return a->size ? ax__dptr(a) : NULL; }
+
+/* Descriptor of an input; an empty one gets no pointer. */
+static bool lk_desc(const ax_array *a, ax_cu_array *d) {
+    if (a->size) return ax__cu_array(a, d);
+    if (a->ndim > AX_CU_MAX_DIMS) return false;
+    memset(d, 0, sizeof *d);
+    d->dtype = (int)a->dtype;
+    d->ndim = a->ndim;
+    for (int i = 0; i < a->ndim; i++) d->shape[i] = a->shape[i], d->strides[i] = a->strides[i];
+    return true;
+}
+
 static void *lk_item(void *base, int64_t b, int64_t elems, size_t es) {
     return (char *)base + (size_t)b * (size_t)elems * es;
 }
@@ -210,7 +224,8 @@ static cublasFillMode_t fill(bool upper) { return upper ? CUBLAS_FILL_MODE_UPPER
 static ax_status op_cholesky(lk *L, ax_array *const *out) {
     int n = L->n;
     bool up = L->p->upper;
-    void *o = ax__dptr(out[0]);
+    if (n == 0) return AX_OK;
+    void *o = odp(out[0]);
     int64_t nn = (int64_t)n * n;
     int *info = lk_alloc(L, sizeof(int) * (size_t)L->nbatch);
     if (!info) return L->ctx->status;
@@ -246,6 +261,7 @@ static ax_status op_cholesky(lk *L, ax_array *const *out) {
 static ax_status op_cholesky_inv(lk *L, ax_array *const *out) {
     int n = L->n;
     bool up = L->p->upper;
+    if (n == 0) return AX_OK;
     int64_t nn = (int64_t)n * n;
     void *w = lk_alloc(L, L->es * (size_t)(nn * L->nbatch));
     int *info = lk_alloc(L, sizeof(int) * 2 * (size_t)L->nbatch);
@@ -261,7 +277,7 @@ static ax_status op_cholesky_inv(lk *L, ax_array *const *out) {
         LK_TRY(lk_sol(L, DN(L, potri, L->h, uplo, n, lk_item(w, b, nn, L->es), n, work, lwork,
                             info + L->nbatch + b)));
     /* the row-major upper (lower) triangle holds the result: mirror it */
-    LK_TRY(lk_cuda(L, ax_cu_linalg_unpack(w, nn, n, 1, ax__dptr(out[0]), L->fp64, L->nbatch, n, n,
+    LK_TRY(lk_cuda(L, ax_cu_linalg_unpack(w, nn, n, 1, odp(out[0]), L->fp64, L->nbatch, n, n,
                                           up ? AX_CU_TRI_SYM_UPPER : AX_CU_TRI_SYM_LOWER, L->s)));
     return lk_check_info(L, info, info + L->nbatch, L->nbatch);
 }
@@ -291,7 +307,7 @@ static ax_status op_inv(lk *L, ax_array *const *out) {
     int *ipiv = lk_alloc(L, sizeof(int) * (size_t)(n * L->nbatch));
     int *info = lk_alloc(L, sizeof(int) * 2 * (size_t)L->nbatch);
     if (!w || !ipiv || !info) return L->ctx->status;
-    void *o = ax__dptr(out[0]);
+    void *o = odp(out[0]);
     LK_TRY(lk_pack(L, 0, w, n, n, 0, n, nn));
     LK_TRY(lk_cuda(L, ax_cu_linalg_identity(o, L->fp64, L->nbatch, n, n, nn, L->s)));
     LK_TRY(lk_getrf(L, w, n, n, ipiv, info));
@@ -311,7 +327,7 @@ static ax_status op_solve(lk *L, ax_array *const *out) {
     int *ipiv = lk_alloc(L, sizeof(int) * (size_t)(n * L->nbatch));
     int *info = lk_alloc(L, sizeof(int) * 2 * (size_t)L->nbatch);
     if (!w || !ipiv || !info) return L->ctx->status;
-    void *o = ax__dptr(out[0]), *bc = o;
+    void *o = odp(out[0]), *bc = o;
     LK_TRY(lk_pack(L, 0, w, n, n, 0, n, nn));
     if (k > 1) {
         if (!(bc = lk_alloc(L, L->es * (size_t)(nk * L->nbatch)))) return L->ctx->status;
@@ -348,7 +364,7 @@ static ax_status op_solve_tri(lk *L, ax_array *const *out) {
         LK_TRY(lk_cuda(L, ax_cu_linalg_zero_diag(a, L->fp64, L->nbatch, n, info, L->s)));
     }
     if (k > 0) {
-        void *o = ax__dptr(out[0]);
+        void *o = odp(out[0]);
         LK_TRY(lk_pack(L, 1, o, n, k, 0, k, nk));
         cublasHandle_t bh = NULL;
         LK_TRY(lk_blas_handle(L, &bh));
@@ -386,7 +402,7 @@ static ax_status op_qr(lk *L, ax_array *const *out) {
     int m = L->m, n = L->n, k = L->k;
     bool full = L->p->full;
     int qc = full ? m : k, rr = full ? m : k, wc = n > qc ? n : qc;
-    void *q = ax__dptr(out[0]), *r = ax__dptr(out[1]);
+    void *q = odp(out[0]), *r = odp(out[1]);
     if (k == 0) /* Q is the identity; R is empty */
         return lk_cuda(L, ax_cu_linalg_identity(q, L->fp64, L->nbatch, m, qc, (int64_t)m * qc, L->s));
     int64_t mw = (int64_t)m * wc;
@@ -421,8 +437,8 @@ static ax_status op_qr(lk *L, ax_array *const *out) {
 static ax_status op_svd(lk *L, ax_array *const *out) {
     int m = L->m, n = L->n, k = L->k;
     bool uv = L->p->vectors, full = L->p->full;
-    void *u = uv ? ax__dptr(out[0]) : NULL, *s = ax__dptr(out[uv ? 1 : 0]);
-    void *vh = uv ? ax__dptr(out[2]) : NULL;
+    void *u = uv ? odp(out[0]) : NULL, *s = odp(out[uv ? 1 : 0]);
+    void *vh = uv ? odp(out[2]) : NULL;
     int ur = full ? m : k, vr = full ? n : k;
     if (k == 0) {
         if (uv && full) {
@@ -491,7 +507,7 @@ static ax_status op_eigh(lk *L, ax_array *const *out) {
     int n = L->n;
     bool vec = L->p->vectors, up = L->p->upper;
     if (n == 0) return AX_OK;
-    void *wv = ax__dptr(out[0]), *v = vec ? ax__dptr(out[1]) : NULL;
+    void *wv = odp(out[0]), *v = vec ? odp(out[1]) : NULL;
     int64_t nn = (int64_t)n * n;
     void *w = lk_alloc(L, L->es * (size_t)(nn * L->nbatch));
     int *flags = lk_alloc(L, sizeof(int) * 2 * (size_t)L->nbatch);
@@ -540,7 +556,7 @@ static ax_status op_eig(lk *L, ax_array *const *out) {
     int n = L->n;
     bool vec = L->p->vectors;
     if (n == 0) return AX_OK;
-    void *wo = ax__dptr(out[0]), *vo = vec ? ax__dptr(out[1]) : NULL;
+    void *wo = odp(out[0]), *vo = vec ? odp(out[1]) : NULL;
     int64_t nn = (int64_t)n * n;
     void *w = lk_alloc(L, L->es * (size_t)(nn * L->nbatch));
     void *wri = lk_alloc(L, L->es * (size_t)(2 * n * L->nbatch));
@@ -593,17 +609,17 @@ static ax_status op_lu(lk *L, ax_array *const *out) {
     LK_TRY(lk_pack(L, 0, w, m, n, 1, m, mn));
     LK_TRY(lk_getrf(L, w, m, n, ipiv, info));
     if (factor) {
-        LK_TRY(lk_cuda(L, ax_cu_linalg_unpack(w, mn, 1, m, ax__dptr(out[0]), L->fp64, L->nbatch,
+        LK_TRY(lk_cuda(L, ax_cu_linalg_unpack(w, mn, 1, m, odp(out[0]), L->fp64, L->nbatch,
                                               m, n, AX_CU_TRI_FULL, L->s)));
-        return lk_cuda(L, ax_cu_linalg_piv0(ipiv, (int32_t *)ax__dptr(out[1]), L->nbatch, k, L->s));
+        return lk_cuda(L, ax_cu_linalg_piv0(ipiv, (int32_t *)odp(out[1]), L->nbatch, k, L->s));
     }
     int *perm = lk_alloc(L, sizeof(int) * (size_t)(m * L->nbatch));
     if (!perm) return L->ctx->status;
-    LK_TRY(lk_cuda(L, ax_cu_linalg_perm_matrix(ipiv, perm, ax__dptr(out[0]), L->fp64, L->nbatch, m,
+    LK_TRY(lk_cuda(L, ax_cu_linalg_perm_matrix(ipiv, perm, odp(out[0]), L->fp64, L->nbatch, m,
                                                k, L->s)));
-    LK_TRY(lk_cuda(L, ax_cu_linalg_unpack(w, mn, 1, m, ax__dptr(out[1]), L->fp64, L->nbatch, m, k,
+    LK_TRY(lk_cuda(L, ax_cu_linalg_unpack(w, mn, 1, m, odp(out[1]), L->fp64, L->nbatch, m, k,
                                           AX_CU_TRI_UNIT_LOWER, L->s)));
-    return lk_cuda(L, ax_cu_linalg_unpack(w, mn, 1, m, ax__dptr(out[2]), L->fp64, L->nbatch, k, n,
+    return lk_cuda(L, ax_cu_linalg_unpack(w, mn, 1, m, odp(out[2]), L->fp64, L->nbatch, k, n,
                                           AX_CU_TRI_UPPER, L->s));
 }
 
@@ -618,8 +634,8 @@ static ax_status op_det(lk *L, ax_array *const *out) {
     LK_TRY(lk_pack(L, 0, w, n, n, 0, n, nn));
     LK_TRY(lk_getrf(L, w, n, n, ipiv, info));
     bool slog = L->p->vectors;
-    return lk_cuda(L, ax_cu_linalg_det(w, ipiv, L->fp64, L->nbatch, n, slog, ax__dptr(out[0]),
-                                       slog ? ax__dptr(out[1]) : NULL, L->s));
+    return lk_cuda(L, ax_cu_linalg_det(w, ipiv, L->fp64, L->nbatch, n, slog, odp(out[0]),
+                                       slog ? odp(out[1]) : NULL, L->s));
 }
 
 /* ---------------------------------------------------------------- entry */
@@ -644,7 +660,7 @@ static ax_status k_linalg(ax_ctx *ctx, const ax_node *node, ax_array *const *out
     if (L.nbatch > INT_MAX) return AX__DECLINE; /* the batched APIs take int counts */
     for (int i = 0; i < node->n_inputs; i++) {
         if (node->inputs[i]->dtype != a->dtype) return AX__DECLINE;
-        if (!ax__cu_array(node->inputs[i], &L.in[i])) return AX__DECLINE;
+        if (!lk_desc(node->inputs[i], &L.in[i])) return AX__DECLINE;
     }
     if (node->n_inputs == 2) {
         ax_array *b = node->inputs[1];
