@@ -9,7 +9,9 @@
  * (solve), cuBLAS trsm / trsmBatched (solve_triangular), geqrf + orgqr (qr),
  * gesvdj / gesvdjBatched for m, n <= 32 (svd: Jacobi, singular values sorted
  * descending), syevd / syevjBatched for n <= 32 (eigh, ascending), Xgeev (eig),
- * getrf (lu, lu_factor, det, slogdet).
+ * getrf (lu, lu_factor, det, slogdet). Batches of small square matrices
+ * (n <= 32) take cuBLAS's batched LU instead (getrfBatched, then getriBatched
+ * for inv and getrsBatched for solve): one launch instead of one per item.
  *
  * Conventions that differ from LAPACK only where the CPU's result is not
  * unique: SVD and eigh vectors may differ from the CPU's by signs (and
@@ -23,8 +25,9 @@
  * batch item. Ops whose info only reports bad arguments (qr, lu, det) are
  * not synchronised.
  *
- * Declines (the CPU runs them): ranks above AX_CU_MAX_DIMS, batches over
- * INT_MAX items, eig when cuSOLVER fails to create its parameters.
+ * Declines (the CPU runs them): dtypes other than float32/float64 (the op
+ * constructors never make them), ranks above AX_CU_MAX_DIMS, batches over
+ * INT_MAX items (the batched APIs count in int).
  *
  * cuSOLVER and cuBLAS handles are per device, created on first use and bound
  * to the node's stream on every call; one lock serialises the kernels of this
@@ -63,7 +66,8 @@ typedef struct lk {
     cudaStream_t s;
     cusolverDnHandle_t h;
     ax_cu_array in[2];
-    void *tmp[8];
+    void **pw;     /* set by lk_getrf when it used cuBLAS's batched LU: item pointers */
+    void *tmp[10];
     int ntmp;
 } lk;
 
@@ -212,6 +216,15 @@ static ax_status lk_pack(lk *L, int i, void *dst, int r, int c, int colmajor, in
         if (st_ != AX_OK) return st_;                                                         \
     } while (0)
 
+/* Item pointers of a dense batch (cuBLAS batched APIs). */
+static void **lk_ptrs(lk *L, void *base, int64_t elems) {
+    void **p = lk_alloc(L, sizeof(void *) * (size_t)L->nbatch);
+    if (p && lk_cuda(L, ax_cu_linalg_ptrs(p, base, (int64_t)((size_t)elems * L->es), L->nbatch,
+                                          L->s)) != AX_OK)
+        return NULL;
+    return p;
+}
+
 /* S/D dispatch of the legacy cuSOLVER API (buffers are void *). */
 #define DN(L, fn, ...) ((L)->fp64 ? cusolverDnD##fn(__VA_ARGS__) : cusolverDnS##fn(__VA_ARGS__))
 
@@ -232,9 +245,8 @@ static ax_status op_cholesky(lk *L, ax_array *const *out) {
     LK_TRY(lk_pack(L, 0, o, n, n, 0, n, nn));
     cublasFillMode_t uplo = fill(!up);
     if (L->nbatch > 1 && n <= LK_BATCHED_MAX) {
-        void **ptrs = lk_alloc(L, sizeof(void *) * (size_t)L->nbatch);
+        void **ptrs = lk_ptrs(L, o, nn);
         if (!ptrs) return L->ctx->status;
-        LK_TRY(lk_cuda(L, ax_cu_linalg_ptrs(ptrs, o, (int64_t)(nn * L->es), L->nbatch, L->s)));
         LK_TRY(lk_sol(L, L->fp64 ? cusolverDnDpotrfBatched(L->h, uplo, n, (double **)ptrs, n, info,
                                                            (int)L->nbatch)
                                  : cusolverDnSpotrfBatched(L->h, uplo, n, (float **)ptrs, n, info,
@@ -282,12 +294,26 @@ static ax_status op_cholesky_inv(lk *L, ax_array *const *out) {
     return lk_check_info(L, info, info + L->nbatch, L->nbatch);
 }
 
-/* getrf of every item of w (r x c column-major, dense); ipiv k per item. */
+/* getrf of every item of w (r x c column-major, dense); ipiv k per item.
+ * Batches of small square matrices use cuBLAS's batched LU (partial
+ * pivoting, LAPACK-style 1-based pivots; L->pw is set), others loop. */
 static ax_status lk_getrf(lk *L, void *w, int r, int c, int *ipiv, int *info) {
     int kk = r < c ? r : c;
     if (kk == 0) return AX_OK;
     int lwork = 0;
     int64_t rc = (int64_t)r * c;
+    if (r == c && L->nbatch > 1 && r <= LK_BATCHED_MAX) {
+        cublasHandle_t bh = NULL;
+        LK_TRY(lk_blas_handle(L, &bh));
+        void **pw = lk_ptrs(L, w, rc);
+        if (!pw) return L->ctx->status;
+        LK_TRY(lk_blas_st(L, L->fp64 ? cublasDgetrfBatched(bh, r, (double *const *)pw, r, ipiv,
+                                                           info, (int)L->nbatch)
+                                     : cublasSgetrfBatched(bh, r, (float *const *)pw, r, ipiv,
+                                                           info, (int)L->nbatch)));
+        L->pw = pw;
+        return AX_OK;
+    }
     LK_TRY(lk_sol(L, DN(L, getrf_bufferSize, L->h, r, c, w, r, &lwork)));
     void *work = lk_alloc(L, L->es * (size_t)(lwork > 0 ? lwork : 1));
     if (!work) return L->ctx->status;
@@ -309,8 +335,21 @@ static ax_status op_inv(lk *L, ax_array *const *out) {
     if (!w || !ipiv || !info) return L->ctx->status;
     void *o = odp(out[0]);
     LK_TRY(lk_pack(L, 0, w, n, n, 0, n, nn));
-    LK_TRY(lk_cuda(L, ax_cu_linalg_identity(o, L->fp64, L->nbatch, n, n, nn, L->s)));
     LK_TRY(lk_getrf(L, w, n, n, ipiv, info));
+    if (L->pw) { /* cuBLAS batched inverse from the batched LU */
+        cublasHandle_t bh = NULL;
+        LK_TRY(lk_blas_handle(L, &bh));
+        void **po = lk_ptrs(L, o, nn);
+        if (!po) return L->ctx->status;
+        LK_TRY(lk_blas_st(L, L->fp64 ? cublasDgetriBatched(bh, n, (const double *const *)L->pw, n,
+                                                           ipiv, (double *const *)po, n,
+                                                           info + L->nbatch, (int)L->nbatch)
+                                     : cublasSgetriBatched(bh, n, (const float *const *)L->pw, n,
+                                                           ipiv, (float *const *)po, n,
+                                                           info + L->nbatch, (int)L->nbatch)));
+        return lk_check_info(L, info, NULL, L->nbatch);
+    }
+    LK_TRY(lk_cuda(L, ax_cu_linalg_identity(o, L->fp64, L->nbatch, n, n, nn, L->s)));
     for (int64_t b = 0; b < L->nbatch; b++)
         LK_TRY(lk_sol(L, DN(L, getrs, L->h, CUBLAS_OP_N, n, n, lk_item(w, b, nn, L->es), n,
                             ipiv + b * n, lk_item(o, b, nn, L->es), n, info + L->nbatch + b)));
@@ -336,13 +375,29 @@ static ax_status op_solve(lk *L, ax_array *const *out) {
         LK_TRY(lk_pack(L, 1, o, n, 1, 0, 1, n));
     }
     LK_TRY(lk_getrf(L, w, n, n, ipiv, info));
-    for (int64_t b = 0; b < L->nbatch; b++)
+    if (L->pw) {
+        cublasHandle_t bh = NULL;
+        LK_TRY(lk_blas_handle(L, &bh));
+        void **pb = lk_ptrs(L, bc, nk);
+        if (!pb) return L->ctx->status;
+        int hinfo = 0; /* argument checks only */
+        LK_TRY(lk_blas_st(L, L->fp64 ? cublasDgetrsBatched(bh, CUBLAS_OP_T, n, k,
+                                                           (const double *const *)L->pw, n, ipiv,
+                                                           (double *const *)pb, n, &hinfo,
+                                                           (int)L->nbatch)
+                                     : cublasSgetrsBatched(bh, CUBLAS_OP_T, n, k,
+                                                           (const float *const *)L->pw, n, ipiv,
+                                                           (float *const *)pb, n, &hinfo,
+                                                           (int)L->nbatch)));
+        if (hinfo != 0) return lk_report(L, 0, hinfo);
+    }
+    for (int64_t b = 0; !L->pw && b < L->nbatch; b++)
         LK_TRY(lk_sol(L, DN(L, getrs, L->h, CUBLAS_OP_T, n, k, lk_item(w, b, nn, L->es), n,
                             ipiv + b * n, lk_item(bc, b, nk, L->es), n, info + L->nbatch + b)));
     if (k > 1)
         LK_TRY(lk_cuda(L, ax_cu_linalg_unpack(bc, nk, 1, n, o, L->fp64, L->nbatch, n, k,
                                               AX_CU_TRI_FULL, L->s)));
-    return lk_check_info(L, info, info + L->nbatch, L->nbatch);
+    return lk_check_info(L, info, L->pw ? NULL : info + L->nbatch, L->nbatch);
 }
 
 /* solve_triangular: row-major A X = B is column-major X' A' = B' with
@@ -379,11 +434,8 @@ static ax_status op_solve_tri(lk *L, ax_array *const *out) {
                                          : cublasStrsm(bh, CUBLAS_SIDE_RIGHT, uplo, tr, dg, k, n,
                                                        &one_f, (const float *)a, n, (float *)o, k)));
         } else {
-            void **pa = lk_alloc(L, sizeof(void *) * 2 * (size_t)L->nbatch);
-            if (!pa) return L->ctx->status;
-            void **pb = pa + L->nbatch;
-            LK_TRY(lk_cuda(L, ax_cu_linalg_ptrs(pa, a, (int64_t)(nn * L->es), L->nbatch, L->s)));
-            LK_TRY(lk_cuda(L, ax_cu_linalg_ptrs(pb, o, (int64_t)(nk * L->es), L->nbatch, L->s)));
+            void **pa = lk_ptrs(L, a, nn), **pb = pa ? lk_ptrs(L, o, nk) : NULL;
+            if (!pb) return L->ctx->status;
             LK_TRY(lk_blas_st(
                 L, L->fp64 ? cublasDtrsmBatched(bh, CUBLAS_SIDE_RIGHT, uplo, tr, dg, k, n, &one_d,
                                                 (const double *const *)pa, n, (double *const *)pb,
