@@ -15,7 +15,9 @@ void ax__cuda_register_conv(ax_kernel *table);
  * columns dense). Strides in elements; a_bs / b_bs may be 0 (shared
  * operand). Each of A and B must be row-major (column stride 1) or
  * transposed (row stride 1) with a leading dimension covering the matrix;
- * otherwise AX__DECLINE is returned before anything is queued. dtype: float16,
+ * otherwise AX__DECLINE is returned before anything is queued. AX__DECLINE
+ * also when cuBLASLt has no algorithm for the problem (nothing queued by
+ * that call; earlier calls of a loop may have written). dtype: float16,
  * bfloat16 (float32 accumulation, rounded once), float32 (full float32, or
  * TF32 when AX_CUDA_TF32=1), float64, complex64. beta == 0: D is not read. */
 typedef struct ax_cuda_gemm {

@@ -31,12 +31,17 @@
  * Declined (the CPU runs them): dtypes other than the five above (the ops
  * only make float/complex products anyway), rank too high to describe
  * (operands or c needing a copy or broadcast with more than AX_CU_MAX_DIMS
- * dims after merging), dims beyond int64 cuBLASLt limits.
+ * dims after merging), and problems for which cuBLASLt's heuristic offers
+ * no algorithm. The last is found only at the cuBLASLt call, possibly after
+ * ADDMM's c was copied into the output or an earlier batch was written:
+ * MATMUL, ADDMM and CONV never share their output's buffer with an input
+ * (no AX_F_DONATE) and the CPU kernel rewrites the whole output, so such a
+ * late decline is still correct.
  *
  * Handles: one cuBLASLt handle per device, created on first use under a
  * lock. Algorithms: the heuristic's first choice, cached per problem
  * (device, dtype, precision, transposes, sizes, leading dims, batch, strides,
- * pointer alignments) in a small table. Workspace: WORKSPACE bytes from the
+ * pointer alignments) in a small hash table. Workspace: WORKSPACE bytes from the
  * caching allocator per call (stream-ordered, so reuse is cheap). */
 #include <cublasLt.h>
 #include <pthread.h>
@@ -89,24 +94,44 @@ typedef struct algo_entry {
 } algo_entry;
 
 static algo_entry algo_cache[CACHE_SIZE];
-static int algo_next; /* round-robin replacement */
+
+/* Open addressing: a key lives in one of PROBES slots after its hash's. */
+#define PROBES 8
+
+static unsigned key_hash(const algo_key *k) {
+    uint64_t h = 1469598103934665603ull; /* FNV-1a over the key's words */
+    for (size_t i = 0; i < sizeof k->v / sizeof k->v[0]; i++) {
+        h ^= (uint64_t)k->v[i];
+        h *= 1099511628211ull;
+    }
+    return (unsigned)(h ^ (h >> 32));
+}
 
 static bool cache_get(const algo_key *k, cublasLtMatmulAlgo_t *algo) {
     bool hit = false;
+    unsigned h = key_hash(k);
     pthread_mutex_lock(&lt_lock);
-    for (int i = 0; i < CACHE_SIZE && !hit; i++)
-        if (algo_cache[i].used && !memcmp(&algo_cache[i].key, k, sizeof *k)) {
-            *algo = algo_cache[i].algo;
+    for (unsigned i = 0; i < PROBES && !hit; i++) {
+        const algo_entry *e = &algo_cache[(h + i) % CACHE_SIZE];
+        if (e->used && !memcmp(&e->key, k, sizeof *k)) {
+            *algo = e->algo;
             hit = true;
         }
+    }
     pthread_mutex_unlock(&lt_lock);
     return hit;
 }
 
+/* Into the first free slot of the key's window, else over its first slot. */
 static void cache_put(const algo_key *k, const cublasLtMatmulAlgo_t *algo) {
+    unsigned h = key_hash(k);
     pthread_mutex_lock(&lt_lock);
-    algo_entry *e = &algo_cache[algo_next];
-    algo_next = (algo_next + 1) % CACHE_SIZE;
+    algo_entry *e = &algo_cache[h % CACHE_SIZE];
+    for (unsigned i = 0; i < PROBES; i++)
+        if (!algo_cache[(h + i) % CACHE_SIZE].used) {
+            e = &algo_cache[(h + i) % CACHE_SIZE];
+            break;
+        }
     e->used = true;
     e->key = *k;
     e->algo = *algo;
@@ -211,6 +236,7 @@ static ax_status gemm_call(ax_ctx *ctx, cublasLtHandle_t h, const ax_cuda_gemm *
     memcpy(key.v, kv, sizeof kv);
 
     cublasLtMatmulAlgo_t algo;
+    bool declined = false;
     if (s == CUBLAS_STATUS_SUCCESS && !cache_get(&key, &algo)) {
         size_t wsb = WORKSPACE;
         s = cublasLtMatmulPreferenceCreate(&pref);
@@ -233,14 +259,15 @@ static ax_status gemm_call(ax_ctx *ctx, cublasLtHandle_t h, const ax_cuda_gemm *
         int n = 0;
         if (s == CUBLAS_STATUS_SUCCESS)
             s = cublasLtMatmulAlgoGetHeuristic(h, desc, lA, lB, lD, lD, pref, 1, &res, &n);
-        if (s == CUBLAS_STATUS_SUCCESS && (n < 1 || res.state != CUBLAS_STATUS_SUCCESS))
-            s = CUBLAS_STATUS_NOT_SUPPORTED;
-        if (s == CUBLAS_STATUS_SUCCESS) {
+        if (s == CUBLAS_STATUS_NOT_SUPPORTED ||
+            (s == CUBLAS_STATUS_SUCCESS && (n < 1 || res.state != CUBLAS_STATUS_SUCCESS)))
+            declined = true; /* no algorithm for this problem: the CPU runs it */
+        if (s == CUBLAS_STATUS_SUCCESS && !declined) {
             algo = res.algo;
             cache_put(&key, &algo);
         }
     }
-    if (s == CUBLAS_STATUS_SUCCESS) {
+    if (s == CUBLAS_STATUS_SUCCESS && !declined) {
         /* scale type: float (float16/bfloat16/float32), double, or complex float */
         float af[2] = {(float)g->alpha, 0}, bf[2] = {(float)g->beta, 0};
         double ad = g->alpha, bd = g->beta;
@@ -254,6 +281,7 @@ static ax_status gemm_call(ax_ctx *ctx, cublasLtHandle_t h, const ax_cuda_gemm *
     if (lB) cublasLtMatrixLayoutDestroy(lB);
     if (lA) cublasLtMatrixLayoutDestroy(lA);
     if (desc) cublasLtMatmulDescDestroy(desc);
+    if (declined) return AX__DECLINE;
     return ax__cuda_lib_check(ctx, (int)s, "cublasLt", op);
 }
 
