@@ -27,7 +27,8 @@
  *
  * Declines (the CPU runs them): dtypes other than float32/float64 (the op
  * constructors never make them), ranks above AX_CU_MAX_DIMS, batches over
- * INT_MAX items (the batched APIs count in int).
+ * INT_MAX items (the batched APIs count in int), and eig when cuSOLVER's
+ * Xgeev refuses the configuration (workspace query fails).
  *
  * cuSOLVER and cuBLAS handles are per device, created on first use and bound
  * to the node's stream on every call; one lock serialises the kernels of this
@@ -618,15 +619,21 @@ static ax_status op_eig(lk *L, ax_array *const *out) {
     int *info = flags + L->nbatch;
     LK_TRY(lk_pack(L, 0, w, n, n, 1, n, nn));
     LK_TRY(lk_cuda(L, ax_cu_linalg_nonfinite(w, L->fp64, L->nbatch, n, n, AX_CU_TRI_FULL, flags, L->s)));
+    /* Xgeev is recent: a configuration it refuses goes to the CPU (no output
+     * has been written yet) */
     cusolverDnParams_t prm = NULL;
-    LK_TRY(lk_sol(L, cusolverDnCreateParams(&prm)));
+    if (cusolverDnCreateParams(&prm) != CUSOLVER_STATUS_SUCCESS) return AX__DECLINE;
     cudaDataType dt = L->fp64 ? CUDA_R_64F : CUDA_R_32F;
     cusolverEigMode_t jobvr = vec ? CUSOLVER_EIG_MODE_VECTOR : CUSOLVER_EIG_MODE_NOVECTOR;
     size_t dbytes = 0, hbytes = 0;
-    ax_status st = lk_sol(L, cusolverDnXgeev_bufferSize(L->h, prm, CUSOLVER_EIG_MODE_NOVECTOR, jobvr,
-                                                        n, dt, w, n, dt, wri, dt, NULL, n, dt, vr,
-                                                        n, dt, &dbytes, &hbytes));
-    void *dwork = st == AX_OK ? lk_alloc(L, dbytes ? dbytes : 1) : NULL;
+    if (cusolverDnXgeev_bufferSize(L->h, prm, CUSOLVER_EIG_MODE_NOVECTOR, jobvr, n, dt, w, n, dt,
+                                   wri, dt, NULL, n, dt, vr, n, dt, &dbytes,
+                                   &hbytes) != CUSOLVER_STATUS_SUCCESS) {
+        cusolverDnDestroyParams(prm);
+        return AX__DECLINE;
+    }
+    ax_status st = AX_OK;
+    void *dwork = lk_alloc(L, dbytes ? dbytes : 1);
     void *hwork = st == AX_OK && hbytes ? malloc(hbytes) : NULL;
     if (st == AX_OK && !dwork) st = L->ctx->status;
     if (st == AX_OK && hbytes && !hwork)
@@ -741,7 +748,8 @@ static ax_status k_linalg(ax_ctx *ctx, const ax_node *node, ax_array *const *out
     }
     lk_free_all(&L);
     pthread_mutex_unlock(&lk_lock);
-    if (st != AX_OK && ctx->status == AX_OK) st = ax__fail(ctx, st, "%s: failed", L.name);
+    if (st != AX_OK && st != AX__DECLINE && ctx->status == AX_OK)
+        st = ax__fail(ctx, st, "%s: failed", L.name);
     return st;
 }
 
