@@ -9,7 +9,9 @@
 // sorts are stable, so sorting (key, payload) pairs gives the stable order:
 //  - sort: the payload is the element's own bits, so NaN payloads and zero
 //    signs come out in input order, bit for bit as the CPU's stable sort;
-//  - argsort: the payload is the index in the line (uint64, stored as int64).
+//  - argsort: the payload is the index in the line as uint32 (lines are at
+//    most INT32_MAX long; 4 bytes less per element and radix pass than an
+//    int64 payload), widened to int64 by the output pass.
 // Pipeline: one pass builds keys (and payloads) in line order (the axis
 // moved last; a strided or transposed input is gathered here), one CUB sort
 // (DeviceRadixSort per line for long lines, DeviceSegmentedSort for many
@@ -170,7 +172,7 @@ static cudaError_t cub_sort(const ax_cu_sort *s, int end_bit, void *temp, size_t
                                                      s->rows * s->n, s->rows, offs, offs + 1, st);
 }
 
-// One sort of dtype DT with payload V (the key type for values, uint64 for
+// One sort of dtype DT with payload V (the key type for values, uint32 for
 // indices). ws == NULL: *bytes = the workspace needed. Else run in ws.
 template <int DT, typename V>
 static cudaError_t drive(const ax_cu_sort *s, void *ws, size_t *bytes, cudaStream_t st) {
@@ -239,7 +241,7 @@ static cudaError_t drive(const ax_cu_sort *s, void *ws, size_t *bytes, cudaStrea
 
 template <int DT>
 static cudaError_t drive_dt(const ax_cu_sort *s, void *ws, size_t *bytes, cudaStream_t st) {
-    if (s->arg) return drive<DT, uint64_t>(s, ws, bytes, st);
+    if (s->arg) return drive<DT, uint32_t>(s, ws, bytes, st);
     return drive<DT, typename sk<DT>::key>(s, ws, bytes, st);
 }
 
