@@ -549,6 +549,7 @@ static ax_status op_svd(lk *L, ax_array *const *out) {
             st = lk_cuda(L, ax_cu_linalg_nan_fill(vh, L->fp64, 0, L->nbatch, (int64_t)vr * n, flags, L->s));
     }
     if (st == AX_OK) st = lk_check_info(L, NULL, info, L->nbatch); /* also waits for the solver */
+    else cudaStreamSynchronize(L->s); /* the solver may still use prm */
     cusolverDnDestroyGesvdjInfo(prm);
     return st;
 }
@@ -599,6 +600,7 @@ static ax_status op_eigh(lk *L, ax_array *const *out) {
     if (st == AX_OK && vec)
         st = lk_cuda(L, ax_cu_linalg_nan_fill(v, L->fp64, 0, L->nbatch, nn, flags, L->s));
     if (st == AX_OK) st = lk_check_info(L, NULL, info, L->nbatch);
+    else if (prm) cudaStreamSynchronize(L->s); /* the solver may still use prm */
     if (prm) cusolverDnDestroySyevjInfo(prm);
     return st;
 }
