@@ -24,8 +24,9 @@
  * (float64 for float64) in tap order, as the CPU's fast kernel.
  *
  * Declined (the CPU runs them): dtypes other than float16, bfloat16,
- * float32 and float64 (the ops produce no others), a weight whose
- * (K..., C_in/G) block is not dense that is also too high-rank to copy. */
+ * float32 and float64 (the ops produce no others), KV * C_in/G > INT_MAX,
+ * and products cuBLASLt has no algorithm for (see matmul.c). */
+#include <limits.h>
 #include <string.h>
 
 #include "backend/cuda/conv.h"
@@ -113,6 +114,7 @@ static ax_status k_conv(ax_ctx *ctx, const ax_node *node, ax_array *const *outs)
     cudaStream_t stream = ax__cuda_stream();
     size_t es = ax_dtype_size(dt);
     int64_t kc = g.KV * g.cin_g, M = g.N * g.OV;
+    if (kc > INT_MAX) return AX__DECLINE; /* the kernels index taps in 32 bits */
     if (kc == 0) /* no input channels: zeros */
         return ax__cuda_check(ctx, cudaMemsetAsync(ax__dptr(out), 0, (size_t)out->size * es, stream), op);
 

@@ -8,15 +8,18 @@ namespace {
 // Input offset (elements, from the image's first channel) that flattened
 // weight tap t of output position opos reads; false for a zero (padding or
 // a hole of the input dilation). *woff gets the weight's tap offset.
-__device__ __forceinline__ bool tap_offset(const ax_cu_conv &g, const int64_t *opos, int64_t t,
+// Taps are 32-bit (the C side declines KV * cin_g > INT_MAX): cheaper
+// divisions in the per-element decomposition.
+__device__ __forceinline__ bool tap_offset(const ax_cu_conv &g, const int64_t *opos, int t,
                                            int64_t *xoff, int64_t *woff) {
     int64_t off = 0, wo = 0;
     bool valid = true;
     for (int d = g.nsp - 1; d >= 0; d--) {
-        int64_t kk = t % g.K[d];
-        t /= g.K[d];
-        int64_t k = g.flip ? g.K[d] - 1 - kk : kk; // data tap met by weight index kk
-        int64_t q = opos[d] * g.stride[d] + k * g.kdil[d] - g.pad_lo[d];
+        int K = (int)g.K[d];
+        int kk = t % K;
+        t /= K;
+        int k = g.flip ? K - 1 - kk : kk; // data tap met by weight index kk
+        int64_t q = opos[d] * g.stride[d] + (int64_t)k * g.kdil[d] - g.pad_lo[d];
         if (q < 0) {
             valid = false;
         } else {
@@ -55,8 +58,10 @@ __global__ void im2col_kernel(const U *__restrict__ x, U *__restrict__ cols, ax_
         int64_t n = out_pos(g, m0 + row, opos);
         const U *xn = x + n * g.xs[0] + grp * g.cin_g * xc;
         U *dst = cols + pr * kc;
-        for (int64_t j = threadIdx.x; j < kc; j += blockDim.x) {
-            int64_t t = j / g.cin_g, ci = j - t * g.cin_g, off, wo;
+        int cg = (int)g.cin_g;
+        for (int j = threadIdx.x; j < (int)kc; j += blockDim.x) {
+            int t = j / cg, ci = j - t * cg;
+            int64_t off, wo;
             bool valid = tap_offset(g, opos, t, &off, &wo);
             dst[j] = valid ? xn[off + ci * xc] : (U)0;
         }
@@ -88,7 +93,7 @@ __global__ void direct_kernel(const T *__restrict__ x, const T *__restrict__ w, 
         const T *xn = x + n * g.xs[0] + grp * g.cin_g * xc;
         const T *wn = w + co * g.ws[0];
         A acc = 0;
-        for (int64_t t = 0; t < g.KV; t++) {
+        for (int t = 0; t < (int)g.KV; t++) {
             int64_t off, wo;
             if (!tap_offset(g, opos, t, &off, &wo)) continue;
             for (int64_t ci = 0; ci < g.cin_g; ci++)
