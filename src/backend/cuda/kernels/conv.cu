@@ -46,7 +46,8 @@ __device__ __forceinline__ int64_t out_pos(const ax_cu_conv &g, int64_t m, int64
     return m;
 }
 
-// im2col is a pure gather: elements move as raw bits (zero bits are 0.0).
+// im2col is a pure gather: elements move as raw bits (zero bits are 0.0),
+// as vectors of several channels where the layout allows (see below).
 template <typename U>
 __global__ void im2col_kernel(const U *__restrict__ x, U *__restrict__ cols, ax_cu_conv g,
                               int64_t m0, int64_t mt) {
@@ -63,7 +64,7 @@ __global__ void im2col_kernel(const U *__restrict__ x, U *__restrict__ cols, ax_
             int t = j / cg, ci = j - t * cg;
             int64_t off, wo;
             bool valid = tap_offset(g, opos, t, &off, &wo);
-            dst[j] = valid ? xn[off + ci * xc] : (U)0;
+            dst[j] = valid ? xn[off + ci * xc] : U{};
         }
     }
 }
@@ -119,15 +120,41 @@ cudaError_t launch_im2col(const ax_cu_conv *g, const void *x, void *cols, int64_
 
 } // namespace
 
+// Can im2col move `bytes`-wide vectors of channels? The channels must be
+// contiguous, a group's channels a whole number of vectors, and x's pointer
+// and other strides vector-aligned. Then the geometry is rewritten in units
+// of vectors: the columns have the same bytes either way.
+static bool vector_geom(const ax_cu_conv *g, const void *x, int es, int bytes, ax_cu_conv *v) {
+    int64_t n = bytes / es;
+    if (bytes <= es || n * es != bytes) return false;
+    if (g->xs[g->nsp + 1] != 1 || g->cin_g % n || (uintptr_t)x % (uintptr_t)bytes) return false;
+    for (int d = 0; d <= g->nsp; d++)
+        if (g->xs[d] % n) return false;
+    *v = *g;
+    v->cin_g = g->cin_g / n;
+    v->cin = g->cin / n;
+    for (int d = 0; d <= g->nsp; d++) v->xs[d] = g->xs[d] / n;
+    return true;
+}
+
 extern "C" cudaError_t ax_cu_conv_im2col(const ax_cu_conv *g, int dtype, const void *x, void *cols,
                                          int64_t m0, int64_t mt, cudaStream_t stream) {
     if (mt == 0 || g->G == 0 || g->KV * g->cin_g == 0) return cudaSuccess;
+    int es;
     switch (dtype) {
-    case AX_CU_FLOAT16:
-    case AX_CU_BFLOAT16: return launch_im2col<uint16_t>(g, x, cols, m0, mt, stream);
-    case AX_CU_FLOAT32: return launch_im2col<uint32_t>(g, x, cols, m0, mt, stream);
-    case AX_CU_FLOAT64: return launch_im2col<uint64_t>(g, x, cols, m0, mt, stream);
+    case AX_CU_FLOAT16: case AX_CU_BFLOAT16: es = 2; break;
+    case AX_CU_FLOAT32: es = 4; break;
+    case AX_CU_FLOAT64: es = 8; break;
     default: return cudaErrorInvalidValue;
+    }
+    ax_cu_conv v; // cols comes from the allocator: 256-byte aligned
+    if (vector_geom(g, x, es, 16, &v)) return launch_im2col<uint4>(&v, x, cols, m0, mt, stream);
+    if (vector_geom(g, x, es, 8, &v)) return launch_im2col<uint2>(&v, x, cols, m0, mt, stream);
+    if (vector_geom(g, x, es, 4, &v)) return launch_im2col<uint32_t>(&v, x, cols, m0, mt, stream);
+    switch (es) {
+    case 2: return launch_im2col<uint16_t>(g, x, cols, m0, mt, stream);
+    case 4: return launch_im2col<uint32_t>(g, x, cols, m0, mt, stream);
+    default: return launch_im2col<uint64_t>(g, x, cols, m0, mt, stream);
     }
 }
 
