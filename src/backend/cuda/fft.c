@@ -18,6 +18,9 @@
  * the CPU does. Results agree with the CPU to float rounding (cuFFT's error
  * grows like log n, as the CPU engine's).
  *
+ * Declines: length-1 transforms (copies; cuFFT's support for n = 1 is not
+ * documented), ranks above AX_CU_MAX_DIMS, dtypes the op never makes.
+ *
  * Plans are cached per device (a small LRU keyed by the full layout) with
  * auto-allocation off: each exec gets its workspace from ax's allocator on
  * the node's stream. One lock covers the cache and every exec (a plan's
@@ -150,6 +153,9 @@ static ax_status k_fft(ax_ctx *ctx, const ax_node *node, ax_array *const *outs) 
     if (out->dtype != (real_out ? AX_FLOAT32 : AX_COMPLEX64)) return AX__DECLINE;
     if (nd > AX_CU_MAX_DIMS || axis < 0 || axis >= nd) return AX__DECLINE;
     if (out->size == 0) return AX_OK;
+    /* length-1 transforms are copies; leave them to the CPU rather than rely
+     * on cuFFT accepting n = 1 */
+    if (p->n < 2) return AX__DECLINE;
     int64_t n = p->n, need = ax__fft_in_len(kind, n), out_len = ax__fft_out_len(kind, n);
     int64_t len = in->shape[axis], use = len < need ? len : need;
     int64_t outer = 1, inner = 1;
