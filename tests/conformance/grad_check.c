@@ -19,7 +19,14 @@
  * Every op with a derivative rule must be covered by at least one passing
  * case; ops with a floating output but no rule are listed (a family that adds
  * ops adds their rules in src/transforms/rules_<family>.c).
- * AX_CONF_FILTER=substring restricts the run as in the conformance test. */
+ * AX_CONF_FILTER=substring restricts the run as in the conformance test.
+ *
+ * GPU mode (built again with CONF_GPU_MAIN as "conformance_grad_gpu", or
+ * AX_CONF_DEVICE=gpu): the forward pass, vjp, jvp and the second-order
+ * closures are built with GPU 0 as the default device, and the finite
+ * differences they are checked against are computed on the CPU, with the
+ * same tolerances. Without a CUDA device it prints "skipped: no CUDA device"
+ * and exits 77 (CTest: skipped). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +41,13 @@
 #define GC_TOL 2e-6 /* relative tolerance of derivative vs finite difference */
 
 static uint64_t rng;
+
+/* GPU mode: derivatives on GPU 0, finite differences on the CPU. on_gpu(ctx,
+ * true) selects the device for what is built next (nothing in CPU mode). */
+static bool gc_gpu;
+static void on_gpu(ax_ctx *ctx, bool gpu) {
+    if (gc_gpu) ax_set_default_device(ctx, gpu ? ax_gpu(0) : ax_cpu());
+}
 static double urand(void) {
     rng ^= rng << 13;
     rng ^= rng >> 7;
@@ -85,12 +99,17 @@ static ax_array *rand_like(ax_ctx *ctx, const ax_array *a, double lo, double hi)
 static double *eval_at(ax_ctx *ctx, const ax_closure *f, ax_array *const *x, ax_array *const *dir,
                        double h, int nf, int64_t *ny) {
     ax_array *xs[CONF_MAX_IN], *y = NULL;
+    on_gpu(ctx, false); /* finite differences: always on the CPU */
     for (int k = 0; k < nf; k++)
         xs[k] = dir[k] ? ax_add(ctx, x[k], ax_multiply(ctx, dir[k], ax_scalar(ctx, h, AX_FLOAT64)))
                        : x[k];
-    if (ax_closure_call(ctx, f, xs, &y) != AX_OK) return NULL;
-    *ny = ax_size(y);
-    return host(ctx, y);
+    double *r = NULL;
+    if (ax_closure_call(ctx, f, xs, &y) == AX_OK) {
+        *ny = ax_size(y);
+        r = host(ctx, y);
+    }
+    on_gpu(ctx, true);
+    return r;
 }
 
 static double dot(const double *a, const double *b, int64_t n) {
@@ -109,6 +128,7 @@ typedef enum { GC_PASS, GC_FAIL, GC_NONDIFF, GC_SKIP, GC_NORULE } gc_outcome;
 
 static gc_outcome check_case(ax_ctx *ctx, const conf_case *c, char *msg, size_t cap) {
     gc_state s = {.c = c};
+    on_gpu(ctx, true);
     rng = 0x2545F4914F6CDD1Dull;
     for (const char *p = c->name; *p; p++) rng = (rng ^ (uint64_t)(unsigned char)*p) * 0x100000001B3ull;
     if (!rng) rng = 1;
@@ -294,6 +314,7 @@ static gc_outcome check_case(ax_ctx *ctx, const conf_case *c, char *msg, size_t 
         for (int k = 0; k < s.nf && res == GC_PASS; k++) {
             ax_array *pp[CONF_MAX_IN + 1], *pm[CONF_MAX_IN + 1], *op[CONF_MAX_IN + 1],
                 *om[CONF_MAX_IN + 1];
+            on_gpu(ctx, false); /* the finite differences of the vjp on the CPU */
             ax_array *hh = ax_scalar(ctx, h, AX_FLOAT64);
             for (int q = 0; q < s.nf; q++) {
                 pp[q] = ax_add(ctx, x[q], ax_multiply(ctx, t[q], hh));
@@ -301,12 +322,14 @@ static gc_outcome check_case(ax_ctx *ctx, const conf_case *c, char *msg, size_t 
             }
             pp[s.nf] = pm[s.nf] = v;
             if (ax_closure_call(ctx, vf, pp, op) != AX_OK || ax_closure_call(ctx, vf, pm, om) != AX_OK) {
+                on_gpu(ctx, true);
                 res = GC_FAIL;
                 snprintf(msg, cap, "vjp at shifted inputs: %s", ax_error_message(ctx));
                 break;
             }
             int64_t n = numel(x[k]);
             double *a2 = host(ctx, to[1 + k]), *p2 = host(ctx, op[1 + k]), *m2 = host(ctx, om[1 + k]);
+            on_gpu(ctx, true);
             if (!a2 || !p2 || !m2) {
                 res = GC_FAIL;
                 snprintf(msg, cap, "eval of second order: %s", ax_error_message(ctx));
@@ -377,11 +400,19 @@ done:
     free(tk);
     ax_closure_release(f);
     ax_error_clear(ctx);
+    on_gpu(ctx, false);
     return res;
 }
 
 
+#ifndef CONF_GPU_MAIN
+#define CONF_GPU_MAIN 0
+#endif
+
 int main(void) {
+    int rc = conf_device_setup(CONF_GPU_MAIN, stdout);
+    if (rc) return rc;
+    gc_gpu = conf_on_gpu;
     const conf_case *const tables[] = {CONF_TABLES};
     const char *filter = getenv("AX_CONF_FILTER");
     const char *vs = getenv("AX_CONF_VERBOSE");
@@ -438,7 +469,9 @@ int main(void) {
         }
     }
     for (int i = 0; i < 5; i++) printf("%s: %d cases\n", names[i], counts[i]);
-    printf("ops with derivative rules checked: %d/%d; %d problem(s)\n", covered, with_rule, problems);
+    printf("ops with derivative rules checked%s: %d/%d; %d problem(s)\n",
+           gc_gpu ? " (derivatives on gpu:0, finite differences on the CPU)" : "", covered,
+           with_rule, problems);
     ax_ctx_free(ctx);
     return problems ? 1 : 0;
 }

@@ -351,11 +351,18 @@ typedef struct conf_run_result {
     void *data; /* row-major copy (malloc'd) */
 } conf_run_result;
 
-/* Build and evaluate with the fast or the reference kernels. */
+/* Build and evaluate with the fast or the reference kernels; on_gpu: with
+ * GPU 0 as the default device while the op is built, evaluated and read. */
 static void run_build(ax_ctx *ctx, const conf_case *c, ax_array *const *views, bool reference,
-                      conf_run_result *r) {
+                      bool on_gpu, conf_run_result *r) {
     memset(r, 0, sizeof *r);
     ax__cpu_force_reference(reference);
+    if (on_gpu && ax_set_default_device(ctx, ax_gpu(0)) != AX_OK) {
+        r->status = ax_error_code(ctx);
+        snprintf(r->error, sizeof r->error, "%s: %s", ax_status_name(r->status), ax_error_message(ctx));
+        ax_error_clear(ctx);
+        return;
+    }
     ax_array *out = c->build(ctx, views, c);
     if (out) ax_eval1(ctx, out);
     if (out && ax_error_code(ctx) == AX_OK) {
@@ -374,6 +381,7 @@ static void run_build(ax_ctx *ctx, const conf_case *c, ax_array *const *views, b
     } else if (!out && ax_error_code(ctx) == AX_OK) {
         ax__fail(ctx, AX_ERR_INTERNAL, "build returned NULL without recording an error");
     }
+    if (on_gpu) ax_set_default_device(ctx, ax_cpu()); /* never fails; keeps an earlier error */
     r->status = ax_error_code(ctx);
     if (r->status != AX_OK) {
         snprintf(r->error, sizeof r->error, "%s: %s", ax_status_name(r->status),
@@ -436,6 +444,93 @@ static bool check_expect(const conf_case *c, const conf_input *ins, const conf_r
 
 conf_cell_check_fn conf_extra_check;
 
+/* ---------------------------------------------------------------- GPU mode */
+
+bool conf_on_gpu;
+static bool gpu_fallback_on = true;
+
+int conf_device_setup(bool force_gpu, FILE *out) {
+    const char *dev = getenv("AX_CONF_DEVICE");
+    const bool want_gpu = force_gpu || (dev && !strcmp(dev, "gpu"));
+    if (dev && *dev && strcmp(dev, "gpu") && strcmp(dev, "cpu")) {
+        fprintf(out, "AX_CONF_DEVICE=%s: expected cpu or gpu\n", dev);
+        return 2;
+    }
+    if (!want_gpu) return 0;
+    if (ax_gpu_count() == 0) {
+        fprintf(out, "skipped: no CUDA device%s\n",
+                ax_cuda_built() ? "" : " (ax was built without CUDA: -DAX_CUDA=ON)");
+        return CONF_EXIT_SKIP;
+    }
+    const char *fb = getenv("AX_CONF_GPU_FALLBACK");
+    gpu_fallback_on = !(fb && *fb == '0');
+    ax_set_gpu_fallback(gpu_fallback_on);
+    conf_on_gpu = true;
+    fprintf(out, "device: gpu:0 (%s); CPU fallback for ops without a GPU kernel %s\n",
+            ax_gpu_name(0) ? ax_gpu_name(0) : "?", gpu_fallback_on ? "on" : "off");
+    return 0;
+}
+
+/* Ops whose results are values moved, selected or compared (never computed
+ * by rounding arithmetic): on the GPU they must equal the reference exactly.
+ * (Checked on the CPU: every case covering only these ops gives the same
+ * values with the fast and the reference kernels. random_bits is not here:
+ * its cases also cover the distributions built on the bits, whose float
+ * math may round differently; the bits themselves are integers, exact.) */
+static const char *const exact_ops[] = {
+    "copy", "astype", "full", "eye", "tri", "reshape", "transpose", "broadcast_to", "slice",
+    "as_strided", "concatenate", "pad", "tril", "triu", "slice_update", "take",
+    "take_along_axis", "gather", "sort", "argsort", "partition", "argpartition", "searchsorted",
+    "where", "maximum", "minimum", "max", "min", "argmax", "argmin", "abs", "negative", "sign",
+    "copysign", "real", "imag", "conjugate", "floor", "ceil", "trunc", "stop_gradient", "equal",
+    "not_equal", "less", "less_equal", "greater", "greater_equal", "isnan", "isinf", "isfinite",
+    "isposinf", "isneginf", "logical_not", "logical_and", "logical_or", "logical_xor",
+};
+
+bool conf_exact_case(const conf_case *c) {
+    bool any = false;
+    for (const char *p = c->covers ? c->covers : ""; *p;) {
+        while (*p == ' ') p++;
+        size_t len = strcspn(p, " ");
+        if (!len) break;
+        bool found = false;
+        for (size_t k = 0; k < sizeof exact_ops / sizeof *exact_ops && !found; k++)
+            found = strlen(exact_ops[k]) == len && !strncmp(exact_ops[k], p, len);
+        if (!found) return false;
+        any = true;
+        p += len;
+    }
+    return any;
+}
+
+bool conf_compare_exact(ax_dtype t, const void *got, const void *want, int64_t n, char *msg,
+                        size_t cap) {
+    if (!ax_dtype_is_inexact(t)) return conf_compare_host(t, got, want, n, 1, msg, cap);
+    const size_t isz = ax_dtype_size(t);
+    const bool cplx = ax_dtype_is_complex(t);
+    const char *g = got, *w = want;
+    for (int64_t i = 0; i < n; i++) {
+        double gv[2] = {0, 0}, wv[2] = {0, 0};
+        if (cplx) {
+            ax__load_c(g + i * (int64_t)isz, t, &gv[0], &gv[1]);
+            ax__load_c(w + i * (int64_t)isz, t, &wv[0], &wv[1]);
+        } else {
+            gv[0] = ax__load_f64(g + i * (int64_t)isz, t);
+            wv[0] = ax__load_f64(w + i * (int64_t)isz, t);
+        }
+        for (int k = 0; k < (cplx ? 2 : 1); k++) {
+            if (isnan(gv[k]) && isnan(wv[k])) continue;
+            if (!(gv[k] == wv[k])) {
+                msgf(msg, cap, "element %lld%s: got %.17g, want %.17g (the op moves or selects "
+                     "values: %s must match exactly)", (long long)i,
+                     cplx ? (k ? " (imag)" : " (real)") : "", gv[k], wv[k], ax_dtype_name(t));
+                return false;
+            }
+        }
+    }
+    return true;
+}
+
 conf_outcome conf_run_cell(ax_ctx *ctx, const conf_case *c, ax_dtype dtype, unsigned variant,
                            uint64_t seed, char *msg, size_t cap) {
     msgf(msg, cap, "%s", "");
@@ -467,6 +562,7 @@ conf_outcome conf_run_cell(ax_ctx *ctx, const conf_case *c, ax_dtype dtype, unsi
     const bool old_ref = ax__cpu_use_reference();
     const long guards0 = ax__memory_guard_failures();
     const size_t active0 = ax_memory_active();
+    const size_t dev_active0 = conf_on_gpu ? ax_device_memory_active(ax_gpu(0)) : 0;
     ax_error_clear(ctx);
     conf_outcome outcome = CONF_FAIL;
     conf_input ins[CONF_MAX_IN];
@@ -482,29 +578,39 @@ conf_outcome conf_run_cell(ax_ctx *ctx, const conf_case *c, ax_dtype dtype, unsi
         }
         views[i] = ins[i].view;
     }
-    run_build(ctx, c, views, false, &fast);
-    run_build(ctx, c, views, true, &ref);
+    /* GPU mode: the "fast" result is the GPU's */
+    const char *const fast_name = conf_on_gpu ? "GPU" : "fast";
+    run_build(ctx, c, views, false, conf_on_gpu, &fast);
+    run_build(ctx, c, views, true, false, &ref);
     if (is_unsupported(fast.status) && is_unsupported(ref.status)) {
         msgf(msg, cap, "%s", fast.error);
         outcome = CONF_UNSUPPORTED;
         goto end;
     }
+    if (conf_on_gpu && !gpu_fallback_on && fast.status == AX_ERR_UNSUPPORTED && ref.status == AX_OK) {
+        msgf(msg, cap, "no GPU kernel (fallback off): %s", fast.error);
+        outcome = CONF_UNSUPPORTED;
+        goto end;
+    }
     if (fast.status != AX_OK || ref.status != AX_OK) {
-        msgf(msg, cap, "%s%s", fast.status != AX_OK ? "fast kernels: " : "reference kernels: ",
+        msgf(msg, cap, "%s%s", fast.status != AX_OK ? (conf_on_gpu ? "GPU: " : "fast kernels: ")
+                                                    : "reference kernels: ",
              fast.status != AX_OK ? fast.error : ref.error);
         goto end;
     }
     if (fast.dtype != ref.dtype || fast.ndim != ref.ndim ||
         memcmp(fast.shape, ref.shape, sizeof(int64_t) * (size_t)fast.ndim)) {
-        msgf(msg, cap, "fast result %s %s, reference result %s %s", ax_dtype_name(fast.dtype),
+        msgf(msg, cap, "%s result %s %s, reference result %s %s", fast_name, ax_dtype_name(fast.dtype),
              ax__shape_str(fast.shape, fast.ndim, (char[AX_SHAPE_STR_CAP]){0}, AX_SHAPE_STR_CAP),
              ax_dtype_name(ref.dtype),
              ax__shape_str(ref.shape, ref.ndim, (char[AX_SHAPE_STR_CAP]){0}, AX_SHAPE_STR_CAP));
         goto end;
     }
     char why[400];
-    if (!conf_compare_host(ref.dtype, fast.data, ref.data, ref.size, c->tol, why, sizeof why)) {
-        msgf(msg, cap, "fast vs reference kernels: %s", why);
+    if (conf_on_gpu && conf_exact_case(c)
+            ? !conf_compare_exact(ref.dtype, fast.data, ref.data, ref.size, why, sizeof why)
+            : !conf_compare_host(ref.dtype, fast.data, ref.data, ref.size, c->tol, why, sizeof why)) {
+        msgf(msg, cap, "%s vs reference kernels: %s", fast_name, why);
         goto end;
     }
     int64_t unwritten = find_poison(&fast);
@@ -521,8 +627,11 @@ conf_outcome conf_run_cell(ax_ctx *ctx, const conf_case *c, ax_dtype dtype, unsi
         ax_error_clear(ctx);
         if (!ok) goto end;
     }
-    /* Nothing may have written into the inputs. */
+    /* Nothing may have written into the inputs. On the GPU, check the device
+     * copy: mark the host copy stale so ax_data reads the device's back. */
     for (int i = 0; i < c->n_in; i++) {
+        ax_buffer *b = ins[i].leaf ? ins[i].leaf->buf : NULL;
+        if (conf_on_gpu && b && (b->where & AX_WHERE_DEV)) b->where = AX_WHERE_DEV;
         const void *now = ax_data(ctx, ins[i].leaf);
         if (!now || (ins[i].phys_bytes && memcmp(now, ins[i].phys, ins[i].phys_bytes))) {
             msgf(msg, cap, "input %d was modified by the op", i);
@@ -540,6 +649,7 @@ end:
     ax__cpu_force_reference(old_ref);
     const long corrupted = ax__memory_guard_failures() - guards0;
     const size_t active1 = ax_memory_active();
+    const size_t dev_active1 = conf_on_gpu ? ax_device_memory_active(ax_gpu(0)) : 0;
     ax__memory_set_guards(old_guards);
     /* These findings are added to any earlier failure's message. */
     size_t used = msg && cap ? strlen(msg) : 0;
@@ -551,6 +661,10 @@ end:
     } else if (active1 != active0) {
         msgf(msg ? msg + used : NULL, cap - used, "%s%lld bytes of pool memory still allocated after the cell (leak)",
              sep, (long long)active1 - (long long)active0);
+        outcome = CONF_FAIL;
+    } else if (dev_active1 != dev_active0) {
+        msgf(msg ? msg + used : NULL, cap - used, "%s%lld bytes of GPU memory still held after the cell (leak)",
+             sep, (long long)dev_active1 - (long long)dev_active0);
         outcome = CONF_FAIL;
     }
     return outcome;

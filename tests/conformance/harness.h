@@ -155,4 +155,37 @@ int conf_run_all(const conf_case *const *tables, int ntables, bool check_coverag
  * or an empty list prints a FAIL line to out and gives -1; else the count. */
 int conf_parse_covers(const conf_case *c, int *ops, int max, FILE *out);
 
+/* ---------------------------------------------------------------- GPU mode
+ * With conf_on_gpu set, conf_run_cell builds the op under test with GPU 0 as
+ * the context's default device (the inputs are still made on the CPU and
+ * move when the op runs; ax_copy_to brings the result back) and compares it
+ * with the CPU reference kernels, exactly as the CPU fast kernels are
+ * compared: same shape and dtype, NaN/Inf at the same places, integers and
+ * bool exact, inexact dtypes under conf_dtype_bound x case->tol. A case whose
+ * ops all move or select values (conf_exact_case: copies, views, indexing,
+ * sorting, where, max/min, ...) must match exactly in every dtype. A cell
+ * also fails if GPU memory is still held after it, or if the device copy of
+ * an input was changed. Ops without a GPU kernel run on the CPU (fallback,
+ * ax_set_gpu_fallback) unless AX_CONF_GPU_FALLBACK=0: then a GPU error
+ * AX_ERR_UNSUPPORTED makes the cell "unsupported" instead. */
+extern bool conf_on_gpu;
+
+/* Exit status of a GPU runner on a machine without a CUDA device (CTest's
+ * SKIP_RETURN_CODE). */
+#define CONF_EXIT_SKIP 77
+
+/* Pick the device for a runner: GPU mode when force_gpu or the environment
+ * says AX_CONF_DEVICE=gpu. Returns 0 to go on, or CONF_EXIT_SKIP after
+ * printing "skipped: no CUDA device" to out when GPU mode has no GPU. Also
+ * applies AX_CONF_GPU_FALLBACK. */
+int conf_device_setup(bool force_gpu, FILE *out);
+
+/* True when every op c covers only moves, selects or compares values, so a
+ * GPU result must equal the reference exactly (see above). */
+bool conf_exact_case(const conf_case *c);
+
+/* Values equal (NaN at the same places; -0.0 == 0.0), for conf_exact_case. */
+bool conf_compare_exact(ax_dtype t, const void *got, const void *want, int64_t n, char *msg,
+                        size_t cap);
+
 #endif

@@ -101,14 +101,27 @@ typedef struct slow_case {
 } slow_case;
 
 static void print_matrix(char (*m)[AX_DTYPE_COUNT], FILE *out) {
-    fprintf(out, "\nsupport matrix (+ passed, x failed, - unsupported, . no case)\n%-18s", "op");
+    fprintf(out, "\nsupport matrix%s (+ passed, x failed, - unsupported, . no case)%s\n%-18s",
+            conf_on_gpu ? " on gpu:0" : "",
+            conf_on_gpu ? "; last column: the op has a GPU kernel (native) or runs on the CPU "
+                          "(cpu); a native kernel may still leave some dtypes to the CPU"
+                        : "",
+            "op");
     for (int t = 0; t < AX_DTYPE_COUNT; t++) fprintf(out, "%5s", dtype_abbr[t]);
+    if (conf_on_gpu) fprintf(out, "  gpu");
     fputc('\n', out);
+    int native = 0;
     for (int op = 0; op < AX_OP_COUNT; op++) {
         fprintf(out, "%-18s", ax__op_info[op].name);
         for (int t = 0; t < AX_DTYPE_COUNT; t++) fprintf(out, "%5c", m[op][t]);
+        if (conf_on_gpu) {
+            const bool has = ax_gpu_supports(ax__op_info[op].name);
+            native += has;
+            fprintf(out, "  %s", has ? "native" : "cpu");
+        }
         fputc('\n', out);
     }
+    if (conf_on_gpu) fprintf(out, "ops with a GPU kernel: %d/%d\n", native, AX_OP_COUNT);
 }
 
 int conf_run_all(const conf_case *const *tables, int ntables, bool check_coverage, FILE *out) {
@@ -225,9 +238,9 @@ int conf_run_all(const conf_case *const *tables, int ntables, bool check_coverag
     if (counts[CONF_FAIL])
         fprintf(out, "reproduce a failed cell with AX_CONF_FILTER=<case name> AX_CONF_SEED=<its seed>\n");
     fprintf(out,
-            "conformance: %d cases (%d run, %d with expect()), cells: %ld passed, %ld failed, %ld unsupported; "
+            "conformance%s: %d cases (%d run, %d with expect()), cells: %ld passed, %ld failed, %ld unsupported; "
             "ops covered %d/%d; %d other problem(s); %.1f s\n",
-            ncases, nrun, nexpect, counts[CONF_PASS], counts[CONF_FAIL], counts[CONF_UNSUPPORTED],
+            conf_on_gpu ? " (gpu:0 vs CPU reference)" : "", ncases, nrun, nexpect, counts[CONF_PASS], counts[CONF_FAIL], counts[CONF_UNSUPPORTED],
             AX_OP_COUNT - missing, AX_OP_COUNT, problems, now_s() - t_start);
     ax_ctx_free(ctx);
     return problems + (int)counts[CONF_FAIL];
