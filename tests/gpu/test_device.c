@@ -197,32 +197,38 @@ static void test_gpu_then_cpu(void) {
     ax_ctx_free(ctx);
 }
 
-/* Donation on the GPU: a chain whose intermediates nothing else holds needs
- * no buffer beyond the input's device copy. */
+/* Donation on the GPU: an op whose input is a device-only intermediate that
+ * nothing else holds writes over it instead of taking a new buffer. (A
+ * CPU-made input is never donated on the GPU: its host copy is current too.) */
 static void test_donation(void) {
     ax_ctx *ctx = ax_ctx_new();
     ax_array *y;
     CHECK(ax_set_default_device(ctx, ax_gpu(0)) == AX_OK);
     ax_scope_begin(ctx);
+    ax_array *x = ramp(ctx, N_BIG, 1.0f);
     {
         ax_scope_begin(ctx);
-        ax_array *x = ramp(ctx, N_BIG, 1.0f);
         ax_array *t = ax_negative(ctx, x);
-        y = ax_retain(ax_abs(ctx, t));
+        CHECK(ax_eval1(ctx, t) == AX_OK); /* t: current on the device only */
+        y = ax_retain(ax_exp(ctx, ax_abs(ctx, t)));
         ax_scope_end(ctx);
     }
+    /* t is held by the abs node only: abs writes over t, exp over abs's result */
     CHECK(ax_synchronize(ctx, ax_gpu(0)) == AX_OK);
     ax_device_memory_reset_peak(ax_gpu(0));
-    const size_t before = ax_device_memory_active(ax_gpu(0)), nb = (size_t)N_BIG * sizeof(float);
+    const size_t before = ax_device_memory_active(ax_gpu(0));
     CHECK(ax_eval1(ctx, y) == AX_OK);
     const size_t peak = ax_device_memory_peak(ax_gpu(0));
-    /* x's device copy is the only device buffer: negative and abs write over it */
-    CHECK_MSG(peak - before < 2 * nb, "device peak grew by %zu bytes for a %zu-byte chain", peak - before, nb);
+    CHECK_MSG(peak == before, "device peak grew by %zu bytes: the chain took a new buffer instead of "
+              "donated ones", peak - before);
     const float *d = ax_data(ctx, y);
     CHECK_OK(ctx);
-    int bad = 0;
-    for (int64_t i = 0; d && i < N_BIG; i++) bad += d[i] != fabsf(ramp_at(i, 1.0f));
-    CHECK_MSG(d && bad == 0, "%d wrong elements", bad);
+    double worst = 0;
+    for (int64_t i = 0; d && i < N_BIG; i++) {
+        double want = exp(fabs((double)ramp_at(i, 1.0f)));
+        worst = fmax(worst, fabs(d[i] - want) / want);
+    }
+    CHECK_MSG(d && worst < 4e-7, "exp(|-x|): relative error %.3g", worst);
     ax_release(y);
     ax_scope_end(ctx);
     ax_set_default_device(ctx, ax_cpu());
