@@ -145,11 +145,13 @@ __global__ void offsets_kernel(int64_t *offs, int64_t rows, int64_t n) {
 static size_t align_up(size_t x) { return (x + 255) & ~(size_t)255; }
 
 // Long lines go one at a time through DeviceRadixSort (onesweep, the whole
-// GPU per line); many shorter lines through one DeviceSegmentedSort (small
-// and medium segments sorted per warp / block in one launch). Thresholds are
-// not tuned on hardware.
+// GPU per line: a few launches, ~10 us each, per line); many shorter lines
+// through one DeviceSegmentedSort (small and medium segments sorted per warp
+// / block, large ones one block each). Thresholds estimated, not yet tuned
+// on hardware: a line of >= 1M elements keeps the GPU busy alone; a few
+// lines of >= 128K would leave most SMs idle as one block each.
 static bool per_line(const ax_cu_sort *s) {
-    return s->rows == 1 || s->n >= (1 << 22) || (s->n >= (1 << 16) && s->rows <= 16);
+    return s->rows == 1 || s->n >= (1 << 20) || (s->n >= (1 << 17) && s->rows <= 8);
 }
 
 template <typename K, typename V>
