@@ -210,6 +210,7 @@ static ax_node *node_new(ax_ctx *ctx, ax_op op, ax_array *const *inputs, int n_i
     node->params_size = params_size;
     node->mark = 0;
     node->out_specs = NULL;
+    node->stream = ctx->stream;
     if (params_size) memcpy(node->params, params, params_size);
     for (int i = 0; i < n_inputs; i++) node->inputs[i] = ax_retain(inputs[i]);
     return node;

@@ -65,6 +65,7 @@ typedef struct ax_buffer {
     size_t dev_size;     /* bytes reserved on the device (allocator size class) */
     int dev_index;       /* GPU that holds dev */
     int dev_stream;      /* stream whose work last wrote dev */
+    unsigned dev_readers; /* streams (bit i: stream i) that read dev since that write */
     void *dev_event;     /* event recorded after that write (cudaEvent_t), or NULL */
 } ax_buffer;
 
@@ -245,6 +246,8 @@ ax_buffer *ax__buffer_new(ax_ctx *ctx, size_t nbytes);
 ax_buffer *ax__buffer_wrap(void *data, size_t nbytes, void (*release)(void *, void *), void *user);
 /* A buffer with no storage yet (the GPU backend gives it device memory). */
 ax_buffer *ax__buffer_new_empty(ax_ctx *ctx, size_t nbytes);
+/* Give a buffer host storage (pool) if it has none; its contents are not set. */
+ax_status ax__buffer_host_storage(ax_ctx *ctx, ax_buffer *b);
 void ax__buffer_retain(ax_buffer *b);
 void ax__buffer_release(ax_buffer *b);
 /* Make the host copy current (allocating it, waiting for and copying from

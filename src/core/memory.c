@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "core/device.h"
 #include "core/internal.h"
 #include "core/memory_debug.h"
 
@@ -271,47 +272,70 @@ static void guarded_free(ax_buffer *b) {
     free(base);
 }
 
-ax_buffer *ax__buffer_new(ax_ctx *ctx, size_t nbytes) {
-    ax_buffer *b = malloc(sizeof *b);
+/* A header with no storage, valid on no side yet. */
+static ax_buffer *header_new(ax_ctx *ctx, size_t nbytes) {
+    ax_buffer *b = calloc(1, sizeof *b);
     if (!b) return ax__error(ctx, AX_ERR_OOM, "out of host memory for a buffer header");
-    b->release = NULL;
-    b->user = NULL;
-    if (ax__memory_guards()) {
-        if (!guarded_alloc(ctx, b, nbytes)) {
-            free(b);
-            return NULL;
-        }
-    } else {
-        b->data = pool_alloc(nbytes, &b->pool_size, ctx);
-        if (!b->data) {
-            free(b);
-            return NULL;
-        }
-    }
     atomic_init(&b->refs, 1);
     b->nbytes = nbytes;
+    b->dev_index = -1;
     return b;
 }
 
-ax_buffer *ax__buffer_wrap(void *data, size_t nbytes, void (*release)(void *, void *), void *user) {
-    ax_buffer *b = malloc(sizeof *b);
+/* Give b host storage for b->nbytes from the pool (or guarded). */
+static bool host_storage(ax_ctx *ctx, ax_buffer *b) {
+    if (ax__memory_guards()) return guarded_alloc(ctx, b, b->nbytes);
+    b->data = pool_alloc(b->nbytes, &b->pool_size, ctx);
+    return b->data != NULL;
+}
+
+ax_buffer *ax__buffer_new(ax_ctx *ctx, size_t nbytes) {
+    ax_buffer *b = header_new(ctx, nbytes);
     if (!b) return NULL;
-    atomic_init(&b->refs, 1);
+    if (!host_storage(ctx, b)) {
+        free(b);
+        return NULL;
+    }
+    b->where = AX_WHERE_HOST;
+    return b;
+}
+
+ax_buffer *ax__buffer_new_empty(ax_ctx *ctx, size_t nbytes) { return header_new(ctx, nbytes); }
+
+ax_status ax__buffer_host_storage(ax_ctx *ctx, ax_buffer *b) {
+    if (b->data || host_storage(ctx, b)) return AX_OK;
+    return ctx->status ? ctx->status : AX_ERR_OOM;
+}
+
+ax_buffer *ax__buffer_wrap(void *data, size_t nbytes, void (*release)(void *, void *), void *user) {
+    ax_buffer *b = header_new(NULL, nbytes);
+    if (!b) return NULL;
     b->data = data;
-    b->nbytes = nbytes;
-    b->pool_size = 0;
     b->release = release;
     b->user = user;
+    b->where = AX_WHERE_HOST;
     return b;
 }
 
 void ax__buffer_retain(ax_buffer *b) { atomic_fetch_add_explicit(&b->refs, 1, memory_order_relaxed); }
 
-void ax__buffer_release(ax_buffer *b) {
-    if (!b || atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) != 1) return;
+/* Drop the host storage of b (it stays valid on the device). */
+static void free_host(ax_buffer *b) {
+    if (!b->data) return;
     if (ax__buffer_is_guarded(b)) guarded_free(b);
     else if (b->pool_size) pool_free(b->data, b->pool_size);
     else if (b->release) b->release(b->data, b->user);
+    b->data = NULL;
+    b->pool_size = 0;
+}
+
+void ax__buffer_release(ax_buffer *b) {
+    if (!b || atomic_fetch_sub_explicit(&b->refs, 1, memory_order_acq_rel) != 1) return;
+    if (b->dev) {
+        const ax_gpu_backend *g = ax__gpu();
+        if (g) g->release(b);
+    }
+    free_host(b);
     free(b);
 }
 

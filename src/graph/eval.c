@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "backend/cpu/cpu.h"
+#include "core/device.h"
 #include "core/internal.h"
 
 static atomic_ulong eval_epoch = 1;
@@ -75,16 +76,89 @@ static ax_status topo_sort(ax_ctx *ctx, ax_array *const *targets, int n, node_li
     return AX_OK;
 }
 
-/* May out take over input `in`'s buffer? Only when nothing else can see it. */
-static bool can_donate(const ax_array *in, const ax_array *out) {
-    return in->buf && !in->node && atomic_load(&in->refs) == 1 &&
-           atomic_load(&in->buf->refs) == 1 && in->buf->pool_size && in->contiguous &&
-           in->offset == 0 && in->size == out->size && in->ndim == out->ndim &&
-           ax_dtype_size(in->dtype) == ax_dtype_size(out->dtype) &&
-           memcmp(in->shape, out->shape, sizeof(int64_t) * (size_t)out->ndim) == 0;
+/* May out take over input `in`'s buffer? Only when nothing else can see it
+ * and its only current copy is on the side the kernel runs (a GPU kernel on
+ * GPU dev, or the CPU: dev < 0). */
+static bool can_donate(const ax_array *in, const ax_array *out, int dev) {
+    if (!in->buf || in->node || atomic_load(&in->refs) != 1 || atomic_load(&in->buf->refs) != 1 ||
+        !in->contiguous || in->offset != 0 || in->size != out->size || in->ndim != out->ndim ||
+        ax_dtype_size(in->dtype) != ax_dtype_size(out->dtype) ||
+        memcmp(in->shape, out->shape, sizeof(int64_t) * (size_t)out->ndim) != 0)
+        return false;
+    const ax_buffer *b = in->buf;
+    if (dev < 0) return b->where == AX_WHERE_HOST && b->pool_size;
+    return b->where == AX_WHERE_DEV && b->dev && b->dev_index == dev;
 }
 
-static ax_status run_node(ax_ctx *ctx, ax_node *node) {
+/* Run kernel k for node on the CPU (stream NULL) or on the node's GPU stream:
+ * make the inputs current there, give the outputs storage there (or a
+ * donated input's), run, and mark the outputs current there only. On
+ * failure the outputs are left without buffers. */
+static ax_status launch(ax_ctx *ctx, ax_node *node, ax_array **outs, int n_out, ax_kernel k,
+                        const ax_stream *gpu) {
+    const ax_op_info *info = &ax__op_info[node->op];
+    const ax_gpu_backend *g = gpu ? ax__gpu() : NULL;
+    int dev = gpu ? gpu->device.index : -1;
+    ax_status st = AX_OK;
+    for (int j = 0; j < node->n_inputs && st == AX_OK; j++) {
+        ax_buffer *b = node->inputs[j]->buf;
+        st = gpu ? g->to_device(ctx, b, dev, gpu->index, info->name)
+                 : ax__buffer_to_host(ctx, b, info->name);
+    }
+    bool all_empty = true;
+    for (int i = 0; i < n_out && st == AX_OK; i++) {
+        ax_array *o = outs[i];
+        all_empty &= o->size == 0;
+        if (i == 0 && n_out == 1 && (info->flags & AX_F_DONATE)) {
+            int cands = (info->flags & AX_F_EW) ? node->n_inputs : 1;
+            for (int j = 0; j < cands; j++) {
+                ax_array *in = node->inputs[j];
+                if (can_donate(in, o, dev)) {
+                    o->buf = in->buf;
+                    ax__buffer_retain(in->buf);
+                    o->offset = 0;
+                    break;
+                }
+            }
+        }
+        if (o->buf) continue;
+        if (!gpu) {
+            st = ax__array_alloc(ctx, o);
+            continue;
+        }
+        o->offset = 0;
+        o->buf = ax__buffer_new_empty(ctx, (size_t)o->size * ax_dtype_size(o->dtype));
+        if (!o->buf) st = ctx->status ? ctx->status : AX_ERR_OOM;
+        else st = g->alloc(ctx, o->buf, dev, gpu->index, info->name);
+    }
+    if (st == AX_OK && !all_empty) {
+        if (gpu) g->begin_node(dev, gpu->index);
+        st = k(ctx, node, outs);
+        if (gpu && st == AX_OK) {
+            ax_buffer *bufs[16];
+            for (int i = 0; i < n_out; i++) bufs[i] = outs[i]->buf;
+            st = g->end_node(ctx, bufs, n_out, info->name);
+        }
+    }
+    if (st != AX_OK) {
+        for (int i = 0; i < n_out; i++) {
+            ax__buffer_release(outs[i]->buf);
+            outs[i]->buf = NULL;
+        }
+        if (st != AX__DECLINE && ctx->status == AX_OK)
+            ax__fail(ctx, st, "%s: kernel failed", info->name);
+        return st;
+    }
+    for (int i = 0; i < n_out; i++) outs[i]->buf->where = gpu ? AX_WHERE_DEV : AX_WHERE_HOST;
+    return AX_OK;
+}
+
+/* The first input dtype, for messages. */
+static const char *node_dtype(const ax_node *node) {
+    return node->n_inputs ? ax_dtype_name(node->inputs[0]->dtype) : "(no inputs)";
+}
+
+static ax_status run_node(ax_ctx *ctx, ax_node *node, unsigned long long *gpus_used) {
     const ax_op_info *info = &ax__op_info[node->op];
     ax_array *outs[16];
     int n_out = node->n_outputs, live = 0;
@@ -111,39 +185,36 @@ static ax_status run_node(ax_ctx *ctx, ax_node *node) {
         outs[0]->buf = in->buf;
         ax__buffer_retain(in->buf);
     } else {
-        ax_kernel k = ax__cpu_kernel(node->op);
-        if (!k) {
-            st = ax__fail(ctx, AX_ERR_UNSUPPORTED, "%s: not supported on the CPU backend",
-                          info->name);
-            goto done;
+        const ax_stream *gpu = ax__stream_is_gpu(node->stream) && ax__gpu() ? &node->stream : NULL;
+        ax_kernel cpu = ax__cpu_kernel(node->op);
+        ax_kernel k = gpu ? ax__gpu()->kernel(node->op) : cpu;
+        if (gpu && k) {
+            st = launch(ctx, node, outs, n_out, k, gpu);
+            *gpus_used |= 1ull << (gpu->device.index & 63);
+        } else {
+            st = gpu ? AX__DECLINE : AX_OK;
         }
-        bool all_empty = true;
-        for (int i = 0; i < n_out && st == AX_OK; i++) {
-            ax_array *o = outs[i];
-            all_empty &= o->size == 0;
-            if (i == 0 && n_out == 1 && (info->flags & AX_F_DONATE)) {
-                int cands = (info->flags & AX_F_EW) ? node->n_inputs : 1;
-                for (int j = 0; j < cands; j++) {
-                    ax_array *in = node->inputs[j];
-                    if (can_donate(in, o)) {
-                        o->buf = in->buf;
-                        ax__buffer_retain(in->buf);
-                        o->offset = 0;
-                        break;
-                    }
-                }
+        if (st == AX__DECLINE) {
+            if (!ax__gpu_fallback()) {
+                st = ax__fail(ctx, AX_ERR_UNSUPPORTED,
+                              "%s: no GPU kernel for %s input on gpu:%d (ax_set_gpu_fallback "
+                              "lets such ops run on the CPU)",
+                              info->name, node_dtype(node), gpu->device.index);
+                goto done;
             }
-            if (!o->buf) st = ax__array_alloc(ctx, o);
+            gpu = NULL;
+            k = cpu;
+            st = AX_OK;
         }
-        if (st == AX_OK && !all_empty) st = k(ctx, node, outs);
-        if (st != AX_OK) {
-            for (int i = 0; i < n_out; i++) {
-                ax__buffer_release(outs[i]->buf);
-                outs[i]->buf = NULL;
+        if (!gpu && st == AX_OK) {
+            if (!k) {
+                st = ax__fail(ctx, AX_ERR_UNSUPPORTED, "%s: not supported on the CPU backend",
+                              info->name);
+                goto done;
             }
-            if (ctx->status == AX_OK) ax__fail(ctx, st, "%s: kernel failed", info->name);
-            goto done;
+            st = launch(ctx, node, outs, n_out, k, NULL);
         }
+        if (st != AX_OK) goto done;
     }
     for (int i = 0; i < n_out; i++) ax__node_detach(outs[i]);
 done:
@@ -162,12 +233,20 @@ static ax_status eval_now(ax_ctx *ctx, ax_array *const *arrays, int n) {
     ax_status st = topo_sort(ctx, arrays, n, &order);
     if (st == AX_OK && ctx->trace) st = ax__trace_check_eval(ctx, order.items, order.len);
     size_t i = 0;
+    unsigned long long gpus_used = 0;
     for (; st == AX_OK && i < order.len; i++) {
-        st = run_node(ctx, order.items[i]);
+        st = run_node(ctx, order.items[i], &gpus_used);
         ax__node_release(order.items[i]);
     }
     for (; i < order.len; i++) ax__node_release(order.items[i]);
     free(order.items);
+    /* Blocking eval: wait for the GPUs it queued work on (this also surfaces
+     * asynchronous kernel errors here, not at a later read). */
+    for (int d = 0; gpus_used; d++, gpus_used >>= 1) {
+        if (!(gpus_used & 1)) continue;
+        ax_status s2 = ax__gpu()->synchronize(ctx, d, -1);
+        if (st == AX_OK) st = s2;
+    }
     return st;
 }
 
@@ -247,6 +326,7 @@ const void *ax_data(ax_ctx *ctx, ax_array *a) {
     if (!ctx) return NULL;
     if (!a) return ax__null_input(ctx, "data");
     if (ax__eval(ctx, &a, 1) != AX_OK) return NULL;
+    if (ax__buffer_to_host(ctx, a->buf, "data") != AX_OK) return NULL;
     if (a->contiguous) return ax__ptr(a);
     /* A strided array keeps its layout (lazy views may depend on it); the
      * row-major copy lives beside it until the array is freed. */
@@ -267,6 +347,7 @@ ax_status ax_copy_to(ax_ctx *ctx, ax_array *a, void *dst, size_t dst_bytes) {
                         dst_bytes, AX_SHAPE(a), ax_dtype_name(a->dtype), ax_nbytes(a));
     if (a->size && !dst) return ax__fail(ctx, AX_ERR_NULL, "copy_to: destination is NULL");
     ax_status st = ax__eval(ctx, &a, 1);
+    if (st == AX_OK) st = ax__buffer_to_host(ctx, a->buf, "copy_to");
     if (st != AX_OK) return st;
     ax__cpu_copy_to_contiguous(a, dst);
     return AX_OK;
@@ -279,6 +360,7 @@ static ax_status item_ptr(ax_ctx *ctx, ax_array *a, const char *op, const void *
         return ax__fail(ctx, AX_ERR_SHAPE, "%s: array of shape %s has %lld elements, not one", op,
                         AX_SHAPE(a), (long long)a->size);
     ax_status st = ax__eval(ctx, &a, 1);
+    if (st == AX_OK) st = ax__buffer_to_host(ctx, a->buf, op);
     if (st != AX_OK) return st;
     *p = ax__ptr(a);
     return AX_OK;

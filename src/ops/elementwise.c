@@ -44,7 +44,12 @@ static ax_array *leaf_convert(ax_ctx *ctx, ax_array *a, ax_dtype dtype) {
         ax_release(r);
         return NULL;
     }
-    ax__convert(r->buf->data, dtype, ax__ptr(a), a->dtype, 1);
+    const char *src = ax__host_ptr(ctx, a, "astype");
+    if (!src) {
+        ax_release(r);
+        return NULL;
+    }
+    ax__convert(r->buf->data, dtype, src, a->dtype, 1);
     return ax__own(ctx, r);
 }
 

@@ -605,6 +605,7 @@ static bool same_const(const ir_node *a, const ir_node *b) {
     if (a->cst == b->cst) return true;
     const ax_array *x = a->cst, *y = b->cst;
     if (x->size > 16 || x->node || y->node || !x->buf || !y->buf || !x->contiguous ||
+        !(x->buf->where & AX_WHERE_HOST) || !(y->buf->where & AX_WHERE_HOST) ||
         !y->contiguous || !same_outs(a, b) || x->size != y->size)
         return false;
     return !memcmp(ax__ptr(x), ax__ptr(y), (size_t)x->size * ax_dtype_size(x->dtype));
@@ -826,7 +827,8 @@ static bool is_imm(const trace *t, ir_ref r) {
     const ir_node *n = &t->nodes[r.node];
     if (n->kind != IR_CONST) return false;
     const ax_array *a = n->cst;
-    return a->size == 1 && a->buf && !a->node &&
+    /* Only values already on the host become immediates (no device reads here). */
+    return a->size == 1 && a->buf && !a->node && (a->buf->where & AX_WHERE_HOST) &&
            (a->dtype == AX_FLOAT32 || a->dtype == AX_FLOAT64 || a->dtype == AX_BOOL);
 }
 
