@@ -2,8 +2,10 @@
  * PyTorch side, bench/gpu/summarize_gpu.py the ratio table; both use the
  * row names and byte/FLOP counts below).
  *
- *   bench_gpu [--quick] [row ...]      rows: copy add sum softmax gemm_bf16
+ *   bench_gpu [--quick] [--cpu] [row ...]   rows: copy add sum softmax gemm_bf16
  *                                      gemm_tf32 chain chain_compiled latency
+ * (--cpu runs the same rows on the CPU: a check of this program on a machine
+ * without a GPU, not a benchmark.)
  *
  * Prints one JSON line per row (plus a first "meta" line) on stdout:
  *   {"impl": "ax", "row": "add", "desc": ..., "size": ..., "seconds": median,
@@ -48,7 +50,7 @@
 #include "ax/transforms.h"
 
 static int quick;
-static const ax_device GPU0 = {AX_DEVICE_GPU, 0};
+static ax_device DEV = {AX_DEVICE_GPU, 0}; /* --cpu: the CPU (to test this program without a GPU) */
 
 static double now_s(void) {
     struct timespec ts;
@@ -123,7 +125,7 @@ static double time_gpu(ax_ctx *ctx, build_fn f, void *arg, ax_array **sets, int 
         ax_scope_begin(ctx);
         double t0 = now_s();
         ax_array *y = f(ctx, in, arg);
-        if (!y || ax_eval1(ctx, y) != AX_OK || ax_synchronize(ctx, GPU0) != AX_OK) die(ctx, "timed run");
+        if (!y || ax_eval1(ctx, y) != AX_OK || ax_synchronize(ctx, DEV) != AX_OK) die(ctx, "timed run");
         double t1 = now_s();
         ax_scope_end(ctx);
         if (r >= warmup) t[n++] = t1 - t0;
@@ -389,7 +391,8 @@ static void row_tf32_child(void) {
         return;
     }
     exe[n] = 0;
-    snprintf(cmd, sizeof cmd, "AX_CUDA_TF32=1 '%s' --child %s gemm_tf32", exe, quick ? "--quick" : "");
+    snprintf(cmd, sizeof cmd, "AX_CUDA_TF32=1 '%s' --child %s %s gemm_tf32", exe, quick ? "--quick" : "",
+             DEV.type == AX_DEVICE_CPU ? "--cpu" : "");
     fflush(stdout);
     int rc = system(cmd);
     if (rc != 0) fprintf(stderr, "bench_gpu: gemm_tf32 child failed (status %d)\n", rc);
@@ -404,19 +407,21 @@ int main(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--quick")) quick = 1;
         else if (!strcmp(argv[i], "--child")) child = true;
+        else if (!strcmp(argv[i], "--cpu")) DEV = ax_cpu();
         else if (nrows < 16) rows[nrows++] = argv[i];
     }
     if (!nrows)
         for (size_t i = 0; i < sizeof all / sizeof *all; i++) rows[nrows++] = all[i];
     N_EW = quick ? (int64_t)1 << 20 : (int64_t)1 << 28;
-    if (ax_gpu_count() == 0) {
+    if (DEV.type == AX_DEVICE_GPU && ax_gpu_count() == 0) {
         printf("{\"impl\": \"ax\", \"meta\": true, \"skipped\": \"no CUDA device\"}\n");
         fprintf(stderr, "bench_gpu: skipped: no CUDA device\n");
         return 77;
     }
-    snprintf(device_name, sizeof device_name, "%s", ax_gpu_name(0) ? ax_gpu_name(0) : "?");
+    snprintf(device_name, sizeof device_name, "%s",
+             DEV.type == AX_DEVICE_CPU ? "cpu" : ax_gpu_name(0) ? ax_gpu_name(0) : "?");
     ax_ctx *ctx = ax_ctx_new();
-    if (ax_set_default_device(ctx, GPU0) != AX_OK) die(ctx, "select gpu:0");
+    if (ax_set_default_device(ctx, DEV) != AX_OK) die(ctx, "select gpu:0");
     const char *tf32 = getenv("AX_CUDA_TF32");
     if (!child)
         printf("{\"impl\": \"ax\", \"meta\": true, \"device\": \"%s\", \"ax_version\": \"%s\", "
@@ -439,8 +444,8 @@ int main(int argc, char **argv) {
             return 2;
         }
         ax_scope_end(ctx);
-        ax_synchronize(ctx, GPU0);
-        ax_device_memory_clear_cache(GPU0);
+        ax_synchronize(ctx, DEV);
+        ax_device_memory_clear_cache(DEV);
     }
     ax_ctx_free(ctx);
     return 0;

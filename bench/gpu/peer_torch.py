@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """PyTorch side of the GPU benchmark (bench/gpu/bench_gpu.c has the ax side).
 
-    peer_torch.py [--quick] [row ...]
+    peer_torch.py [--quick] [--cpu] [row ...]
+
+(--cpu runs the rows on the CPU: a check of this script on a machine without
+a GPU, not a benchmark.)
 
 Prints one JSON line per row, with the same row names, sizes, byte and FLOP
 counts as bench_gpu, timed the same way: perf_counter around the op and
@@ -20,6 +23,11 @@ import time
 ROWS = ["copy", "add", "sum", "softmax", "gemm_bf16", "gemm_tf32", "chain", "chain_compiled", "latency"]
 
 
+def sync(torch):
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+
+
 def median_sync(torch, fn, sets, warmup=3, min_reps=10, max_reps=500, min_seconds=1.0):
     times = []
     r = 0
@@ -30,10 +38,10 @@ def median_sync(torch, fn, sets, warmup=3, min_reps=10, max_reps=500, min_second
         if r >= warmup and len(times) >= min_reps and time.perf_counter() - start >= min_seconds:
             break
         args = sets[r % len(sets)]
-        torch.cuda.synchronize()
+        sync(torch)
         t0 = time.perf_counter()
         y = fn(*args)
-        torch.cuda.synchronize()
+        sync(torch)
         t1 = time.perf_counter()
         del y
         if r >= warmup:
@@ -58,17 +66,18 @@ def chain(torch, x):
 def main():
     args = sys.argv[1:]
     quick = "--quick" in args
+    on_cpu = "--cpu" in args
     rows = [a for a in args if not a.startswith("--")] or ROWS
     try:
         import torch
     except ImportError:
         print(json.dumps({"impl": "torch", "meta": True, "skipped": "torch is not importable"}))
         return 0
-    if not torch.cuda.is_available():
+    if not on_cpu and not torch.cuda.is_available():
         print(json.dumps({"impl": "torch", "meta": True, "skipped": "no CUDA device"}))
         return 0
-    dev = torch.device("cuda:0")
-    name = torch.cuda.get_device_name(0)
+    dev = torch.device("cpu" if on_cpu else "cuda:0")
+    name = "cpu" if on_cpu else torch.cuda.get_device_name(0)
     print(json.dumps({"impl": "torch", "meta": True, "device": name, "torch_version": torch.__version__,
                       "cuda": torch.version.cuda, "quick": quick,
                       "timing": "perf_counter around the op + torch.cuda.synchronize(), median"}), flush=True)
@@ -150,7 +159,8 @@ def main():
                 return 2
         except Exception as e:  # a failing row is reported, the others still run
             print(json.dumps({"impl": "torch", "row": row, "error": f"{type(e).__name__}: {e}"}), flush=True)
-        torch.cuda.empty_cache()
+        if not on_cpu:
+            torch.cuda.empty_cache()
     return 0
 
 
