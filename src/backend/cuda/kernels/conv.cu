@@ -14,7 +14,9 @@ __device__ __forceinline__ bool tap_offset(const ax_cu_conv &g, const int64_t *o
                                            int64_t *xoff, int64_t *woff) {
     int64_t off = 0, wo = 0;
     bool valid = true;
-    for (int d = g.nsp - 1; d >= 0; d--) {
+#pragma unroll
+    for (int d = AX_CU_CONV_MAX_SP - 1; d >= 0; d--) {
+        if (d >= g.nsp) continue; // unrolled: opos stays in registers
         int K = (int)g.K[d];
         int kk = t % K;
         t /= K;
@@ -39,7 +41,9 @@ __device__ __forceinline__ bool tap_offset(const ax_cu_conv &g, const int64_t *o
 
 // Image index of output row m; its output position in opos.
 __device__ __forceinline__ int64_t out_pos(const ax_cu_conv &g, int64_t m, int64_t *opos) {
-    for (int d = g.nsp - 1; d >= 0; d--) {
+#pragma unroll
+    for (int d = AX_CU_CONV_MAX_SP - 1; d >= 0; d--) {
+        if (d >= g.nsp) continue;
         opos[d] = m % g.O[d];
         m /= g.O[d];
     }

@@ -27,7 +27,9 @@ __global__ void pool_kernel(const T *__restrict__ x, T *__restrict__ out, ax_cu_
          i += (int64_t)gridDim.x * blockDim.x) {
         int64_t c = i % g.C, m = i / g.C;
         int64_t opos[AX_CU_POOL_MAX_SP];
-        for (int d = g.nsp - 1; d >= 0; d--) {
+#pragma unroll
+        for (int d = AX_CU_POOL_MAX_SP - 1; d >= 0; d--) { // unrolled: opos in registers
+            if (d >= g.nsp) continue;
             opos[d] = m % g.O[d];
             m /= g.O[d];
         }
@@ -37,7 +39,9 @@ __global__ void pool_kernel(const T *__restrict__ x, T *__restrict__ out, ax_cu_
         for (int64_t t = 0; t < g.KV; t++) {
             int64_t rt = t, off = 0;
             bool valid = true;
-            for (int d = g.nsp - 1; d >= 0; d--) {
+#pragma unroll
+            for (int d = AX_CU_POOL_MAX_SP - 1; d >= 0; d--) {
+                if (d >= g.nsp) continue;
                 int64_t k = rt % g.K[d];
                 rt /= g.K[d];
                 int64_t q = opos[d] * g.stride[d] + k - g.pad[d];
