@@ -349,6 +349,7 @@ typedef struct conf_run_result {
     int64_t shape[16];
     int64_t size;
     void *data; /* row-major copy (malloc'd) */
+    bool on_device; /* GPU mode: the result's values were current on the GPU after eval */
 } conf_run_result;
 
 /* Build and evaluate with the fast or the reference kernels; on_gpu: with
@@ -365,6 +366,9 @@ static void run_build(ax_ctx *ctx, const conf_case *c, ax_array *const *views, b
     }
     ax_array *out = c->build(ctx, views, c);
     if (out) ax_eval1(ctx, out);
+    /* A result made by a GPU kernel is current on the device only until read;
+     * one the CPU made (fallback) is on the host. */
+    if (on_gpu && out && out->buf) r->on_device = (out->buf->where & AX_WHERE_DEV) != 0;
     if (out && ax_error_code(ctx) == AX_OK) {
         r->dtype = ax_dtype_of(out);
         r->ndim = ax_ndim(out);
@@ -447,6 +451,7 @@ conf_cell_check_fn conf_extra_check;
 /* ---------------------------------------------------------------- GPU mode */
 
 bool conf_on_gpu;
+bool conf_last_on_gpu;
 static bool gpu_fallback_on = true;
 
 int conf_device_setup(bool force_gpu, FILE *out) {
@@ -534,6 +539,7 @@ bool conf_compare_exact(ax_dtype t, const void *got, const void *want, int64_t n
 conf_outcome conf_run_cell(ax_ctx *ctx, const conf_case *c, ax_dtype dtype, unsigned variant,
                            uint64_t seed, char *msg, size_t cap) {
     msgf(msg, cap, "%s", "");
+    conf_last_on_gpu = false;
     if (c->n_in < 0 || c->n_in > CONF_MAX_IN || !c->build) {
         msgf(msg, cap, "bad case: n_in %d (max %d)%s", c->n_in, CONF_MAX_IN,
              c->build ? "" : ", no build function");
@@ -581,6 +587,7 @@ conf_outcome conf_run_cell(ax_ctx *ctx, const conf_case *c, ax_dtype dtype, unsi
     /* GPU mode: the "fast" result is the GPU's */
     const char *const fast_name = conf_on_gpu ? "GPU" : "fast";
     run_build(ctx, c, views, false, conf_on_gpu, &fast);
+    conf_last_on_gpu = fast.on_device;
     run_build(ctx, c, views, true, false, &ref);
     if (is_unsupported(fast.status) && is_unsupported(ref.status)) {
         msgf(msg, cap, "%s", fast.error);

@@ -169,6 +169,10 @@ int conf_parse_covers(const conf_case *c, int *ops, int max, FILE *out);
  * ax_set_gpu_fallback) unless AX_CONF_GPU_FALLBACK=0: then a GPU error
  * AX_ERR_UNSUPPORTED makes the cell "unsupported" instead. */
 extern bool conf_on_gpu;
+/* GPU mode: whether the last cell's result was computed on the GPU (false
+ * when its final op ran on the CPU through the fallback, or the cell did not
+ * get that far). The support matrix marks cells that passed on the CPU 'c'. */
+extern bool conf_last_on_gpu;
 
 /* Exit status of a GPU runner on a machine without a CUDA device (CTest's
  * SKIP_RETURN_CODE). */

@@ -48,9 +48,17 @@ static const char *const dtype_abbr[AX_DTYPE_COUNT] = {
     "bool", "i8", "i16", "i32", "i64", "u8", "u16", "u32", "u64", "f16", "bf16", "f32", "f64", "c64",
 };
 
-/* Matrix marks in rising precedence. */
+/* Matrix marks in rising precedence ('c': GPU mode, passed but computed on
+ * the CPU through the fallback). */
 static const char mark_of[] = {[CONF_PASS] = '+', [CONF_FAIL] = 'x', [CONF_UNSUPPORTED] = '-'};
-static int rank(char m) { return m == 'x' ? 3 : m == '+' ? 2 : m == '-' ? 1 : 0; }
+static int rank(char m) { return m == 'x' ? 4 : m == '+' ? 3 : m == 'c' ? 2 : m == '-' ? 1 : 0; }
+
+/* Whether every op the case covers is a view (no kernel on any device). */
+static bool views_only(const int *ops, int nops) {
+    for (int k = 0; k < nops; k++)
+        if (!(ax__op_info[ops[k]].flags & AX_F_VIEW)) return false;
+    return nops > 0;
+}
 static void merge(char *into, char m) {
     if (rank(m) > rank(*into)) *into = m;
 }
@@ -103,8 +111,8 @@ typedef struct slow_case {
 static void print_matrix(char (*m)[AX_DTYPE_COUNT], FILE *out) {
     fprintf(out, "\nsupport matrix%s (+ passed, x failed, - unsupported, . no case)%s\n%-18s",
             conf_on_gpu ? " on gpu:0" : "",
-            conf_on_gpu ? "; last column: the op has a GPU kernel (native) or runs on the CPU "
-                          "(cpu); a native kernel may still leave some dtypes to the CPU"
+            conf_on_gpu ? "\n(c: passed, but every cell of it ran on the CPU through the fallback; "
+                          "last column: the op has a GPU kernel (native) or not (cpu))"
                         : "",
             "op");
     for (int t = 0; t < AX_DTYPE_COUNT; t++) fprintf(out, "%5s", dtype_abbr[t]);
@@ -144,6 +152,7 @@ int conf_run_all(const conf_case *const *tables, int ntables, bool check_coverag
     bool covered[AX_OP_COUNT] = {0};
     memset(matrix, '.', sizeof matrix);
     int problems = 0, ncases = 0, nrun = 0, nexpect = 0;
+    long n_fell_back = 0; /* GPU mode: passed cells computed on the CPU */
     long counts[4] = {0};
     slow_case slow[5] = {{0}};
     const double t_start = now_s();
@@ -190,12 +199,15 @@ int conf_run_all(const conf_case *const *tables, int ntables, bool check_coverag
                     const double tc = now_s();
                     conf_outcome o = conf_run_cell(ctx, c, (ax_dtype)t, v, seed, msg, sizeof msg);
                     counts[o]++;
+                    const bool on_cpu = conf_on_gpu && o == CONF_PASS && !conf_last_on_gpu &&
+                                        !views_only(ops, nops);
+                    n_fell_back += on_cpu;
                     if (o == CONF_FAIL || verbose)
                         fprintf(out, "%s %s/%s/%s seed=0x%016llx (%.3f s)%s%s\n",
                                 o == CONF_FAIL ? "FAIL" : o == CONF_PASS ? "ok  " : "unsupported",
                                 c->name, ax_dtype_name((ax_dtype)t), conf_variant_name(v),
                                 (unsigned long long)seed, now_s() - tc, *msg ? ": " : "", msg);
-                    merge(&cell, mark_of[o]);
+                    merge(&cell, on_cpu ? 'c' : mark_of[o]);
                 }
                 for (int k = 0; k < nops; k++) merge(&matrix[ops[k]][t], cell);
             }
@@ -235,6 +247,9 @@ int conf_run_all(const conf_case *const *tables, int ntables, bool check_coverag
             fprintf(out, " %s %.2fs%s", slow[k].name, slow[k].secs, k < 4 && slow[k + 1].name ? "," : "");
         fputc('\n', out);
     }
+    if (conf_on_gpu)
+        fprintf(out, "gpu: %ld of %ld passed cells ran on the CPU through the fallback (no GPU kernel, or it "
+                "declined)\n", n_fell_back, counts[CONF_PASS]);
     if (counts[CONF_FAIL])
         fprintf(out, "reproduce a failed cell with AX_CONF_FILTER=<case name> AX_CONF_SEED=<its seed>\n");
     fprintf(out,
