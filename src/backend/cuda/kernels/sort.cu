@@ -7,8 +7,9 @@
 // give uint16 keys (radix passes limited to the bits used), 4-byte uint32,
 // 8-byte uint64. Equal keys mean equal under the sort order, and CUB's radix
 // sorts are stable, so sorting (key, payload) pairs gives the stable order:
-//  - sort: the payload is the element's own bits, so NaN payloads and zero
-//    signs come out in input order, bit for bit as the CPU's stable sort;
+//  - sort of floats: the payload is the element's own bits, so NaN payloads
+//    and zero signs come out in input order, bit for bit as the CPU's stable
+//    sort (sort of integers / bool: keys only, converted back: drive_keys);
 //  - argsort: the payload is the index in the line as uint32 (lines are at
 //    most INT32_MAX long; 4 bytes less per element and radix pass than an
 //    int64 payload), widened to int64 by the output pass.
@@ -136,6 +137,31 @@ __global__ void store_kernel(const V *__restrict__ vals, E *__restrict__ out, in
     }
 }
 
+// Raw bits of an integer / bool key (the inverse of key_of for those).
+template <int DT> __device__ __forceinline__ typename sk<DT>::raw unkey_int(typename sk<DT>::key k) {
+    typedef typename sk<DT>::raw R;
+    if constexpr (DT == AX_CU_INT8) return (R)(k ^ 0x80u);
+    else if constexpr (DT == AX_CU_INT16) return (R)(k ^ 0x8000u);
+    else if constexpr (DT == AX_CU_INT32) return k ^ 0x80000000u;
+    else if constexpr (DT == AX_CU_INT64) return k ^ 0x8000000000000000ull;
+    else return (R)k;
+}
+
+// As store_kernel, from sorted integer keys.
+template <int DT>
+__global__ void store_keys_kernel(const typename sk<DT>::key *__restrict__ keys,
+                                  typename sk<DT>::raw *__restrict__ out, int64_t N, int64_t n,
+                                  int64_t inner) {
+    AX_GRID_LOOP(u, N) {
+        int64_t t = u;
+        if (inner != 1) {
+            int64_t ni = n * inner, o = u / ni, rem = u - o * ni, j = rem / inner, i = rem - j * inner;
+            t = (o * inner + i) * n + j;
+        }
+        out[u] = unkey_int<DT>(keys[t]);
+    }
+}
+
 __global__ void offsets_kernel(int64_t *offs, int64_t rows, int64_t n) {
     AX_GRID_LOOP(r, rows + 1) offs[r] = r * n;
 }
@@ -172,6 +198,75 @@ static cudaError_t cub_sort(const ax_cu_sort *s, int end_bit, void *temp, size_t
     }
     return cub::DeviceSegmentedSort::StableSortPairs(temp, temp_bytes, kin, kout, vin, vout,
                                                      s->rows * s->n, s->rows, offs, offs + 1, st);
+}
+
+template <typename K>
+static cudaError_t cub_sort_keys(const ax_cu_sort *s, int end_bit, void *temp, size_t &temp_bytes,
+                                 const K *kin, K *kout, const int64_t *offs, cudaStream_t st) {
+    if (per_line(s)) {
+        int n = (int)s->n;
+        if (!temp) return cub::DeviceRadixSort::SortKeys(temp, temp_bytes, kin, kout, n, 0, end_bit, st);
+        for (int64_t r = 0; r < s->rows; r++) {
+            int64_t o = r * s->n;
+            cudaError_t e = cub::DeviceRadixSort::SortKeys(temp, temp_bytes, kin + o, kout + o, n, 0,
+                                                           end_bit, st);
+            if (e != cudaSuccess) return e;
+        }
+        return cudaSuccess;
+    }
+    return cub::DeviceSegmentedSort::StableSortKeys(temp, temp_bytes, kin, kout, s->rows * s->n,
+                                                    s->rows, offs, offs + 1, st);
+}
+
+// Value sort of an integer / bool dtype: its keys are a bijection of the
+// values (equal keys are equal bits), so the keys alone are sorted and
+// converted back; half the traffic of a (key, bits) pair sort. Unsigned
+// dtypes as wide as their key are their own keys: sorted straight from the
+// input (when dense in line order) into the output (when the axis is last).
+template <int DT>
+static cudaError_t drive_keys(const ax_cu_sort *s, void *ws, size_t *bytes, cudaStream_t st) {
+    typedef typename sk<DT>::key K;
+    typedef typename sk<DT>::raw R;
+    constexpr bool self_key = sizeof(K) == sizeof(R) && (DT == AX_CU_UINT16 ||
+                              DT == AX_CU_UINT32 || DT == AX_CU_UINT64);
+    const int64_t N = s->rows * s->n;
+    strided in = strided_of(&s->in);
+    bool kin_direct = self_key && in.contiguous;
+    bool kout_direct = self_key && s->inner == 1;
+    bool seg = !per_line(s);
+
+    size_t temp_bytes = 0;
+    cudaError_t e = cub_sort_keys<K>(s, sk<DT>::bits, nullptr, temp_bytes, (const K *)nullptr,
+                                     (K *)nullptr, (const int64_t *)nullptr, st);
+    if (e != cudaSuccess) return e;
+    size_t o_keys_in = align_up(temp_bytes);
+    size_t o_keys_out = o_keys_in + (kin_direct ? 0 : align_up((size_t)N * sizeof(K)));
+    size_t o_offs = o_keys_out + (kout_direct ? 0 : align_up((size_t)N * sizeof(K)));
+    size_t total = o_offs + (seg ? align_up((size_t)(s->rows + 1) * sizeof(int64_t)) : 0);
+    if (!ws) {
+        *bytes = total;
+        return cudaSuccess;
+    }
+    if (*bytes < total) return cudaErrorInvalidValue;
+
+    char *w = (char *)ws;
+    K *keys_in = kin_direct ? (K *)s->in.ptr : (K *)(w + o_keys_in);
+    K *keys_out = kout_direct ? (K *)s->out : (K *)(w + o_keys_out);
+    int64_t *offs = seg ? (int64_t *)(w + o_offs) : nullptr;
+    unsigned blocks = ax_cu_blocks(N, 4);
+    if (!kin_direct) {
+        load_kernel<DT, K><<<blocks, AX_CU_THREADS, 0, st>>>((const R *)s->in.ptr, in, keys_in,
+                                                             nullptr, N, s->n, PAY_NONE);
+        if ((e = cudaGetLastError()) != cudaSuccess) return e;
+    }
+    if (seg) {
+        offsets_kernel<<<ax_cu_blocks(s->rows + 1, 4), AX_CU_THREADS, 0, st>>>(offs, s->rows, s->n);
+        if ((e = cudaGetLastError()) != cudaSuccess) return e;
+    }
+    e = cub_sort_keys<K>(s, sk<DT>::bits, w, temp_bytes, keys_in, keys_out, offs, st);
+    if (e != cudaSuccess || kout_direct) return e;
+    store_keys_kernel<DT><<<blocks, AX_CU_THREADS, 0, st>>>(keys_out, (R *)s->out, N, s->n, s->inner);
+    return cudaGetLastError();
 }
 
 // One sort of dtype DT with payload V (the key type for values, uint32 for
@@ -243,7 +338,12 @@ static cudaError_t drive(const ax_cu_sort *s, void *ws, size_t *bytes, cudaStrea
 
 template <int DT>
 static cudaError_t drive_dt(const ax_cu_sort *s, void *ws, size_t *bytes, cudaStream_t st) {
+    constexpr bool is_float = DT == AX_CU_FLOAT16 || DT == AX_CU_BFLOAT16 ||
+                              DT == AX_CU_FLOAT32 || DT == AX_CU_FLOAT64;
     if (s->arg) return drive<DT, uint32_t>(s, ws, bytes, st);
+    if constexpr (!is_float) {
+        if (s->n > 1) return drive_keys<DT>(s, ws, bytes, st);
+    }
     return drive<DT, typename sk<DT>::key>(s, ws, bytes, st);
 }
 
