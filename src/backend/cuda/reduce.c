@@ -9,8 +9,9 @@
  * copy in workspace: in the original axis order when the axes allow the
  * (outer, R, inner) form, else with the kept axes first and the reduced
  * ones last, so the reduction runs over rows (softmax then scatters its
- * result back to the output's layout). Scans whose inner extent is small
- * (2..31) beside long lines are transposed the same way to scan rows.
+ * result back to the output's layout). Softmaxes and scans over columns
+ * (inner > 1) run one thread per column; with fewer than 65536 columns of
+ * more than 64 elements they are transposed the same way to run over rows.
  *
  * Declined (the CPU runs them): complex64; logsumexp, softmax and
  * logcumsumexp of integer or bool inputs; layouts that keep more than
@@ -136,6 +137,9 @@ static ax_status k_reduce(ax_ctx *ctx, const ax_node *node, ax_array *const *out
             inner *= x->shape[d];
         }
     }
+    /* Softmax over columns runs one thread per column: with few columns and
+     * long ones, rows of a transposed copy are faster. */
+    if (softmax && inner > 1 && outer * inner < 65536 && R > 64) simple = false;
     int no = nk;
     for (int d = 0; d < x->ndim; d++)
         if (prm->mask[d]) order[no++] = d;
@@ -210,8 +214,8 @@ static ax_status k_scan(ax_ctx *ctx, const ax_node *node, ax_array *const *outs)
     int64_t outer = 1, inner = 1, n = x->shape[p->axis];
     for (int d = 0; d < p->axis; d++) outer *= x->shape[d];
     for (int d = p->axis + 1; d < x->ndim; d++) inner *= x->shape[d];
-    /* Few short columns beside long lines: scan rows of a transposed copy. */
-    bool transpose = inner > 1 && inner < 32 && n > 64 && outer * inner < 65536;
+    /* Few lines (one thread each) but long ones: scan rows of a transposed copy. */
+    bool transpose = inner > 1 && n > 64 && outer * inner < 65536;
     int order[AX_MAX_NDIM], no = 0;
     if (transpose) {
         for (int d = 0; d < x->ndim; d++)

@@ -15,7 +15,8 @@
 //    each segment's total, pass 2 turns those into exclusive carries (one
 //    thread per row, in order), pass 3 rescans every segment from its carry.
 //  - columns (inner > 1, or short rows): one thread per (outer, inner) line,
-//    walking it in order; adjacent threads read adjacent addresses.
+//    walking it in order; adjacent threads read adjacent addresses (the C
+//    side transposes few long columns into rows first).
 // Every combination happens in an order fixed by the shape: deterministic.
 #include <math.h>
 #include <type_traits>
@@ -217,7 +218,7 @@ __global__ void k_scan_carries(typename Sc<T, K>::A *carry, long long outer, lon
 
 // One thread per (outer, inner) line.
 template <typename T, int K>
-__global__ void __launch_bounds__(256) k_scan_cols(const T *__restrict__ x, typename Sc<T, K>::O *y,
+__global__ void __launch_bounds__(256) k_scan_cols(const T *__restrict__ x, typename Sc<T, K>::O *__restrict__ y,
                                                     long long outer, long long n, long long inner, bool rev,
                                                     bool incl) {
     typedef Sc<T, K> P;
