@@ -13,10 +13,12 @@
  * (inner > 1) run one thread per column; with fewer than 65536 columns of
  * more than 64 elements they are transposed the same way to run over rows.
  *
- * Declined (the CPU runs them): complex64; logsumexp, softmax and
- * logcumsumexp of integer or bool inputs; layouts that keep more than
- * AX_CU_MAX_DIMS dims after merging; output dtypes other than the ones the
- * ops build (never expected). */
+ * Declined (the CPU runs them): logsumexp, softmax and logcumsumexp of
+ * integer or bool inputs (rare; the CPU's float64 reference handles them);
+ * layouts that keep more than AX_CU_MAX_DIMS dims after merging; output
+ * dtypes other than the ones the ops build (never expected). complex64 is
+ * native for sum, prod, all, any, cumsum and cumprod (the only complex
+ * forms the ops accept). */
 #include <string.h>
 
 #include "backend/cuda/cuda.h"

@@ -2,8 +2,8 @@
 // plus strided gather/scatter copies (see reduce.h).
 //
 // Semantics follow the CPU kernels (src/backend/cpu/reduce.c, reduce_fast.c):
-//  - float sums and products accumulate in double (every float dtype), the
-//    result rounded once to the output dtype; integer sums/products wrap
+//  - float sums and products accumulate in double (every float dtype, and
+//    both parts of complex64), the result rounded once to the output dtype; integer sums/products wrap
 //    modulo 2^64, then the output's width (done in uint64);
 //  - max/min propagate NaN (the first NaN met, or any NaN: its payload is not
 //    specified); for ties of +0 and -0 which zero comes out is unspecified
@@ -165,6 +165,35 @@ template <typename T, bool MAX> struct ArgBest {
 };
 template <typename T> struct Op<T, AX_CU_R_ARGMAX> : ArgBest<T, true> {};
 template <typename T> struct Op<T, AX_CU_R_ARGMIN> : ArgBest<T, false> {};
+
+// complex64: sums and products in double, all/any on "re or im nonzero".
+template <bool SUM> struct CplxSumProd {
+    typedef cd S;
+    static __device__ __forceinline__ S ident() {
+        S s;
+        s.re = SUM ? 0.0 : 1.0;
+        s.im = 0;
+        return s;
+    }
+    static __device__ __forceinline__ S merge(S a, S b) { return SUM ? cd_add(a, b) : cd_mul(a, b); }
+    static __device__ __forceinline__ S fold(S s, c64 x, long long) { return merge(s, cd_of(x)); }
+    static __device__ __forceinline__ void store(void *y, int, long long k, S s) { ((c64 *)y)[k] = c64_of(s); }
+};
+template <> struct Op<c64, AX_CU_R_SUM> : CplxSumProd<true> {};
+template <> struct Op<c64, AX_CU_R_PROD> : CplxSumProd<false> {};
+template <bool ALL> struct CplxAllAny {
+    typedef int S;
+    static __device__ __forceinline__ S ident() { return ALL ? 1 : 0; }
+    static __device__ __forceinline__ S merge(S a, S b) { return ALL ? (a & b) : (a | b); }
+    static __device__ __forceinline__ S fold(S s, c64 x, long long) {
+        return merge(s, x.re != 0 || x.im != 0 ? 1 : 0);
+    }
+    static __device__ __forceinline__ void store(void *y, int, long long k, S s) {
+        ((uint8_t *)y)[k] = (uint8_t)s;
+    }
+};
+template <> struct Op<c64, AX_CU_R_ALL> : CplxAllAny<true> {};
+template <> struct Op<c64, AX_CU_R_ANY> : CplxAllAny<false> {};
 
 // logsumexp state: m = max so far (NaN sticky, +inf sticky), s = sum of
 // exp(x - m) over the elements (meaningful only while m is finite).
@@ -601,7 +630,7 @@ template <typename T> static cudaError_t run_softmax(const ax_cu_reduce *d, cuda
     }
     bool aligned = ((uintptr_t)x % 16) == 0 && ((uintptr_t)y % 16) == 0 && d->R % VEC == 0;
     long long nv = d->R / VEC;
-    if (aligned && d->R > 1024 && nv <= 8 * 1024) {
+    if (aligned && nv >= 64 && nv <= 8 * 1024) {
         // The fewest vectors per thread that keep the block at most 512
         // threads (1024 for the longest rows).
         int nvt = nv <= 512 ? 1 : nv <= 1024 ? 2 : nv <= 2048 ? 4 : 8;
@@ -623,7 +652,7 @@ template <typename T> static cudaError_t run_softmax(const ax_cu_reduce *d, cuda
 
 // ---------------------------------------------------------------- dispatch
 
-// Calls F<T, OP>::go with the storage type of dtype (bool as uint8).
+// Runs CALL with T the storage type of DT (bool as uint8).
 #define FOR_OP_TYPE(DT, CALL)                                              \
     switch (DT) {                                                               \
     case AX_CU_BOOL: case AX_CU_UINT8: { typedef uint8_t T; CALL; } break;      \
@@ -698,7 +727,9 @@ static cudaError_t copy_any(void *dense, const ax_cu_array *a, int elem_size, bo
 } // namespace
 
 extern "C" bool ax_cu_reduce_supported(int op, int dt) {
-    if (dt < AX_CU_BOOL || dt > AX_CU_FLOAT64) return false; // complex64
+    if (dt == AX_CU_COMPLEX64)
+        return op == AX_CU_R_SUM || op == AX_CU_R_PROD || op == AX_CU_R_ALL || op == AX_CU_R_ANY;
+    if (dt < AX_CU_BOOL || dt > AX_CU_FLOAT64) return false;
     if (op == AX_CU_R_LSE || op == AX_CU_R_SOFTMAX) return is_float(dt);
     return op >= AX_CU_R_SUM && op <= AX_CU_R_ARGMIN;
 }
@@ -706,6 +737,15 @@ extern "C" bool ax_cu_reduce_supported(int op, int dt) {
 extern "C" size_t ax_cu_reduce_workspace(const ax_cu_reduce *d) {
     size_t r = 0;
     int dt = d->in_dtype;
+    if (dt == AX_CU_COMPLEX64) {
+        switch (d->op) {
+        case AX_CU_R_SUM: return ws_of<c64, AX_CU_R_SUM>(d);
+        case AX_CU_R_PROD: return ws_of<c64, AX_CU_R_PROD>(d);
+        case AX_CU_R_ALL: return ws_of<c64, AX_CU_R_ALL>(d);
+        case AX_CU_R_ANY: return ws_of<c64, AX_CU_R_ANY>(d);
+        default: return 0;
+        }
+    }
     switch (d->op) {
     case AX_CU_R_SUM: FOR_OP_TYPE(dt, (r = ws_of<T, AX_CU_R_SUM>(d))); break;
     case AX_CU_R_PROD: FOR_OP_TYPE(dt, (r = ws_of<T, AX_CU_R_PROD>(d))); break;
@@ -727,6 +767,15 @@ extern "C" cudaError_t ax_cu_reduce_run(const ax_cu_reduce *d, void *ws, cudaStr
     if (d->op == AX_CU_R_SOFTMAX && d->R == 0) return cudaSuccess;
     cudaError_t e = cudaErrorInvalidValue;
     int dt = d->in_dtype;
+    if (dt == AX_CU_COMPLEX64) {
+        switch (d->op) {
+        case AX_CU_R_SUM: return run_of<c64, AX_CU_R_SUM>(d, ws, st);
+        case AX_CU_R_PROD: return run_of<c64, AX_CU_R_PROD>(d, ws, st);
+        case AX_CU_R_ALL: return run_of<c64, AX_CU_R_ALL>(d, ws, st);
+        case AX_CU_R_ANY: return run_of<c64, AX_CU_R_ANY>(d, ws, st);
+        default: return e;
+        }
+    }
     switch (d->op) {
     case AX_CU_R_SUM: FOR_OP_TYPE(dt, (e = run_of<T, AX_CU_R_SUM>(d, ws, st))); break;
     case AX_CU_R_PROD: FOR_OP_TYPE(dt, (e = run_of<T, AX_CU_R_PROD>(d, ws, st))); break;

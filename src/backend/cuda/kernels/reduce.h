@@ -40,8 +40,8 @@ typedef struct ax_cu_reduce {
     int64_t outer, R, inner;
 } ax_cu_reduce;
 
-/* Whether the launchers handle (op, in_dtype): no complex64; logsumexp and
- * softmax only for floating inputs. */
+/* Whether the launchers handle (op, in_dtype): complex64 only for sum,
+ * prod, all, any; logsumexp and softmax only for floating inputs. */
 bool ax_cu_reduce_supported(int op, int in_dtype);
 /* Device workspace (bytes) a run of d needs (0: none). */
 size_t ax_cu_reduce_workspace(const ax_cu_reduce *d);

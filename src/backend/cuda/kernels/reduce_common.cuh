@@ -58,6 +58,39 @@ LIMITS(uint32_t, 0, UINT32_MAX)
 LIMITS(unsigned long long, 0, ULLONG_MAX)
 #undef LIMITS
 
+// complex64 storage and its double-precision accumulator.
+struct __align__(8) c64 {
+    float re, im;
+};
+struct cd {
+    double re, im;
+};
+__device__ __forceinline__ cd cd_of(c64 x) {
+    cd r;
+    r.re = x.re;
+    r.im = x.im;
+    return r;
+}
+__device__ __forceinline__ cd cd_add(cd a, cd b) {
+    cd r;
+    r.re = a.re + b.re;
+    r.im = a.im + b.im;
+    return r;
+}
+// As the CPU's reference: (a.re b.re - a.im b.im, a.re b.im + a.im b.re).
+__device__ __forceinline__ cd cd_mul(cd a, cd b) {
+    cd r;
+    r.re = a.re * b.re - a.im * b.im;
+    r.im = a.re * b.im + a.im * b.re;
+    return r;
+}
+__device__ __forceinline__ c64 c64_of(cd a) {
+    c64 r;
+    r.re = (float)a.re;
+    r.im = (float)a.im;
+    return r;
+}
+
 // ---------------------------------------------------------------- shuffles of any state
 
 template <typename S> __device__ __forceinline__ S shfl_down_any(S v, int d) {

@@ -1,7 +1,8 @@
 // Scans along the middle axis of a dense (outer, n, inner) input (scan.h).
 //
 // Semantics follow the CPU (src/backend/cpu/scan_sort.c): float cumsum,
-// cumprod and logcumsumexp accumulate in double and round each output once;
+// cumprod and logcumsumexp accumulate in double (complex64: both parts) and
+// round each output once;
 // integer sums and products wrap in 64 bits (the output is int64 / uint64);
 // cummax/cummin keep the input dtype, propagate NaN, and on ties keep the
 // earlier value; logcumsumexp combines as the CPU's scan_logaddexp. The
@@ -50,6 +51,21 @@ template <typename T, int K> struct ScSumProd {
 template <typename T> struct Sc<T, AX_CU_SCAN_SUM> : ScSumProd<T, AX_CU_SCAN_SUM> {};
 template <typename T> struct Sc<T, AX_CU_SCAN_PROD> : ScSumProd<T, AX_CU_SCAN_PROD> {};
 
+template <int K> struct ScCplx { // complex64 cumsum / cumprod, in double
+    typedef cd A;
+    typedef c64 O;
+    static __device__ __forceinline__ A ident() {
+        A a;
+        a.re = K == AX_CU_SCAN_SUM ? 0.0 : 1.0;
+        a.im = 0;
+        return a;
+    }
+    static __device__ __forceinline__ A load(c64 x) { return cd_of(x); }
+    static __device__ __forceinline__ A comb(A a, A b) { return K == AX_CU_SCAN_SUM ? cd_add(a, b) : cd_mul(a, b); }
+};
+template <> struct Sc<c64, AX_CU_SCAN_SUM> : ScCplx<AX_CU_SCAN_SUM> {};
+template <> struct Sc<c64, AX_CU_SCAN_PROD> : ScCplx<AX_CU_SCAN_PROD> {};
+
 template <typename T, bool MAX> struct ScMaxMin {
     typedef typename Tr<T>::V A;
     typedef T O;
@@ -83,6 +99,8 @@ template <typename O, typename A> __device__ __forceinline__ O to_out(A a) {
     } else if constexpr (std::is_same<O, __nv_bfloat16>::value) {
         if constexpr (std::is_same<A, double>::value) return __double2bfloat16(a);
         else return __float2bfloat16(a);
+    } else if constexpr (std::is_same<O, c64>::value) {
+        return c64_of(a);
     } else {
         return (O)a;
     }
@@ -334,13 +352,16 @@ static bool scan_is_float(int dt) {
 } // namespace
 
 extern "C" bool ax_cu_scan_supported(int kind, int dt) {
-    if (dt < AX_CU_BOOL || dt > AX_CU_FLOAT64) return false; // complex64
+    if (dt == AX_CU_COMPLEX64) return kind == AX_CU_SCAN_SUM || kind == AX_CU_SCAN_PROD;
+    if (dt < AX_CU_BOOL || dt > AX_CU_FLOAT64) return false;
     if (kind == AX_CU_SCAN_LSE) return scan_is_float(dt);
     return kind >= AX_CU_SCAN_SUM && kind <= AX_CU_SCAN_MIN;
 }
 
 extern "C" size_t ax_cu_scan_workspace(const ax_cu_scan *d) {
     size_t r = 0;
+    if (d->in_dtype == AX_CU_COMPLEX64)
+        return d->kind == AX_CU_SCAN_SUM ? scan_ws_of<c64, AX_CU_SCAN_SUM>(d) : scan_ws_of<c64, AX_CU_SCAN_PROD>(d);
     switch (d->kind) {
     case AX_CU_SCAN_SUM: SCAN_TYPES(d->in_dtype, (r = scan_ws_of<T, AX_CU_SCAN_SUM>(d))); break;
     case AX_CU_SCAN_PROD: SCAN_TYPES(d->in_dtype, (r = scan_ws_of<T, AX_CU_SCAN_PROD>(d))); break;
@@ -356,6 +377,9 @@ extern "C" cudaError_t ax_cu_scan_run(const ax_cu_scan *d, void *ws, cudaStream_
     if (!ax_cu_scan_supported(d->kind, d->in_dtype)) return cudaErrorInvalidValue;
     if (d->outer == 0 || d->n == 0 || d->inner == 0) return cudaSuccess;
     cudaError_t e = cudaErrorInvalidValue;
+    if (d->in_dtype == AX_CU_COMPLEX64)
+        return d->kind == AX_CU_SCAN_SUM ? scan_run_of<c64, AX_CU_SCAN_SUM>(d, ws, st)
+                                         : scan_run_of<c64, AX_CU_SCAN_PROD>(d, ws, st);
     switch (d->kind) {
     case AX_CU_SCAN_SUM: SCAN_TYPES(d->in_dtype, (e = scan_run_of<T, AX_CU_SCAN_SUM>(d, ws, st))); break;
     case AX_CU_SCAN_PROD: SCAN_TYPES(d->in_dtype, (e = scan_run_of<T, AX_CU_SCAN_PROD>(d, ws, st))); break;

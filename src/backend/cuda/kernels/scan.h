@@ -28,8 +28,8 @@ typedef struct ax_cu_scan {
     bool reverse, inclusive;
 } ax_cu_scan;
 
-/* Whether (kind, in_dtype) is handled: no complex64; logcumsumexp only for
- * floating inputs. */
+/* Whether (kind, in_dtype) is handled: complex64 only for cumsum and
+ * cumprod; logcumsumexp only for floating inputs. */
 bool ax_cu_scan_supported(int kind, int in_dtype);
 size_t ax_cu_scan_workspace(const ax_cu_scan *d);
 cudaError_t ax_cu_scan_run(const ax_cu_scan *d, void *ws, cudaStream_t stream);
