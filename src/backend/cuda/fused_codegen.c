@@ -1,0 +1,415 @@
+/* CUDA source for a FUSED program (see fused_cuda.h, backend/cpu/fused.h).
+ *
+ * The op set is the CPU's (fused.c); each formula is the CPU's with CUDA's
+ * IEEE math functions in place of the CPU's vectorized ew_* ones (expf for
+ * ew_expf, tanhf for ew_tanhf, erff for ew_erff, ...): results agree with the
+ * CPU to float rounding (exactly for arithmetic, comparisons, selects and
+ * conversions, since NVRTC runs with --fmad=false like the CPU's -std=c11
+ * build without contraction). No fast-math intrinsics.
+ *
+ * Shape of the source: `fz_eval` computes every value of one element in
+ * registers (inputs and outputs as arguments), and three kernels call it:
+ * flat (contiguous operands), vec (contiguous and aligned: each operand moved
+ * as a struct of VEC elements, 16 bytes for the widest dtype, so loads and
+ * stores are single vector instructions) and strided (input offsets from the
+ * coalesced shape, one division per dim shared by all inputs; 32-bit
+ * division when every index fits). All are grid-stride loops. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "backend/cuda/fused_cuda.h"
+
+/* ---------------------------------------------------------------- formulas */
+
+/* X(op, float32 expression, float64 expression): float -> same dtype */
+#define FZC_UNARY_OPS(X)                                                                \
+    X(ABS, fabsf(x), fabs(x))                                                           \
+    X(NEGATIVE, -x, -x)                                                                 \
+    X(SIGN, x > 0 ? 1.0f : x < 0 ? -1.0f : x == 0 ? 0.0f : x,                           \
+      x > 0 ? 1.0 : x < 0 ? -1.0 : x == 0 ? 0.0 : x)                                    \
+    X(SQUARE, x * x, x * x)                                                             \
+    X(SQRT, sqrtf(x), sqrt(x))                                                          \
+    X(RSQRT, 1.0f / sqrtf(x), 1.0 / sqrt(x))                                            \
+    X(RECIPROCAL, 1.0f / x, 1.0 / x)                                                    \
+    X(EXP, expf(x), exp(x))                                                             \
+    X(EXP2, exp2f(x), exp2(x))                                                          \
+    X(EXPM1, expm1f(x), expm1(x))                                                       \
+    X(LOG, logf(x), log(x))                                                             \
+    X(LOG2, log2f(x), log2(x))                                                          \
+    X(LOG10, log10f(x), log10(x))                                                       \
+    X(LOG1P, log1pf(x), log1p(x))                                                       \
+    X(SIN, sinf(x), sin(x))                                                             \
+    X(COS, cosf(x), cos(x))                                                             \
+    X(TAN, tanf(x), tan(x))                                                             \
+    X(ARCSIN, asinf(x), asin(x))                                                        \
+    X(ARCCOS, acosf(x), acos(x))                                                        \
+    X(ARCTAN, atanf(x), atan(x))                                                        \
+    X(SINH, sinhf(x), sinh(x))                                                          \
+    X(COSH, coshf(x), cosh(x))                                                          \
+    X(TANH, tanhf(x), tanh(x))                                                          \
+    X(ARCSINH, asinhf(x), asinh(x))                                                     \
+    X(ARCCOSH, acoshf(x), acosh(x))                                                     \
+    X(ARCTANH, atanhf(x), atanh(x))                                                     \
+    X(FLOOR, floorf(x), floor(x))                                                       \
+    X(CEIL, ceilf(x), ceil(x))                                                          \
+    X(ROUND, nearbyintf(x), nearbyint(x))                                               \
+    X(TRUNC, truncf(x), trunc(x))                                                       \
+    X(ERF, erff(x), erf(x))                                                             \
+    X(SIGMOID, fz_sigmoidf(x),                                                          \
+      x >= 0 ? 1 / (1 + exp(-fabs(x))) : exp(-fabs(x)) / (1 + exp(-fabs(x))))           \
+    X(DEGREES, x * (float)(180 / 3.14159265358979323846),                               \
+      x * (180 / 3.14159265358979323846))                                               \
+    X(RADIANS, x * (float)(3.14159265358979323846 / 180),                               \
+      x * (3.14159265358979323846 / 180))
+
+/* X(op, expression): float or bool -> bool */
+#define FZC_PRED_OPS(X)                                                                 \
+    X(ISNAN, x != x)                                                                    \
+    X(ISINF, x == INFINITY || x == -INFINITY)                                           \
+    X(ISFINITE, x - x == x - x)                                                         \
+    X(ISPOSINF, x == INFINITY)                                                          \
+    X(ISNEGINF, x == -INFINITY)                                                         \
+    X(LOGICAL_NOT, x == 0)
+
+/* X(op, float32 expression, float64 expression): float x float -> same */
+#define FZC_BINARY_OPS(X)                                                               \
+    X(ADD, x + y, x + y)                                                                \
+    X(SUBTRACT, x - y, x - y)                                                           \
+    X(MULTIPLY, x * y, x * y)                                                           \
+    X(DIVIDE, x / y, x / y)                                                             \
+    X(POWER, powf(x, y), pow(x, y))                                                     \
+    X(MAXIMUM, (x >= y || x != x) ? x : y, (x >= y || x != x) ? x : y)                  \
+    X(MINIMUM, (x <= y || x != x) ? x : y, (x <= y || x != x) ? x : y)                  \
+    X(ARCTAN2, atan2f(x, y), atan2(x, y))                                               \
+    X(HYPOT, hypotf(x, y), hypot(x, y))                                                 \
+    X(COPYSIGN, copysignf(x, y), copysign(x, y))
+
+/* X(op, expression): (float or bool) x same -> bool */
+#define FZC_CMP_OPS(X)                                                                  \
+    X(EQUAL, x == y)                                                                    \
+    X(NOT_EQUAL, x != y)                                                                \
+    X(LESS, x < y)                                                                      \
+    X(LESS_EQUAL, x <= y)                                                               \
+    X(GREATER, x > y)                                                                   \
+    X(GREATER_EQUAL, x >= y)                                                            \
+    X(LOGICAL_AND, (x != 0) & (y != 0))                                                 \
+    X(LOGICAL_OR, (x != 0) | (y != 0))                                                  \
+    X(LOGICAL_XOR, (x != 0) ^ (y != 0))
+
+/* X(op, expression): bool x bool -> bool */
+#define FZC_BOOL_OPS(X)                                                                 \
+    X(ADD, x | y)                                                                       \
+    X(MULTIPLY, x & y)                                                                  \
+    X(MAXIMUM, x | y)                                                                   \
+    X(MINIMUM, x & y)
+
+static bool is_float(ax_dtype t) { return t == AX_FLOAT32 || t == AX_FLOAT64; }
+
+/* The formula text of op on operand dtype t0 (classification in the CPU's
+ * order: unary, predicate, comparison, where, convert, binary, bool), or
+ * NULL when the op is not in the set. */
+static const char *formula(ax_op op, ax_dtype t0) {
+    switch (op) {
+#define S_U(ID, E32, E64) case AX_OP_##ID: return !is_float(t0) ? NULL : t0 == AX_FLOAT32 ? #E32 : #E64;
+        FZC_UNARY_OPS(S_U)
+#undef S_U
+#define S_P(ID, E) case AX_OP_##ID: return #E;
+        FZC_PRED_OPS(S_P)
+#undef S_P
+#define S_C(ID, E) case AX_OP_##ID: return #E;
+        FZC_CMP_OPS(S_C)
+#undef S_C
+    case AX_OP_WHERE: return "c ? x : y";
+    case AX_OP_COPY: case AX_OP_ASTYPE: return "x";
+    default: break;
+    }
+    if (is_float(t0)) {
+        switch (op) {
+#define S_B(ID, E32, E64) case AX_OP_##ID: return t0 == AX_FLOAT32 ? #E32 : #E64;
+            FZC_BINARY_OPS(S_B)
+#undef S_B
+        default: return NULL;
+        }
+    }
+    if (t0 == AX_BOOL) {
+        switch (op) {
+#define S_L(ID, E) case AX_OP_##ID: return #E;
+            FZC_BOOL_OPS(S_L)
+#undef S_L
+        default: return NULL;
+        }
+    }
+    return NULL;
+}
+
+static bool dtype_ok(ax_dtype t) { return is_float(t) || t == AX_BOOL; }
+
+bool ax__fused_cuda_supported(const ax_fused_prog *prog) {
+    if (prog->n_vals < 1 || prog->n_vals > FZ_MAX_VALS || prog->n_out < 1 ||
+        prog->n_out + prog->n_in > FZ_MAX_OPERANDS)
+        return false;
+    for (int v = 0; v < prog->n_vals; v++) {
+        const fz_val *val = &prog->vals[v];
+        if (!dtype_ok(val->dtype)) return false;
+        switch (val->kind) {
+        case FZ_IN:
+            if (val->a[0] < 0 || val->a[0] >= prog->n_in) return false;
+            break;
+        case FZ_IMM: break;
+        case FZ_OP: {
+            int n_args = 0;
+            for (int k = 0; k < 3 && val->a[k] >= 0; k++, n_args++)
+                if (val->a[k] >= v) return false; /* dependency order */
+            ax_dtype in[3];
+            for (int k = 0; k < n_args; k++) in[k] = prog->vals[val->a[k]].dtype;
+            if (n_args < 1 || !formula(val->op, in[0]) || !ax__fused_supports(val->op, in, n_args, val->dtype))
+                return false;
+            break;
+        }
+        default: return false;
+        }
+    }
+    for (int o = 0; o < prog->n_out; o++)
+        if (prog->out_vals[o] < 0 || prog->out_vals[o] >= prog->n_vals) return false;
+    return true;
+}
+
+/* ---------------------------------------------------------------- text buffer */
+
+typedef struct cbuf {
+    char *s;
+    size_t len, cap;
+    bool oom;
+} cbuf;
+
+static void cb_printf(cbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void cb_printf(cbuf *b, const char *fmt, ...) {
+    if (b->oom) return;
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        int k = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
+        va_end(ap);
+        if (k < 0) {
+            b->oom = true;
+            return;
+        }
+        if (b->s && b->len + (size_t)k < b->cap) {
+            b->len += (size_t)k;
+            return;
+        }
+        size_t cap = (b->cap ? b->cap * 2 : 8192) + (size_t)k;
+        char *s = realloc(b->s, cap);
+        if (!s) {
+            b->oom = true;
+            return;
+        }
+        b->s = s;
+        b->cap = cap;
+    }
+}
+
+/* ---------------------------------------------------------------- source */
+
+static const char *ctype(ax_dtype t) {
+    return t == AX_FLOAT32 ? "float" : t == AX_FLOAT64 ? "double" : "uint8_t";
+}
+
+/* Vector struct name of dtype t. */
+static const char *vtype(ax_dtype t) {
+    return t == AX_FLOAT32 ? "fz_vf" : t == AX_FLOAT64 ? "fz_vd" : "fz_vb";
+}
+
+#define FZ_STR_(...) #__VA_ARGS__
+#define FZ_STR(x) FZ_STR_(x)
+
+/* Operand text of value a inside fz_eval. */
+static void operand(cbuf *b, const ax_fused_prog *prog, int a) {
+    const fz_val *v = &prog->vals[a];
+    if (v->kind == FZ_IN) cb_printf(b, "in%d", v->a[0]);
+    else if (v->kind == FZ_IMM) cb_printf(b, "c%d", a);
+    else cb_printf(b, "t%d", a);
+}
+
+/* The dtype input j is read as (its FZ_IN value's; bool if no value reads it). */
+static ax_dtype input_dtype(const ax_fused_prog *prog, int j) {
+    for (int v = 0; v < prog->n_vals; v++)
+        if (prog->vals[v].kind == FZ_IN && prog->vals[v].a[0] == j) return prog->vals[v].dtype;
+    return AX_BOOL;
+}
+
+/* Body of a kernel's per-element work: load inputs from expressions made by
+ * `in_at(j)` text (printf pattern with %d for the operand index twice), call
+ * fz_eval, store outputs at index text `out_at`. */
+static void element(cbuf *b, const ax_fused_prog *prog, const char *ind, const char *in_idx_fmt,
+                    const char *out_idx) {
+    const int n_out = prog->n_out, n_in = prog->n_in;
+    for (int j = 0; j < n_in; j++) {
+        const char *T = ctype(input_dtype(prog, j));
+        char idx[64];
+        snprintf(idx, sizeof idx, in_idx_fmt, j);
+        cb_printf(b, "%sconst %s in%d = ((const %s *)a.ptr[%d])[%s];\n", ind, T, j, T, n_out + j, idx);
+    }
+    for (int o = 0; o < n_out; o++)
+        cb_printf(b, "%s%s out%d;\n", ind, ctype(prog->vals[prog->out_vals[o]].dtype), o);
+    cb_printf(b, "%sfz_eval(", ind);
+    for (int j = 0; j < n_in; j++) cb_printf(b, "in%d, ", j);
+    for (int o = 0; o < n_out; o++) cb_printf(b, "%sout%d", o ? ", " : "", o);
+    cb_printf(b, ");\n");
+    for (int o = 0; o < n_out; o++)
+        cb_printf(b, "%s((%s *)a.ptr[%d])[%s] = out%d;\n", ind, ctype(prog->vals[prog->out_vals[o]].dtype), o,
+                  out_idx, o);
+}
+
+char *ax__fused_cuda_codegen(const ax_fused_prog *prog, int *vec_out) {
+    if (!ax__fused_cuda_supported(prog)) return NULL;
+    const int n_out = prog->n_out, n_in = prog->n_in, nv = prog->n_vals;
+    size_t widest = 1;
+    for (int o = 0; o < n_out; o++) {
+        size_t s = ax_dtype_size(prog->vals[prog->out_vals[o]].dtype);
+        if (s > widest) widest = s;
+    }
+    for (int j = 0; j < n_in; j++) {
+        size_t s = ax_dtype_size(input_dtype(prog, j));
+        if (s > widest) widest = s;
+    }
+    const int vec = (int)(16 / widest);
+    *vec_out = vec;
+    cbuf b = {0};
+    cb_printf(&b,
+              "// generated by ax_compile: a fused elementwise DAG for the GPU\n"
+              "typedef unsigned char uint8_t;\n"
+              "typedef long long int64_t;\n"
+              "#define INFINITY __int_as_float(0x7f800000)\n"
+              "#define VEC %d\n"
+              "struct fz_args { %s };\n"
+              "struct __align__(%d) fz_vf { float e[VEC]; };\n"
+              "struct __align__(%d) fz_vd { double e[VEC]; };\n"
+              "struct __align__(%d) fz_vb { uint8_t e[VEC]; };\n",
+              vec, FZ_STR(FZ_CU_ARGS_BODY), vec * 4 > 16 ? 16 : vec * 4, vec * 8 > 16 ? 16 : vec * 8, vec);
+    bool sigmoid32 = false;
+    for (int v = 0; v < nv; v++)
+        sigmoid32 |= prog->vals[v].kind == FZ_OP && prog->vals[v].op == AX_OP_SIGMOID &&
+                     prog->vals[v].dtype == AX_FLOAT32;
+    if (sigmoid32) /* the CPU's ew_sigmoidf with expf: e^-|x|, no overflow */
+        cb_printf(&b, "static __device__ __forceinline__ float fz_sigmoidf(float x) {\n"
+                      "    float e = expf(x < 0 ? x : -x);\n"
+                      "    float r = 1.0f / (1.0f + e);\n"
+                      "    return x >= 0 ? r : (x != x ? x : e * r);\n"
+                      "}\n");
+    /* fz_eval: inputs by value, outputs by reference */
+    cb_printf(&b, "static __device__ __forceinline__ void fz_eval(");
+    for (int j = 0; j < n_in; j++) cb_printf(&b, "const %s in%d, ", ctype(input_dtype(prog, j)), j);
+    for (int o = 0; o < n_out; o++)
+        cb_printf(&b, "%s%s &out%d", o ? ", " : "", ctype(prog->vals[prog->out_vals[o]].dtype), o);
+    cb_printf(&b, ") {\n");
+    for (int v = 0; v < nv; v++) {
+        const fz_val *val = &prog->vals[v];
+        const char *T = ctype(val->dtype);
+        if (val->kind == FZ_IMM) {
+            if (val->dtype == AX_BOOL) {
+                cb_printf(&b, "    const uint8_t c%d = %d;\n", v, val->imm != 0);
+            } else if (val->dtype == AX_FLOAT32) {
+                float f = (float)val->imm;
+                uint32_t u;
+                memcpy(&u, &f, 4);
+                cb_printf(&b, "    const float c%d = __int_as_float(0x%08x);\n", v, (unsigned)u);
+            } else {
+                uint64_t u;
+                memcpy(&u, &val->imm, 8);
+                cb_printf(&b, "    const double c%d = __longlong_as_double(0x%016llxLL);\n", v,
+                          (unsigned long long)u);
+            }
+        } else if (val->kind == FZ_OP) {
+            const ax_dtype t0 = prog->vals[val->a[0]].dtype;
+            const char *f = formula(val->op, t0);
+            cb_printf(&b, "    %s t%d;\n    {\n", T, v);
+            if (val->op == AX_OP_WHERE) {
+                cb_printf(&b, "        const uint8_t c = ");
+                operand(&b, prog, val->a[0]);
+                cb_printf(&b, ";\n        const %s x = ", T);
+                operand(&b, prog, val->a[1]);
+                cb_printf(&b, ", y = ");
+                operand(&b, prog, val->a[2]);
+                cb_printf(&b, ";\n");
+            } else {
+                cb_printf(&b, "        const %s x = ", ctype(t0));
+                operand(&b, prog, val->a[0]);
+                if (val->a[1] >= 0) {
+                    cb_printf(&b, ", y = ");
+                    operand(&b, prog, val->a[1]);
+                }
+                cb_printf(&b, ";\n");
+            }
+            cb_printf(&b, "        t%d = (%s)(%s);\n    }\n", v, T, f);
+        }
+    }
+    for (int o = 0; o < n_out; o++) {
+        cb_printf(&b, "    out%d = ", o);
+        operand(&b, prog, prog->out_vals[o]);
+        cb_printf(&b, ";\n");
+    }
+    cb_printf(&b, "}\n");
+
+    /* flat: contiguous operands */
+    cb_printf(&b, "extern \"C\" __global__ void __launch_bounds__(256) " FZ_CU_FLAT "(const fz_args a) {\n"
+                  "    const int64_t step = (int64_t)gridDim.x * blockDim.x;\n"
+                  "    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < a.n; i += step) {\n");
+    element(&b, prog, "        ", "i", "i");
+    cb_printf(&b, "    }\n}\n");
+
+    /* vec: VEC elements per step as aligned structs, then the tail */
+    cb_printf(&b, "extern \"C\" __global__ void __launch_bounds__(256) " FZ_CU_VEC "(const fz_args a) {\n"
+                  "    const int64_t step = (int64_t)gridDim.x * blockDim.x;\n"
+                  "    const int64_t first = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;\n"
+                  "    const int64_t nvec = a.n / VEC;\n"
+                  "    for (int64_t k = first; k < nvec; k += step) {\n");
+    for (int j = 0; j < n_in; j++) {
+        ax_dtype t = input_dtype(prog, j);
+        cb_printf(&b, "        const %s vin%d = ((const %s *)a.ptr[%d])[k];\n", vtype(t), j, vtype(t), n_out + j);
+    }
+    for (int o = 0; o < n_out; o++) cb_printf(&b, "        %s vout%d;\n", vtype(prog->vals[prog->out_vals[o]].dtype), o);
+    cb_printf(&b, "#pragma unroll\n        for (int e = 0; e < VEC; e++) fz_eval(");
+    for (int j = 0; j < n_in; j++) cb_printf(&b, "vin%d.e[e], ", j);
+    for (int o = 0; o < n_out; o++) cb_printf(&b, "%svout%d.e[e]", o ? ", " : "", o);
+    cb_printf(&b, ");\n");
+    for (int o = 0; o < n_out; o++) {
+        const char *V = vtype(prog->vals[prog->out_vals[o]].dtype);
+        cb_printf(&b, "        ((%s *)a.ptr[%d])[k] = vout%d;\n", V, o, o);
+    }
+    cb_printf(&b, "    }\n"
+                  "    for (int64_t i = nvec * VEC + first; i < a.n; i += step) {\n");
+    element(&b, prog, "        ", "i", "i");
+    cb_printf(&b, "    }\n}\n");
+
+    /* strided: input offsets from the coalesced shape (outputs are row-major) */
+    cb_printf(&b, "extern \"C\" __global__ void __launch_bounds__(256) " FZ_CU_STRIDED "(const fz_args a) {\n"
+                  "    const int64_t step = (int64_t)gridDim.x * blockDim.x;\n"
+                  "    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < a.n; i += step) {\n");
+    for (int j = 0; j < n_in; j++) cb_printf(&b, "        int64_t off%d = 0;\n", j);
+    cb_printf(&b, "        if (a.small) {\n"
+                  "            unsigned r = (unsigned)i;\n"
+                  "            for (int d = a.ndim - 1; d >= 0; d--) {\n"
+                  "                const unsigned s = (unsigned)a.shape[d], q = r / s, c = r - q * s;\n"
+                  "                r = q;\n");
+    for (int j = 0; j < n_in; j++)
+        cb_printf(&b, "                off%d += (int64_t)c * a.strides[%d][d];\n", j, n_out + j);
+    cb_printf(&b, "            }\n"
+                  "        } else {\n"
+                  "            int64_t r = i;\n"
+                  "            for (int d = a.ndim - 1; d >= 0; d--) {\n"
+                  "                const int64_t s = a.shape[d], q = r / s, c = r - q * s;\n"
+                  "                r = q;\n");
+    for (int j = 0; j < n_in; j++)
+        cb_printf(&b, "                off%d += c * a.strides[%d][d];\n", j, n_out + j);
+    cb_printf(&b, "            }\n        }\n");
+    element(&b, prog, "        ", "off%d", "i");
+    cb_printf(&b, "    }\n}\n");
+    if (b.oom) {
+        free(b.s);
+        return NULL;
+    }
+    return b.s;
+}
