@@ -216,7 +216,25 @@ static void source_key(const char *src, int major, int minor, uint64_t key[2]) {
     fnv(key, src, strlen(src));
 }
 
-/* Fill e: the image from disk or NVRTC, loaded, its kernels found. */
+/* Load img into e (library and its three kernels). */
+static cudaError_t load_image(fz_entry *e, void *img) {
+    e->lib = NULL;
+    cudaError_t err = cudaLibraryLoadData(&e->lib, img, NULL, NULL, 0, NULL, NULL, 0);
+    if (err == cudaSuccess) err = cudaLibraryGetKernel(&e->k_flat, e->lib, FZ_CU_FLAT);
+    if (err == cudaSuccess) err = cudaLibraryGetKernel(&e->k_vec, e->lib, FZ_CU_VEC);
+    if (err == cudaSuccess) err = cudaLibraryGetKernel(&e->k_strided, e->lib, FZ_CU_STRIDED);
+    if (err != cudaSuccess) {
+        if (e->lib) cudaLibraryUnload(e->lib);
+        e->lib = NULL;
+        (void)cudaGetLastError(); /* not sticky: clear it for the next launch check */
+        return err;
+    }
+    e->image = img;
+    return cudaSuccess;
+}
+
+/* Fill e: the image from disk (a file that does not load is rebuilt) or
+ * NVRTC, loaded, its kernels found; e->failed otherwise. */
 static void build_entry(fz_entry *e, const ax_fused_prog *prog) {
     char why[600] = "";
     const struct cudaDeviceProp *pr = ax__cuda_props();
@@ -230,37 +248,32 @@ static void build_entry(fz_entry *e, const ax_fused_prog *prog) {
     source_key(src, pr->major, pr->minor, sk);
     char dir[4096], path[4300] = "";
     size_t len = 0;
-    void *img = NULL;
     if (disk_dir(dir, sizeof dir)) {
         snprintf(path, sizeof path, "%s/ax-%016llx%016llx.img", dir, (unsigned long long)sk[0],
                  (unsigned long long)sk[1]);
-        img = read_all(path, &len);
+        void *img = read_all(path, &len);
+        if (img && load_image(e, img) == cudaSuccess) {
+            free(src);
+            return;
+        }
+        free(img); /* missing, or stale / truncated: build it again */
     }
-    if (!img) {
-        bool is_ptx = false;
-        img = nvrtc_build(src, pr->major, pr->minor, &len, &is_ptx, why, sizeof why);
-        if (img && *path) write_atomically(path, img, is_ptx ? len + 1 : len);
-    }
+    bool is_ptx = false;
+    void *img = nvrtc_build(src, pr->major, pr->minor, &len, &is_ptx, why, sizeof why);
     free(src);
     if (!img) {
         e->failed = true;
         debug_once("%s", why);
         return;
     }
-    cudaError_t err = cudaLibraryLoadData(&e->lib, img, NULL, NULL, 0, NULL, NULL, 0);
-    if (err == cudaSuccess) err = cudaLibraryGetKernel(&e->k_flat, e->lib, FZ_CU_FLAT);
-    if (err == cudaSuccess) err = cudaLibraryGetKernel(&e->k_vec, e->lib, FZ_CU_VEC);
-    if (err == cudaSuccess) err = cudaLibraryGetKernel(&e->k_strided, e->lib, FZ_CU_STRIDED);
+    cudaError_t err = load_image(e, img);
     if (err != cudaSuccess) {
-        if (e->lib) cudaLibraryUnload(e->lib);
-        e->lib = NULL;
         free(img);
         e->failed = true;
-        (void)cudaGetLastError(); /* not sticky: clear it for the next launch check */
         debug_once("loading the compiled kernel failed: %s", cudaGetErrorString(err));
         return;
     }
-    e->image = img;
+    if (*path) write_atomically(path, img, is_ptx ? len + 1 : len);
 }
 
 /* Drop least recently used entries above the bound. A library may still
