@@ -13,7 +13,7 @@ build=${AX_FUZZ_BUILD:-$root/build-fuzz}
 jobs=$(nproc 2>/dev/null || echo 2)
 
 cmake -S "$root" -B "$build" -DCMAKE_C_COMPILER="${CC:-clang}" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DAX_FUZZ=ON -DAX_BUILD_TESTS=OFF -DAX_BUILD_BENCH=OFF -DAX_BUILD_EXAMPLES=OFF >/dev/null
+  -DAX_FUZZ=ON -DAX_CUDA=OFF -DAX_BUILD_TESTS=OFF -DAX_BUILD_BENCH=OFF -DAX_BUILD_EXAMPLES=OFF >/dev/null
 # shellcheck disable=SC2086
 cmake --build "$build" -j"$jobs" --target $targets
 
