@@ -290,32 +290,39 @@ template <typename T> __device__ __forceinline__ void launder(Vec<T> &v) {
 
 // ---------------------------------------------------------------- reduction kernels
 
-// Rows of at most a few hundred elements: one warp per row; 16-byte loads
-// when every row starts on a 16-byte boundary (vec).
+// Rows of at most a few hundred elements: a group of g lanes (4, 8, 16 or
+// 32) per row, 32 / g rows per warp; with g = 32, 16-byte loads when every
+// row starts on a 16-byte boundary (vec).
 template <typename T, int OP>
 __global__ void __launch_bounds__(256) k_rows_warp(const T *__restrict__ x, void *y, int odt,
-                                                    long long outer, long long R, bool vec) {
+                                                    long long outer, long long R, int g, bool vec) {
     typedef Op<T, OP> P;
     typedef typename P::S S;
     const int VEC = 16 / sizeof(T);
-    int lane = threadIdx.x & 31, wpb = blockDim.x >> 5;
-    for (long long row = (long long)blockIdx.x * wpb + (threadIdx.x >> 5); row < outer;
-         row += (long long)gridDim.x * wpb) {
-        const T *xr = x + row * R;
+    int lane = threadIdx.x & 31, gl = lane & (g - 1), rpw = 32 / g;
+    long long warps = (long long)gridDim.x * (blockDim.x >> 5);
+    for (long long first = ((long long)blockIdx.x * (blockDim.x >> 5) + (threadIdx.x >> 5)) * rpw; first < outer;
+         first += warps * rpw) { // uniform over the warp: every lane shuffles
+        long long row = first + lane / g;
         S acc = P::ident();
-        long long i = lane;
-        if (vec) {
-            const Vec<T> *xv = (const Vec<T> *)xr;
-            for (long long v = lane; v < R / VEC; v += 32) {
-                Vec<T> q = xv[v];
+        if (row < outer) {
+            const T *xr = x + row * R;
+            long long i = gl;
+            if (vec) { // g == 32
+                const Vec<T> *xv = (const Vec<T> *)xr;
+                for (long long v = gl; v < R / VEC; v += 32) {
+                    Vec<T> q = xv[v];
 #pragma unroll
-                for (int e = 0; e < VEC; e++) acc = P::fold(acc, q.v[e], v * VEC + e);
+                    for (int e = 0; e < VEC; e++) acc = P::fold(acc, q.v[e], v * VEC + e);
+                }
+                i = R / VEC * VEC + gl;
             }
-            i = R / VEC * VEC + lane;
+            for (; i < R; i += g) acc = P::fold(acc, xr[i], i);
         }
-        for (; i < R; i += 32) acc = P::fold(acc, xr[i], i);
-        acc = warp_reduce<P>(acc);
-        if (lane == 0) P::store(y, odt, row, acc);
+        // Fixed-order tree within each group; lanes past a group's end read
+        // the next group's values, which only they (not the leader) combine.
+        for (int d = g >> 1; d > 0; d >>= 1) acc = P::merge(acc, shfl_down_any(acc, d));
+        if (gl == 0 && row < outer) P::store(y, odt, row, acc);
     }
 }
 
@@ -504,9 +511,11 @@ template <typename T, int OP> static cudaError_t run_of(const ax_cu_reduce *d, v
     const T *x = (const T *)d->x;
     S *part = (S *)ws;
     if (p.rows && p.warp) {
-        bool vec = (uintptr_t)x % 16 == 0 && (d->R * (long long)sizeof(T)) % 16 == 0;
-        k_rows_warp<T, OP><<<grid_of((d->outer + 7) / 8), 256, 0, st>>>(x, d->y, d->out_dtype, d->outer, d->R,
-                                                                         vec);
+        int g = d->R <= 8 ? 4 : d->R <= 16 ? 8 : d->R <= 32 ? 16 : 32;
+        bool vec = g == 32 && (uintptr_t)x % 16 == 0 && (d->R * (long long)sizeof(T)) % 16 == 0;
+        long long rows_per_block = 8 * (32 / g);
+        k_rows_warp<T, OP><<<grid_of((d->outer + rows_per_block - 1) / rows_per_block), 256, 0, st>>>(
+            x, d->y, d->out_dtype, d->outer, d->R, g, vec);
     } else if (p.rows) {
         k_rows_block<T, OP><<<grid_of(d->outer * p.nseg), 512, 0, st>>>(x, d->y, d->out_dtype, part, d->outer,
                                                                      d->R, p.L, p.nseg);
