@@ -84,6 +84,15 @@ static void apply_widen(int64_t w, int nd, int64_t *shape, int nstr, int64_t *co
         for (int d = 0; d < nd - 1; d++) str[s][d] /= w;
 }
 
+static int64_t gcd64(int64_t a, int64_t b) {
+    while (b) {
+        int64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
 /* A copy of `shape` items between strided layouts: merged, widened. False
  * when the layout needs more than MAXD dims. */
 static bool copy_desc(ax_cu_copy *c, void *dst, const int64_t *dst_str, const void *src,
@@ -477,6 +486,22 @@ static ax_status k_gather(ax_ctx *ctx, const ax_node *node, ax_array *const *out
     g.size = o->size;
     g.slice = slice;
     g.nb = nb;
+    /* widen the contiguous tail of the slices when every start keeps the
+     * alignment (an indexed last axis, stride 1, never does) */
+    int64_t gs = 0;
+    for (int i = 0; i < nidx; i++) gs = gcd64(gs, g.ax_str[i] < 0 ? -g.ax_str[i] : g.ax_str[i]);
+    if (g.endim > 0) {
+        int64_t *es[1] = {g.estr};
+        const void *ptrs[2] = {g.out, g.a};
+        int64_t w = widen_factor(g.endim, g.eshape, 1, es, 2, ptrs, gs, g.itemsize);
+        if (w > 1) {
+            apply_widen(w, g.endim, g.eshape, 1, es);
+            for (int i = 0; i < nidx; i++) g.ax_str[i] /= w;
+            g.slice /= w;
+            g.size /= w;
+            g.itemsize *= (int)w;
+        }
+    }
     ax_status s = bad_new(ctx, "gather", &g.bad);
     if (s != AX_OK) return s;
     s = ax__cuda_check(ctx, ax_cu_index_gather(&g, ax__cuda_stream()), "gather");
