@@ -7,9 +7,14 @@
 // carried in double and rounded to the dtype after every operation. nvcc
 // contracts a * b + c into fma by default while the CPU (ISO C11) never
 // does, so every such expression here uses explicit _rn intrinsics.
-// Integer kinds (bits, split, randint, bernoulli) and uniform are exact;
-// normal / truncated_normal / gumbel / laplace call CUDA's IEEE log1p/log/
-// erf/exp, which are within 1-2 ulp of glibc's, so those match to rounding.
+// Bit-identical to the CPU: bits, split, randint, bernoulli, uniform (every
+// dtype), and float32 normal / gumbel / laplace (the CPU's fast kernel uses
+// its own float32 log, ported below). The rest call CUDA's IEEE libm where
+// the CPU calls glibc (float32 truncated_normal: log1pf; float64 normal /
+// truncated_normal / gumbel / laplace: log, log1p, erf, erfc, exp; float16 /
+// bfloat16: logf, log1pf before rounding to the half type): both are within
+// an ulp or two of exact, so those match to rounding (halves almost always
+// bit for bit).
 #include <cub/device/device_radix_sort.cuh>
 #include <math_constants.h>
 
@@ -131,6 +136,46 @@ __device__ __forceinline__ double erfinv_t(int t, double u) {
     return erfinv_giles(x, log1pf(__fmul_rn(-x, x)));
 }
 
+// The CPU's vectorized float32 log (ew_logf in src/backend/cpu/ew_math.h:
+// atanh series after splitting x = 2^e (1 + f)), which its fast kernel uses
+// for float32 normal / gumbel / laplace; every operation uncontracted, so the
+// bits are the CPU's.
+__device__ __forceinline__ float ew_log1p_red(float f) {
+    float s = __fdiv_rn(f, __fadd_rn(2.0f, f)), z = __fmul_rn(s, s);
+    float R = 2.0f / 11.0f;
+    R = __fadd_rn(__fmul_rn(R, z), 2.0f / 9.0f);
+    R = __fadd_rn(__fmul_rn(R, z), 2.0f / 7.0f);
+    R = __fadd_rn(__fmul_rn(R, z), 2.0f / 5.0f);
+    R = __fadd_rn(__fmul_rn(R, z), 2.0f / 3.0f);
+    R = __fmul_rn(R, z);
+    float hfsq = __fmul_rn(__fmul_rn(0.5f, f), f);
+    return __fsub_rn(f, __fsub_rn(hfsq, __fmul_rn(s, __fadd_rn(hfsq, R))));
+}
+
+__device__ __forceinline__ float ew_logf(float x) {
+    int sub = x < 0x1p-126f;
+    float xs = sub ? x * 0x1p23f : x;
+    uint32_t u = __float_as_uint(xs);
+    int e = (int)(u >> 23) - 127 - (sub ? 23 : 0);
+    float m = __uint_as_float((u & 0x7fffffu) | 0x3f800000u);
+    int big = m > 1.41421356f;
+    m = big ? m * 0.5f : m;
+    float ef = (float)(e + big), f = m - 1.0f;
+    float l = ew_log1p_red(f);
+    float y = __fadd_rn(__fadd_rn(l, __fmul_rn(ef, -2.12194440e-4f)), __fmul_rn(ef, 0.693359375f));
+    y = x == 0.0f ? -CUDART_INF_F : y;
+    y = x < 0.0f ? CUDART_NAN_F : y;
+    y = x == CUDART_INF_F ? CUDART_INF_F : y;
+    return x != x ? x : y;
+}
+
+// log1p(v) for v in (-1, 0] as the CPU's fast kernel: log of 1 + v plus the
+// rounding correction of 1 + v.
+__device__ __forceinline__ float log1p_neg(float v) {
+    float m = __fadd_rn(1.0f, v);
+    return __fadd_rn(ew_logf(m), __fdiv_rn(__fsub_rn(v, __fsub_rn(m, 1.0f)), m));
+}
+
 // a * b + c as the CPU's fmadd: fused for float64/float32/float16, two
 // roundings for bfloat16.
 __device__ __forceinline__ double fmadd(int t, double a, double b, double c) {
@@ -209,6 +254,30 @@ __global__ void __launch_bounds__(AX_CU_THREADS) k_random_bits(const ax_cu_rnd r
     default: break;
     }
     const bool f64 = t == AX_CU_FLOAT64;
+    if (t == AX_CU_FLOAT32 && (r.kind == RND_NORMAL || r.kind == RND_GUMBEL || r.kind == RND_LAPLACE)) {
+        // the CPU's fast float32 kernel (convert_block): the same values as
+        // the formulas below but with its own log, so follow it exactly
+        const float lo = (float)r.lo, span = (float)r.span, loc = (float)r.loc, scale = (float)r.scale,
+                    s2 = (float)r.sqrt2;
+        for (; i < r.n; i += stride) {
+            uint32_t y0, y1;
+            tf_at(k0, k1, (uint64_t)i, &y0, &y1);
+            float u = fmaf(__uint_as_float(((y0 ^ y1) >> 9) | 0x3f800000u) - 1.0f, span, lo);
+            u = u < lo ? lo : u;
+            float v;
+            if (r.kind == RND_NORMAL) {
+                float w = -log1p_neg(-__fmul_rn(u, u));
+                v = fmaf(scale, __fmul_rn(s2, erfinv_giles_w(u, w, sqrtf(w))), loc);
+            } else if (r.kind == RND_GUMBEL) {
+                v = -ew_logf(-ew_logf(u));
+            } else {
+                float l = log1p_neg(-fabsf(u));
+                v = fmaf(scale, u > 0 ? l : u < 0 ? -l : 0.0f, loc);
+            }
+            ((float *)r.out)[i] = v;
+        }
+        return;
+    }
     for (; i < r.n; i += stride) {
         double u = fmadd(t, u01_of_bits(t, bits_at(k0, k1, (uint64_t)i, r.nbits)), r.span, r.lo);
         u = u < r.lo ? r.lo : u;
