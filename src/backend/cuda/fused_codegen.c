@@ -391,20 +391,24 @@ char *ax__fused_cuda_codegen(const ax_fused_prog *prog, int *vec_out) {
     for (int j = 0; j < n_in; j++) cb_printf(&b, "        fz_i64 off%d = 0;\n", j);
     cb_printf(&b, "        if (a.small) {\n"
                   "            unsigned r = (unsigned)i;\n"
-                  "            for (int d = a.ndim - 1; d >= 0; d--) {\n"
+                  "            for (int d = a.ndim - 1; d > 0; d--) {\n"
                   "                const unsigned s = (unsigned)a.shape[d], q = r / s, c = r - q * s;\n"
                   "                r = q;\n");
     for (int j = 0; j < n_in; j++)
         cb_printf(&b, "                off%d += (fz_i64)c * a.strides[%d][d];\n", j, n_out + j);
-    cb_printf(&b, "            }\n"
+    cb_printf(&b, "            }\n"); /* dim 0: what is left is its index (i < n) */
+    for (int j = 0; j < n_in; j++) cb_printf(&b, "            off%d += (fz_i64)r * a.strides[%d][0];\n", j, n_out + j);
+    cb_printf(&b, 
                   "        } else {\n"
                   "            fz_i64 r = i;\n"
-                  "            for (int d = a.ndim - 1; d >= 0; d--) {\n"
+                  "            for (int d = a.ndim - 1; d > 0; d--) {\n"
                   "                const fz_i64 s = a.shape[d], q = r / s, c = r - q * s;\n"
                   "                r = q;\n");
     for (int j = 0; j < n_in; j++)
         cb_printf(&b, "                off%d += c * a.strides[%d][d];\n", j, n_out + j);
-    cb_printf(&b, "            }\n        }\n");
+    cb_printf(&b, "            }\n");
+    for (int j = 0; j < n_in; j++) cb_printf(&b, "            off%d += r * a.strides[%d][0];\n", j, n_out + j);
+    cb_printf(&b, "        }\n");
     element(&b, prog, "        ", "off%d", "i");
     cb_printf(&b, "    }\n}\n");
     if (b.oom) {
