@@ -7,9 +7,9 @@
  * driver then compiles); the runtime API loads it (cudaLibraryLoadData, no
  * libcuda link) and cudaLaunchKernel runs the kernel handles.
  *
- * Caches: in memory, a bounded LRU (AX_FZ_CU_MAX entries) keyed by a hash of
- * the program and the device (so a launch hashes ~1 KB, never regenerates
- * source); on disk, the compiled image under <ax_compile_cache_dir()>/cuda/
+ * Caches: in memory, a bounded LRU (AX_FZ_CU_MAX entries) of (device,
+ * program) with a copy of the program compared bytewise (a launch neither
+ * regenerates source nor hashes; the last used entry is found first); on disk, the compiled image under <ax_compile_cache_dir()>/cuda/
  * (the CPU JIT's directory: AX_KERNEL_CACHE, $XDG_CACHE_HOME/ax or
  * ~/.cache/ax; none when the cache is "off"), named by a hash of the source,
  * the architecture, the NVRTC version and the options, written under a
@@ -42,8 +42,10 @@ _Static_assert(AX_CU_MAX_DIMS == 12 && AX_CU_EW_MAX_OPS == 8 && FZ_MAX_OPERANDS 
 #define FZ_THREADS 256
 
 typedef struct fz_entry {
-    uint64_t key[2]; /* program + device */
     int dev;
+    int n_vals, n_in, n_out; /* copy of the program (its identity) */
+    fz_val *vals;
+    int *out_vals;
     bool failed;     /* NVRTC or the load failed: decline */
     int vec;
     void *image;     /* kept for the library's life */
@@ -85,14 +87,21 @@ static void fnv_init(uint64_t h[2]) {
     h[1] = 0x84222325cbf29ce4ull;
 }
 
-/* Hash of what decides the generated source, and the device. fz_val has no
- * padding (int fields then a double at offset 24), so its bytes are its value. */
-static void program_key(const ax_fused_prog *prog, int dev, uint64_t key[2]) {
-    fnv_init(key);
-    int head[4] = {prog->n_vals, prog->n_in, prog->n_out, dev};
-    fnv(key, head, sizeof head);
-    fnv(key, prog->vals, sizeof *prog->vals * (size_t)prog->n_vals);
-    fnv(key, prog->out_vals, sizeof *prog->out_vals * (size_t)prog->n_out);
+/* Is e the entry of prog on dev? fz_val has no padding (int fields, then a
+ * double at offset 24), so comparing bytes compares values. */
+static bool entry_is(const fz_entry *e, const ax_fused_prog *prog, int dev) {
+    return e->dev == dev && e->n_vals == prog->n_vals && e->n_in == prog->n_in && e->n_out == prog->n_out &&
+           memcmp(e->vals, prog->vals, sizeof *prog->vals * (size_t)prog->n_vals) == 0 &&
+           memcmp(e->out_vals, prog->out_vals, sizeof *prog->out_vals * (size_t)prog->n_out) == 0;
+}
+
+_Static_assert(sizeof(fz_val) == 32, "fz_val without padding");
+
+static void entry_free(fz_entry *e) {
+    free(e->image);
+    free(e->vals);
+    free(e->out_vals);
+    free(e);
 }
 
 /* ---------------------------------------------------------------- disk cache */
@@ -294,8 +303,7 @@ static void evict_locked(void) {
             cudaLibraryUnload(dead->lib);
             if (cur != dead->dev && cur >= 0) cudaSetDevice(cur);
         }
-        free(dead->image);
-        free(dead);
+        entry_free(dead);
     }
 }
 
@@ -303,21 +311,33 @@ static void evict_locked(void) {
  * when it failed (then or before) or memory ran out. */
 static fz_entry *entry_for(const ax_fused_prog *prog) {
     const int dev = ax__cuda_device();
-    uint64_t key[2];
-    program_key(prog, dev, key);
     pthread_mutex_lock(&fz_lock);
-    fz_entry *e = fz_entries;
-    for (; e; e = e->next)
-        if (e->key[0] == key[0] && e->key[1] == key[1] && e->dev == dev) break;
-    if (!e && (e = calloc(1, sizeof *e))) {
-        memcpy(e->key, key, sizeof key);
+    fz_entry **at = &fz_entries, *e = NULL;
+    for (; *at; at = &(*at)->next)
+        if (entry_is(*at, prog, dev)) break;
+    if (*at) {
+        e = *at;
+        *at = e->next; /* to the front: repeated launches find it first */
+    } else if ((e = calloc(1, sizeof *e))) {
         e->dev = dev;
+        e->n_vals = prog->n_vals, e->n_in = prog->n_in, e->n_out = prog->n_out;
+        e->vals = malloc(sizeof *e->vals * (size_t)prog->n_vals);
+        e->out_vals = malloc(sizeof *e->out_vals * (size_t)prog->n_out);
+        if (!e->vals || !e->out_vals) {
+            entry_free(e);
+            pthread_mutex_unlock(&fz_lock);
+            return NULL;
+        }
+        memcpy(e->vals, prog->vals, sizeof *e->vals * (size_t)prog->n_vals);
+        memcpy(e->out_vals, prog->out_vals, sizeof *e->out_vals * (size_t)prog->n_out);
         build_entry(e, prog); /* under the lock: one build per program */
-        e->next = fz_entries;
-        fz_entries = e;
         fz_n++;
     }
-    if (e) e->used = ++fz_clock;
+    if (e) {
+        e->next = fz_entries;
+        fz_entries = e;
+        e->used = ++fz_clock;
+    }
     evict_locked(); /* never e: it was just used */
     pthread_mutex_unlock(&fz_lock);
     return e && !e->failed ? e : NULL;
