@@ -422,45 +422,110 @@ IX_CMB(AX_CU_COMPLEX64, float2,
            : y)
 #undef IX_CMB
 
+// Update i of s: its target offset in out and its offset in u; false for a
+// bad update (the error key lowered when report).
+template <typename I>
+__device__ __forceinline__ bool ix_target(const ax_cu_scatter &s, I i, bool report, int64_t *oo,
+                                          int64_t *uo) {
+    int64_t o = 0, u = 0, io[AX_CU_IDX_MAX_ARRAYS];
+#pragma unroll
+    for (int k = 0; k < AX_CU_IDX_MAX_ARRAYS; k++) io[k] = 0;
+    I r = i;
+    for (int d = s.ndim - 1; d >= 0; d--) {
+        I n = (I)s.shape[d], q = r / n, x = r - q * n;
+        r = q;
+        o += (int64_t)x * s.ostr[d];
+        u += (int64_t)x * s.ustr[d];
+#pragma unroll
+        for (int k = 0; k < AX_CU_IDX_MAX_ARRAYS; k++)
+            if (k < s.nidx) io[k] += (int64_t)x * s.istr[k][d];
+    }
+    *uo = u;
+#pragma unroll
+    for (int k = 0; k < AX_CU_IDX_MAX_ARRAYS; k++) {
+        if (k >= s.nidx) break;
+        int64_t n = s.ax_n[k], v = ix_at(s.idx[k], io[k], s.idx_dtype[k]);
+        if (v < 0) v += n;
+        int kind = (v < 0 || v >= n) ? 0 : v + s.ax_lim[k] > n ? 1 : -1;
+        if (kind >= 0) {
+            const I slice = (I)s.slice;
+            I b = i / slice;
+            if (report && i - b * slice == 0)
+                atomicMin(s.bad, (unsigned long long)((2 * k + kind) * s.nb + (int64_t)b));
+            return false;
+        }
+        o += v * s.ax_str[k];
+    }
+    *oo = o;
+    return true;
+}
+
 // Keys: target offset in out (row-major), or out_size for a bad update;
 // values: the update's offset in u. Generated in update order, so the
 // stable radix sort keeps each target's updates in the CPU's order.
 template <typename K, typename I>
 __global__ void __launch_bounds__(AX_CU_THREADS)
     k_scatter_keys(const ax_cu_scatter s, K *keys, int64_t *vals) {
-    const I slice = (I)s.slice;
     IX_LOOP(I, s.n) {
-        int64_t oo = 0, uo = 0, io[AX_CU_IDX_MAX_ARRAYS];
-#pragma unroll
-        for (int k = 0; k < AX_CU_IDX_MAX_ARRAYS; k++) io[k] = 0;
-        I r = i;
-        for (int d = s.ndim - 1; d >= 0; d--) {
-            I n = (I)s.shape[d], q = r / n, x = r - q * n;
-            r = q;
-            oo += (int64_t)x * s.ostr[d];
-            uo += (int64_t)x * s.ustr[d];
-#pragma unroll
-            for (int k = 0; k < AX_CU_IDX_MAX_ARRAYS; k++)
-                if (k < s.nidx) io[k] += (int64_t)x * s.istr[k][d];
-        }
-        bool ok = true;
-#pragma unroll
-        for (int k = 0; k < AX_CU_IDX_MAX_ARRAYS; k++) {
-            if (k >= s.nidx) break;
-            int64_t n = s.ax_n[k], v = ix_at(s.idx[k], io[k], s.idx_dtype[k]);
-            if (v < 0) v += n;
-            int kind = (v < 0 || v >= n) ? 0 : v + s.ax_lim[k] > n ? 1 : -1;
-            if (kind >= 0) {
-                I b = i / slice;
-                if (i - b * slice == 0)
-                    atomicMin(s.bad, (unsigned long long)((2 * k + kind) * s.nb + (int64_t)b));
-                ok = false;
-                break;
-            }
-            oo += v * s.ax_str[k];
-        }
+        int64_t oo, uo;
+        bool ok = ix_target<I>(s, i, true, &oo, &uo);
         keys[i] = ok ? (K)oo : (K)s.out_size;
         vals[i] = uo;
+    }
+}
+
+// Integer add/max/min (32- and 64-bit): one atomic per update. Wrapping
+// addition, max and min are associative and commutative, so the result is
+// the CPU's whatever the order.
+__device__ __forceinline__ void ix_atomic(int32_t *p, int32_t v, int mode) {
+    if (mode == IX_ADD) atomicAdd((unsigned *)p, (unsigned)v);
+    else if (mode == IX_MAX) atomicMax((int *)p, (int)v);
+    else atomicMin((int *)p, (int)v);
+}
+__device__ __forceinline__ void ix_atomic(uint32_t *p, uint32_t v, int mode) {
+    if (mode == IX_ADD) atomicAdd((unsigned *)p, (unsigned)v);
+    else if (mode == IX_MAX) atomicMax((unsigned *)p, (unsigned)v);
+    else atomicMin((unsigned *)p, (unsigned)v);
+}
+__device__ __forceinline__ void ix_atomic(int64_t *p, int64_t v, int mode) {
+    if (mode == IX_ADD) atomicAdd((unsigned long long *)p, (unsigned long long)v);
+    else if (mode == IX_MAX) atomicMax((long long *)p, (long long)v);
+    else atomicMin((long long *)p, (long long)v);
+}
+__device__ __forceinline__ void ix_atomic(uint64_t *p, uint64_t v, int mode) {
+    if (mode == IX_ADD) atomicAdd((unsigned long long *)p, (unsigned long long)v);
+    else if (mode == IX_MAX) atomicMax((unsigned long long *)p, (unsigned long long)v);
+    else atomicMin((unsigned long long *)p, (unsigned long long)v);
+}
+
+template <typename T, typename I>
+__global__ void __launch_bounds__(AX_CU_THREADS) k_scatter_atomic(const ax_cu_scatter s) {
+    T *out = (T *)s.out;
+    const T *u = (const T *)s.u;
+    IX_LOOP(I, s.n) {
+        int64_t oo, uo;
+        if (ix_target<I>(s, i, true, &oo, &uo)) ix_atomic(out + oo, u[uo], s.mode);
+    }
+}
+
+// Assign, last writer wins: every target keeps the largest update number
+// (+1) aimed at it, then only that update writes.
+template <typename W, typename I>
+__global__ void __launch_bounds__(AX_CU_THREADS) k_scatter_mark(const ax_cu_scatter s, W *win) {
+    IX_LOOP(I, s.n) {
+        int64_t oo, uo;
+        if (ix_target<I>(s, i, true, &oo, &uo)) atomicMax(win + oo, (W)i + 1);
+    }
+}
+
+template <typename T, typename W, typename I>
+__global__ void __launch_bounds__(AX_CU_THREADS)
+    k_scatter_write(const ax_cu_scatter s, const W *win) {
+    T *out = (T *)s.out;
+    const T *u = (const T *)s.u;
+    IX_LOOP(I, s.n) {
+        int64_t oo, uo;
+        if (ix_target<I>(s, i, false, &oo, &uo) && win[oo] == (W)i + 1) out[oo] = u[uo];
     }
 }
 
@@ -511,9 +576,83 @@ static size_t scatter_bytes(const ax_cu_scatter *s, size_t *temp) {
 
 static bool ix_key64(const ax_cu_scatter *s) { return s->out_size >= (int64_t)UINT32_MAX; }
 
+// How a scatter runs: atomics (32/64-bit integer add, max, min), a winner
+// array (assign, when out is not much larger than the update list), or
+// the sort (everything else: floats, products, small integers).
+enum { IX_BY_SORT, IX_BY_ATOMIC, IX_BY_WINNER };
+
+static int ix_strategy(const ax_cu_scatter *s) {
+    bool int3264 = s->dtype == AX_CU_INT32 || s->dtype == AX_CU_UINT32 ||
+                   s->dtype == AX_CU_INT64 || s->dtype == AX_CU_UINT64;
+    if (int3264 && (s->mode == IX_ADD || s->mode == IX_MAX || s->mode == IX_MIN)) return IX_BY_ATOMIC;
+    if (s->mode == IX_ASSIGN && s->out_size / 16 <= s->n) return IX_BY_WINNER;
+    return IX_BY_SORT;
+}
+
+static bool ix_win64(const ax_cu_scatter *s) { return s->n >= (int64_t)UINT32_MAX - 1; }
+
 extern "C" size_t ax_cu_index_scatter_workspace(const ax_cu_scatter *s) {
     size_t temp;
-    return ix_key64(s) ? scatter_bytes<uint64_t>(s, &temp) : scatter_bytes<uint32_t>(s, &temp);
+    switch (ix_strategy(s)) {
+    case IX_BY_ATOMIC: return 256;
+    case IX_BY_WINNER: return ix_align((size_t)s->out_size * (ix_win64(s) ? 8 : 4));
+    default: return ix_key64(s) ? scatter_bytes<uint64_t>(s, &temp) : scatter_bytes<uint32_t>(s, &temp);
+    }
+}
+
+template <typename T, typename I>
+static void launch_atomic(const ax_cu_scatter *s, cudaStream_t stream) {
+    k_scatter_atomic<T, I><<<ix_blocks(s->n), AX_CU_THREADS, 0, stream>>>(*s);
+}
+
+template <typename T, typename I, typename W>
+static void launch_winner(const ax_cu_scatter *s, W *win, cudaStream_t stream) {
+    k_scatter_mark<W, I><<<ix_blocks(s->n), AX_CU_THREADS, 0, stream>>>(*s, win);
+    k_scatter_write<T, W, I><<<ix_blocks(s->n), AX_CU_THREADS, 0, stream>>>(*s, win);
+}
+
+template <typename I>
+static cudaError_t run_direct(const ax_cu_scatter *s, void *work, size_t work_bytes,
+                              cudaStream_t stream) {
+    if (ix_strategy(s) == IX_BY_ATOMIC) {
+        switch (s->dtype) {
+        case AX_CU_INT32: launch_atomic<int32_t, I>(s, stream); break;
+        case AX_CU_UINT32: launch_atomic<uint32_t, I>(s, stream); break;
+        case AX_CU_INT64: launch_atomic<int64_t, I>(s, stream); break;
+        case AX_CU_UINT64: launch_atomic<uint64_t, I>(s, stream); break;
+        default: return cudaErrorInvalidValue;
+        }
+        return cudaGetLastError();
+    }
+    bool w64 = ix_win64(s);
+    size_t wbytes = (size_t)s->out_size * (w64 ? 8 : 4);
+    if (work_bytes < wbytes) return cudaErrorInvalidValue;
+    cudaError_t err = cudaMemsetAsync(work, 0, wbytes, stream);
+    if (err != cudaSuccess) return err;
+    int is = s->dtype == AX_CU_BOOL || s->dtype == AX_CU_INT8 || s->dtype == AX_CU_UINT8 ? 1
+             : s->dtype == AX_CU_INT16 || s->dtype == AX_CU_UINT16 || s->dtype == AX_CU_FLOAT16 ||
+                     s->dtype == AX_CU_BFLOAT16
+                 ? 2
+             : s->dtype == AX_CU_INT32 || s->dtype == AX_CU_UINT32 || s->dtype == AX_CU_FLOAT32 ? 4
+                                                                                              : 8;
+    if (w64) {
+        unsigned long long *win = (unsigned long long *)work;
+        switch (is) {
+        case 1: launch_winner<uint8_t, I>(s, win, stream); break;
+        case 2: launch_winner<uint16_t, I>(s, win, stream); break;
+        case 4: launch_winner<uint32_t, I>(s, win, stream); break;
+        default: launch_winner<uint64_t, I>(s, win, stream); break;
+        }
+    } else {
+        unsigned *win = (unsigned *)work;
+        switch (is) {
+        case 1: launch_winner<uint8_t, I>(s, win, stream); break;
+        case 2: launch_winner<uint16_t, I>(s, win, stream); break;
+        case 4: launch_winner<uint32_t, I>(s, win, stream); break;
+        default: launch_winner<uint64_t, I>(s, win, stream); break;
+        }
+    }
+    return cudaGetLastError();
 }
 
 template <typename K>
@@ -568,6 +707,9 @@ static cudaError_t run_scatter(const ax_cu_scatter *s, char *work, size_t work_b
 extern "C" cudaError_t ax_cu_index_scatter(const ax_cu_scatter *s, void *work, size_t work_bytes,
                                            cudaStream_t stream) {
     if (s->n == 0) return cudaSuccess;
+    if (ix_strategy(s) != IX_BY_SORT)
+        return ix_small(s->n) ? run_direct<uint32_t>(s, work, work_bytes, stream)
+                              : run_direct<uint64_t>(s, work, work_bytes, stream);
     return ix_key64(s) ? run_scatter<uint64_t>(s, (char *)work, work_bytes, stream)
                        : run_scatter<uint32_t>(s, (char *)work, work_bytes, stream);
 }
