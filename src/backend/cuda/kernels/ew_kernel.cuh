@@ -14,8 +14,19 @@
 
 #include <string.h>
 
+#include <type_traits>
+
 #include "backend/cuda/kernels/cu_common.cuh"
 #include "backend/cuda/kernels/elementwise.h"
+
+static inline int ax_cu_dtype_size_host(int dtype) {
+    switch (dtype) {
+    case AX_CU_BOOL: case AX_CU_INT8: case AX_CU_UINT8: return 1;
+    case AX_CU_INT16: case AX_CU_UINT16: case AX_CU_FLOAT16: case AX_CU_BFLOAT16: return 2;
+    case AX_CU_INT32: case AX_CU_UINT32: case AX_CU_FLOAT32: return 4;
+    default: return 8;
+    }
+}
 
 // ---------------------------------------------------------------- storage types
 

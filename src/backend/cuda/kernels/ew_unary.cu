@@ -5,8 +5,6 @@
 // from the CPU's own float32 exp/log/tanh/erf polynomials by an ulp or so.
 // Identity and constant cases (rounding ops on integers, imag of reals,
 // isnan of integers, ...) are handled by the C side with copies and fills.
-#include <type_traits>
-
 #include "backend/cuda/kernels/ew_kernel.cuh"
 
 #define EW_PI 3.14159265358979323846
