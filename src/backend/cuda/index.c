@@ -5,7 +5,10 @@
  *
  * Semantics are the CPU's (src/backend/cpu/shape.c, index.c), bit for bit:
  * the ops move items (every dtype, by item size), and scatter combines
- * updates in the CPU's order (kernels/index.cu sorts them stably by target).
+ * updates in the CPU's order or by order-free operations (kernels/index.h),
+ * so every dtype and mode gives the CPU's bits, deterministically. A long
+ * run of float updates onto one target folds on one thread (sequential, as
+ * the CPU's rounding order requires).
  *
  * Index errors: the CPU fails with AX_ERR_INDEX naming the first bad index
  * in its order. The GPU kernels record the smallest bad position in a device

@@ -529,6 +529,8 @@ __global__ void __launch_bounds__(AX_CU_THREADS)
     }
 }
 
+#define IX_FOLD_UNROLL 8
+
 // One thread per run of equal keys (found at the run's first element):
 // fold the run's updates into the target in order.
 template <typename K, int DT>
@@ -546,9 +548,25 @@ __global__ void __launch_bounds__(AX_CU_THREADS)
             while (j + 1 < n && keys[j + 1] == key) j++;
             out[key] = u[vals[j]];
         } else {
+            // The fold is sequential (the CPU's rounding order); the loads
+            // of a run go IX_FOLD_UNROLL at a time so their latencies overlap.
             T acc = out[key];
-            do acc = ix_cmb<DT>::f(acc, u[vals[j]], mode);
-            while (++j < n && keys[j] == key);
+            for (bool more = true; more; j += IX_FOLD_UNROLL) {
+                bool in[IX_FOLD_UNROLL];
+                T v[IX_FOLD_UNROLL];
+#pragma unroll
+                for (int q = 0; q < IX_FOLD_UNROLL; q++) in[q] = j + q < n && keys[j + q] == key;
+#pragma unroll
+                for (int q = 0; q < IX_FOLD_UNROLL; q++) {
+                    memset(&v[q], 0, sizeof(T));
+                    if (in[q]) v[q] = u[vals[j + q]];
+                }
+#pragma unroll
+                for (int q = 0; q < IX_FOLD_UNROLL; q++) {
+                    if (in[q]) acc = ix_cmb<DT>::f(acc, v[q], mode); // in[] is a prefix: keys are sorted
+                    else more = false;
+                }
+            }
             out[key] = acc;
         }
     }

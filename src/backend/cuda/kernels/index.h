@@ -92,9 +92,12 @@ cudaError_t ax_cu_index_gather(const ax_cu_gather *g, cudaStream_t stream);
  * updates: update k (row-major over `shape`) combines u[k . ustr] into
  * out[target], target = k . ostr + sum over index arrays i of
  * start_i * ax_str[i] (start_i = normalized idx_i[k . istr[i]]; start + ax_lim
- * must not pass ax_n). Errors as for gather, with b = k / slice. The updates
- * are sorted stably by target, so each target folds its updates in the
- * CPU's order: bit-identical results for every mode, and deterministic. */
+ * must not pass ax_n). Errors as for gather, with b = k / slice. Results
+ * are the CPU's bit for bit and deterministic: 32/64-bit integer add, max and
+ * min use atomics (order-free operations); assign keeps, per target, the
+ * largest update number (the CPU's last write) when out is at most 16x the
+ * updates; everything else sorts the updates stably by target and folds
+ * each target's run in the CPU's order (one thread per run). */
 typedef struct ax_cu_scatter {
     void *out; /* row-major, already holding the input array */
     const void *u;
