@@ -1,8 +1,9 @@
 // Shared machinery of the elementwise .cu files (ew_unary.cu, ew_binary.cu,
 // ew_copy.cu): storage types, conversions that round as the CPU does
 // (src/core/dtype.c), and two kernel templates over an ax_cu_ew layout:
-//   ew_k_contig   every operand dense: 16-byte vector loads/stores when all
-//                 pointers are aligned, a scalar grid-stride loop otherwise;
+//   ew_k_contig   one flat dim, every operand dense or a broadcast scalar:
+//                 16-byte vector loads/stores when the pointers are aligned,
+//                 a scalar grid-stride loop otherwise;
 //   ew_k_strided  coalesced strided/broadcast layouts: long inner rows get
 //                 a 2-d grid (row offsets computed once per row), short ones
 //                 a flat loop (32-bit index math when the size allows).
@@ -153,6 +154,15 @@ __device__ __forceinline__ TO ew_call(const Op &op, TA a, const TB *b) {
 
 // ---------------------------------------------------------------- kernels
 
+template <typename T, int V> __device__ __forceinline__ ew_vec<T, V> ew_splat(T x) {
+    ew_vec<T, V> r;
+#pragma unroll
+    for (int j = 0; j < V; j++) r.v[j] = x;
+    return r;
+}
+
+// One flat dim: the output and every input dense (stride 1), or an input a
+// scalar broadcast (stride 0: loaded once, e.g. x * 2).
 template <class Op, typename TO, typename TA, typename TB, int NIN>
 __global__ void __launch_bounds__(AX_CU_THREADS)
     ew_k_contig(const __grid_constant__ ax_cu_ew l, const Op op) {
@@ -162,20 +172,30 @@ __global__ void __launch_bounds__(AX_CU_THREADS)
     const int64_t nth = (int64_t)gridDim.x * blockDim.x;
     TO *o = (TO *)l.ptr[0];
     const TA *a = (const TA *)l.ptr[1];
+    const bool sa = l.strides[1][0] == 0;
     const TB *b[NB];
+    bool sb[NB];
 #pragma unroll
-    for (int k = 0; k < NB; k++) b[k] = NIN > 1 ? (const TB *)l.ptr[k + 2] : nullptr;
-    bool aligned = (uintptr_t)o % (sizeof(TO) * V) == 0 && (uintptr_t)a % (sizeof(TA) * V) == 0;
+    for (int k = 0; k < NB; k++) {
+        b[k] = NIN > 1 ? (const TB *)l.ptr[k + 2] : nullptr;
+        sb[k] = NIN > 1 && l.strides[k + 2][0] == 0;
+    }
+    bool aligned = (uintptr_t)o % (sizeof(TO) * V) == 0 && (sa || (uintptr_t)a % (sizeof(TA) * V) == 0);
 #pragma unroll
-    for (int k = 0; k < NIN - 1; k++) aligned = aligned && (uintptr_t)b[k] % (sizeof(TB) * V) == 0;
+    for (int k = 0; k < NIN - 1; k++)
+        aligned = aligned && (sb[k] || (uintptr_t)b[k] % (sizeof(TB) * V) == 0);
     int64_t done = 0;
     if (V > 1 && aligned) {
         const int64_t nv = n / V;
+        const ew_vec<TA, V> a0 = ew_splat<TA, V>(sa ? a[0] : TA());
+        ew_vec<TB, V> b0[NB];
+#pragma unroll
+        for (int k = 0; k < NIN - 1; k++) b0[k] = ew_splat<TB, V>(sb[k] ? b[k][0] : TB());
         for (int64_t i = tid; i < nv; i += nth) {
-            ew_vec<TA, V> va = ew_vload<TA, V>(a, i);
+            ew_vec<TA, V> va = sa ? a0 : ew_vload<TA, V>(a, i);
             ew_vec<TB, V> vb[NB];
 #pragma unroll
-            for (int k = 0; k < NIN - 1; k++) vb[k] = ew_vload<TB, V>(b[k], i);
+            for (int k = 0; k < NIN - 1; k++) vb[k] = sb[k] ? b0[k] : ew_vload<TB, V>(b[k], i);
             ew_vec<TO, V> vo;
 #pragma unroll
             for (int j = 0; j < V; j++) {
@@ -191,9 +211,18 @@ __global__ void __launch_bounds__(AX_CU_THREADS)
     for (int64_t i = done + tid; i < n; i += nth) {
         TB bj[NB];
 #pragma unroll
-        for (int k = 0; k < NIN - 1; k++) bj[k] = b[k][i];
-        o[i] = ew_call<Op, TO, TA, TB, NIN>(op, a[i], bj);
+        for (int k = 0; k < NIN - 1; k++) bj[k] = b[k][sb[k] ? 0 : i];
+        o[i] = ew_call<Op, TO, TA, TB, NIN>(op, a[sa ? 0 : i], bj);
     }
+}
+
+// Whether l is one flat dim with every operand dense or (inputs) stride 0.
+static inline bool ew_flat(const ax_cu_ew *l) {
+    if (l->contiguous) return true;
+    if (l->ndim != 1 || l->strides[0][0] != 1) return false;
+    for (int o = 1; o < l->n_ops; o++)
+        if (l->strides[o][0] != 0 && l->strides[o][0] != 1) return false;
+    return true;
 }
 
 // Element offsets of row-major index i over the first nd dims of l, for
@@ -350,7 +379,7 @@ template <class Op, typename T, typename TO> struct ew_typed_int {
 template <class Op, typename TO, typename TA, typename TB, int NIN>
 static cudaError_t ew_launch(const ax_cu_ew *l, cudaStream_t s, Op op = Op()) {
     if (l->size <= 0) return cudaSuccess;
-    if (l->contiguous) {
+    if (ew_flat(l)) {
         constexpr int V = ew_width<TO, TA, TB, NIN>::V;
         int64_t nv = (l->size + V - 1) / V;
         ew_k_contig<Op, TO, TA, TB, NIN><<<ax_cu_blocks(nv, 1), AX_CU_THREADS, 0, s>>>(*l, op);
