@@ -19,7 +19,8 @@
  * released by eval (a donated input is unreachable by then).
  *
  * Declines (the CPU runs the node): a layout needing more than
- * AX_CU_MAX_DIMS dims after merging dims, more than AX_CU_IDX_MAX_ARRAYS
+ * AX_CU_MAX_DIMS dims after merging dims (PAD: more than AX_CU_MAX_DIMS
+ * dims; it does not merge), more than AX_CU_IDX_MAX_ARRAYS
  * index arrays in a gather / scatter, and gather / scatter error keys that
  * would not fit in 63 bits (more than ~2^58 index positions). */
 #include <string.h>
