@@ -66,7 +66,7 @@ static ax_status gather_dense(ax_ctx *ctx, const ax_array *a, const int *order, 
     size_t es = ax_dtype_size(a->dtype);
     void *p = ax__cuda_malloc(ctx, (size_t)a->size * es, name);
     if (!p) return AX_ERR_OOM;
-    ax_status st = ax__cuda_check(ctx, ax_cu_gather(p, &d, (int)es, ax__cuda_stream()), name);
+    ax_status st = ax__cuda_check(ctx, ax_cu_red_gather(p, &d, (int)es, ax__cuda_stream()), name);
     if (st != AX_OK) {
         ax__cuda_free(p);
         return st;
@@ -192,7 +192,7 @@ static ax_status k_reduce(ax_ctx *ctx, const ax_node *node, ax_array *const *out
     }
     st = ax__cuda_check(ctx, ax_cu_reduce_run(&r, ws, ax__cuda_stream()), name);
     if (st == AX_OK && tmp_out)
-        st = ax__cuda_check(ctx, ax_cu_scatter(&ydesc, tmp_out, (int)ax_dtype_size(y->dtype),
+        st = ax__cuda_check(ctx, ax_cu_red_scatter(&ydesc, tmp_out, (int)ax_dtype_size(y->dtype),
                                                ax__cuda_stream()),
                             name);
 done:
@@ -263,7 +263,7 @@ static ax_status k_scan(ax_ctx *ctx, const ax_node *node, ax_array *const *outs)
     }
     st = ax__cuda_check(ctx, ax_cu_scan_run(&s, ws, ax__cuda_stream()), name);
     if (st == AX_OK && tmp_out)
-        st = ax__cuda_check(ctx, ax_cu_scatter(&ydesc, tmp_out, (int)ax_dtype_size(y->dtype),
+        st = ax__cuda_check(ctx, ax_cu_red_scatter(&ydesc, tmp_out, (int)ax_dtype_size(y->dtype),
                                                ax__cuda_stream()),
                             name);
 done:

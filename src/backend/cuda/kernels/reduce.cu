@@ -801,11 +801,11 @@ extern "C" cudaError_t ax_cu_reduce_run(const ax_cu_reduce *d, void *ws, cudaStr
     return e;
 }
 
-extern "C" cudaError_t ax_cu_gather(void *dst, const ax_cu_array *src, int elem_size, cudaStream_t st) {
+extern "C" cudaError_t ax_cu_red_gather(void *dst, const ax_cu_array *src, int elem_size, cudaStream_t st) {
     return copy_any(dst, src, elem_size, true, st);
 }
 
-extern "C" cudaError_t ax_cu_scatter(const ax_cu_array *dst, const void *src, int elem_size,
+extern "C" cudaError_t ax_cu_red_scatter(const ax_cu_array *dst, const void *src, int elem_size,
                                      cudaStream_t st) {
     return copy_any((void *)src, dst, elem_size, false, st);
 }

@@ -50,9 +50,9 @@ cudaError_t ax_cu_reduce_run(const ax_cu_reduce *d, void *ws, cudaStream_t strea
 
 /* dst (dense, row-major over src->shape) = the elements of the strided
  * array src; elem_size 1, 2, 4 or 8. */
-cudaError_t ax_cu_gather(void *dst, const ax_cu_array *src, int elem_size, cudaStream_t stream);
+cudaError_t ax_cu_red_gather(void *dst, const ax_cu_array *src, int elem_size, cudaStream_t stream);
 /* The reverse: the strided array dst = dense src (row-major over dst->shape). */
-cudaError_t ax_cu_scatter(const ax_cu_array *dst, const void *src, int elem_size,
+cudaError_t ax_cu_red_scatter(const ax_cu_array *dst, const void *src, int elem_size,
                           cudaStream_t stream);
 
 #ifdef __cplusplus
