@@ -163,7 +163,8 @@ int conf_parse_covers(const conf_case *c, int *ops, int max, FILE *out);
  * compared: same shape and dtype, NaN/Inf at the same places, integers and
  * bool exact, inexact dtypes under conf_dtype_bound x case->tol. A case whose
  * ops all move or select values (conf_exact_case: copies, views, indexing,
- * sorting, where, max/min, ...) must match exactly in every dtype. A cell
+ * sorting, where, max/min, ...) must match exactly in every dtype but
+ * complex64 (where abs is a rounded hypot). A cell
  * also fails if GPU memory is still held after it, or if the device copy of
  * an input was changed. Ops without a GPU kernel run on the CPU (fallback,
  * ax_set_gpu_fallback) unless AX_CONF_GPU_FALLBACK=0: then a GPU error
