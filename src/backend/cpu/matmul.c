@@ -285,15 +285,23 @@ static bool can_fold(const mm_desc *d, bool ta, int64_t lda) {
     return d->nbatch * d->M <= INT_MAX;
 }
 
+/* Products of at most this many multiply-adds run in the reference loop. */
+#define TINY_MNK 4096
+
 static ax_status fast(ax_ctx *ctx, const ax_node *node, ax_array *out, ax_array *a, ax_array *b) {
     ax_dtype dt = out->dtype;
     bool half = dt == AX_FLOAT16 || dt == AX_BFLOAT16;
     ax_dtype ct = half ? AX_FLOAT32 : dt;
     mm_desc d;
     describe(node, out, a, b, &d);
-    if (d.K == 0 || d.alpha == 0 || d.M > INT_MAX || d.N > INT_MAX || d.K > INT_MAX) {
+    if (d.M * d.N * d.K <= TINY_MNK || d.K == 0 || d.alpha == 0 || d.M > INT_MAX ||
+        d.N > INT_MAX || d.K > INT_MAX) {
         /* K == 0 or alpha == 0: beta * c or zeros, no products to compute
-         * (OpenBLAS's small-matrix kernels would still multiply by alpha) */
+         * (OpenBLAS's small-matrix kernels would still multiply by alpha).
+         * Tiny products: the plain loop costs less than a BLAS call, and
+         * OpenBLAS 0.3.21's small-matrix path on AVX-512 was seen to give
+         * wrong 2x2 float64 products depending on the addresses and stack
+         * contents (test_einsum's 11-operand chain, about half of runs). */
         reference(&d);
         return AX_OK;
     }
