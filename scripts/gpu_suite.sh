@@ -28,7 +28,8 @@
 # Environment: AX_GPU_TESTS (names, default all three), AX_GPU_BENCH_ROWS
 # (bench_gpu row names, default all), AX_GPU_TEST_TIMEOUT (seconds per test,
 # default 3600), AX_CONF_FILTER / AX_CONF_VARIANTS / AX_CONF_GPU_FALLBACK
-# (passed to the conformance runners), PYTHON (default python3).
+# (passed to the conformance runners), AX_CMAKE_ARGS (more configure options for
+# a build made here, e.g. -DAX_WERROR=OFF), PYTHON (default python3).
 #
 # Outputs in OUT_DIR: env.txt (GPU, driver, toolkit, commit, libraries),
 # support.txt / support.json (ax_support), <test>.log and tests.txt (one line
@@ -74,7 +75,8 @@ if [ $missing = 1 ]; then
         exit 2
     fi
     echo "== building $build (AX_CUDA=ON, architectures ${AX_CUDA_ARCHITECTURES:-90a-real})"
-    if ! { cmake -S "$root" -B "$build" -DAX_CUDA=ON -DAX_CUDA_ARCHITECTURES="${AX_CUDA_ARCHITECTURES:-90a-real}" \
+    # shellcheck disable=SC2086
+    if ! { cmake -S "$root" -B "$build" ${AX_CMAKE_ARGS:-} -DAX_CUDA=ON -DAX_CUDA_ARCHITECTURES="${AX_CUDA_ARCHITECTURES:-90a-real}" \
             -DCMAKE_BUILD_TYPE=Release -DAX_BUILD_TESTS=ON -DAX_BUILD_BENCH=OFF -DAX_BUILD_EXAMPLES=OFF \
             >"$out/build.log" 2>&1 &&
             cmake --build "$build" -j"${AX_JOBS:-$(nproc)}" --target test_device conformance_gpu \

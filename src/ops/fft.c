@@ -155,8 +155,8 @@ static bool cook_nd(ax_ctx *ctx, const char *name, const ax_array *a, fft_mode m
 
 static ax_array *fft_nd(ax_ctx *ctx, const char *name, ax_array *a, fft_mode mode,
                         const int64_t *s, int ns, const int *axes, int naxes, ax_fft_norm norm) {
-    int ax[AX_MAX_NDIM], k;
-    int64_t len[AX_MAX_NDIM];
+    int ax[AX_MAX_NDIM] = {0}, k = 0;
+    int64_t len[AX_MAX_NDIM] = {0};
     if (!norm_ok(ctx, name, norm) || !cook_nd(ctx, name, a, mode, s, ns, axes, naxes, ax, len, &k))
         return NULL;
     ax_array *r = a;

@@ -19,7 +19,7 @@
  * Every op with a derivative rule must be covered by at least one passing
  * case; ops with a floating output but no rule are listed (a family that adds
  * ops adds their rules in src/transforms/rules_<family>.c).
- * AX_CONF_FILTER=substring restricts the run as in the conformance test.
+ * AX_CONF_FILTER / AX_CONF_SKIP restrict the run as in the conformance test.
  *
  * GPU mode (built again with CONF_GPU_MAIN as "conformance_grad_gpu", or
  * AX_CONF_DEVICE=gpu): the forward pass, vjp, jvp and the second-order
@@ -414,7 +414,7 @@ int main(void) {
     if (rc) return rc;
     gc_gpu = conf_on_gpu;
     const conf_case *const tables[] = {CONF_TABLES};
-    const char *filter = getenv("AX_CONF_FILTER");
+    const bool filter = conf_filtered();
     const char *vs = getenv("AX_CONF_VERBOSE");
     bool verbose = vs && *vs && *vs != '0';
     ax_ctx *ctx = ax_ctx_new();
@@ -426,7 +426,7 @@ int main(void) {
     for (size_t ti = 0; ti < sizeof tables / sizeof *tables; ti++) {
         if (!tables[ti]) continue;
         for (const conf_case *c = tables[ti]; c->name; c++) {
-            if (filter && !strstr(c->name, filter)) continue;
+            if (!conf_selected(c->name)) continue;
             if (!(c->dtypes & CONF_DT(AX_FLOAT64))) continue;
             int ops[16];
             int nops = conf_parse_covers(c, ops, 16, stdout);

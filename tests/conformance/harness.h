@@ -193,4 +193,10 @@ bool conf_exact_case(const conf_case *c);
 bool conf_compare_exact(ax_dtype t, const void *got, const void *want, int64_t n, char *msg,
                         size_t cap);
 
+/* Whether a case runs in this process: AX_CONF_FILTER (comma-separated
+ * substrings, any may match; unset: all) and AX_CONF_SKIP (comma-separated
+ * substrings, none may match). conf_filtered() is true when either is set. */
+bool conf_selected(const char *case_name);
+bool conf_filtered(void);
+
 #endif

@@ -132,14 +132,42 @@ static void print_matrix(char (*m)[AX_DTYPE_COUNT], FILE *out) {
     if (conf_on_gpu) fprintf(out, "ops with a GPU kernel: %d/%d\n", native, AX_OP_COUNT);
 }
 
+/* Does name contain one of the comma-separated substrings of list? */
+static bool matches_any(const char *name, const char *list) {
+    while (*list) {
+        const char *end = strchr(list, ',');
+        size_t n = end ? (size_t)(end - list) : strlen(list);
+        if (n) {
+            char item[128];
+            if (n >= sizeof item) n = sizeof item - 1;
+            memcpy(item, list, n);
+            item[n] = 0;
+            if (strstr(name, item)) return true;
+        }
+        if (!end) break;
+        list = end + 1;
+    }
+    return false;
+}
+
+bool conf_filtered(void) {
+    const char *f = getenv("AX_CONF_FILTER"), *s = getenv("AX_CONF_SKIP");
+    return (f && *f) || (s && *s);
+}
+
+bool conf_selected(const char *case_name) {
+    const char *f = getenv("AX_CONF_FILTER"), *s = getenv("AX_CONF_SKIP");
+    if (f && *f && !matches_any(case_name, f)) return false;
+    return !(s && *s && matches_any(case_name, s));
+}
+
 int conf_run_all(const conf_case *const *tables, int ntables, bool check_coverage, FILE *out) {
     ax_ctx *ctx = ax_ctx_new();
     if (!ctx) {
         fprintf(out, "FAIL cannot create a context\n");
         return 1;
     }
-    const char *filter = getenv("AX_CONF_FILTER");
-    if (filter && !*filter) filter = NULL;
+    const bool filter = conf_filtered();
     const bool verbose = env_on("AX_CONF_VERBOSE"), large_all = env_on("AX_CONF_LARGE_ALL");
     unsigned variant_mask = CONF_ALL_VARIANTS; /* AX_CONF_VARIANTS=contig,strided,... */
     const char *vlist = getenv("AX_CONF_VARIANTS");
@@ -180,7 +208,7 @@ int conf_run_all(const conf_case *const *tables, int ntables, bool check_coverag
                 continue;
             }
             for (int k = 0; k < nops; k++) covered[ops[k]] = true;
-            if (filter && !strstr(c->name, filter)) continue;
+            if (!conf_selected(c->name)) continue;
             nrun++;
             const double t0 = now_s();
             const unsigned variants = (c->variants | CONF_CONTIG) & CONF_ALL_VARIANTS & variant_mask;

@@ -169,7 +169,10 @@ static ax_status k_fft(ax_ctx *ctx, const ax_node *node, ax_array *const *outs) 
 
     /* the input in place: lines of one stride and, per route, one distance */
     int64_t ostr = 0, istr = 0;
+    /* cuFFT refused (CUFFT_INVALID_VALUE) R2C plans reading a strided line
+     * in place: real input is read in place only when its lines are dense. */
     bool direct = !real_out && use == need && in->strides[axis] >= 1 && !transpose &&
+                  (!real_in || in->strides[axis] == 1) &&
                   collapse(in, 0, axis, &ostr) && collapse(in, axis + 1, nd, &istr) &&
                   (outer == 1 || ostr >= 1) && (inner == 1 || istr >= 1);
 

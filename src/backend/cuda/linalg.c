@@ -506,12 +506,11 @@ static ax_status op_svd(lk *L, ax_array *const *out) {
     int64_t usz = (int64_t)n * ucols, vsz = (int64_t)m * vcols;
     void *w = lk_alloc(L, L->es * (size_t)(mn * L->nbatch));
     int *flags = lk_alloc(L, sizeof(int) * 2 * (size_t)L->nbatch);
-    void *ux = NULL, *vx = NULL;
-    if (uv) {
-        ux = lk_alloc(L, L->es * (size_t)(usz * L->nbatch));
-        vx = lk_alloc(L, L->es * (size_t)(vsz * L->nbatch));
-    }
-    if (!w || !flags || (uv && (!ux || !vx))) return L->ctx->status;
+    /* U and V storage even for singular values only: gesvdj was seen to
+     * write them (illegal address with NULL) whatever jobz says. */
+    void *ux = lk_alloc(L, L->es * (size_t)(usz * L->nbatch));
+    void *vx = lk_alloc(L, L->es * (size_t)(vsz * L->nbatch));
+    if (!w || !flags || !ux || !vx) return L->ctx->status;
     int *info = flags + L->nbatch;
     LK_TRY(lk_pack(L, 0, w, m, n, 0, n, mn));
     LK_TRY(lk_cuda(L, ax_cu_linalg_nonfinite(w, L->fp64, L->nbatch, m, n, AX_CU_TRI_FULL, flags, L->s)));
@@ -533,8 +532,8 @@ static ax_status op_svd(lk *L, ax_array *const *out) {
                           info, prm, (int)L->nbatch));
     for (int64_t b = 0; st == AX_OK && !batched && b < L->nbatch; b++)
         st = lk_sol(L, DN(L, gesvdj, L->h, jobz, full ? 0 : 1, n, m, lk_item(w, b, mn, L->es), n,
-                          lk_item(s, b, k, L->es), uv ? lk_item(ux, b, usz, L->es) : NULL, n,
-                          uv ? lk_item(vx, b, vsz, L->es) : NULL, m, work, lwork, info + b, prm));
+                          lk_item(s, b, k, L->es), lk_item(ux, b, usz, L->es), n,
+                          lk_item(vx, b, vsz, L->es), m, work, lwork, info + b, prm));
     if (st == AX_OK && uv) {
         st = lk_cuda(L, ax_cu_linalg_unpack(vx, vsz, 1, m, u, L->fp64, L->nbatch, m, ur,
                                             AX_CU_TRI_FULL, L->s));
