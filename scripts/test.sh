@@ -28,12 +28,24 @@ step() { # step NAME COMMAND...
     echo "==== $name: ok (${dt} s)"
 }
 
+# nvcc may be installed outside PATH (/usr/local/cuda/bin); without one the
+# release build says so and builds without CUDA.
+if ! command -v nvcc >/dev/null 2>&1; then
+    for d in /usr/local/cuda/bin /usr/local/cuda-*/bin; do
+        if [ -x "$d/nvcc" ]; then export PATH="$PATH:$d"; break; fi
+    done
+fi
+if [ -z "${AX_CUDA:-}" ]; then
+    if command -v nvcc >/dev/null 2>&1; then AX_CUDA=ON; else
+        AX_CUDA=OFF; echo "warning: nvcc not found: the CUDA backend is not built" >&2; fi
+fi
+
 # The release build compiles the CUDA backend (sm_90a only, to keep CI short;
 # without a GPU its tests report "skipped: no CUDA device"); the sanitized
 # build checks that ax builds and passes with CUDA switched off.
 release() {
     cmake -S . -B "$bdir/release" -DCMAKE_BUILD_TYPE=Release -DAX_BUILD_TESTS=ON \
-        -DAX_CUDA="${AX_CUDA:-ON}" -DAX_CUDA_ARCHITECTURES=90a-real \
+        -DAX_CUDA="$AX_CUDA" -DAX_CUDA_ARCHITECTURES=90a-real \
         -DAX_BUILD_EXAMPLES=ON -DAX_BUILD_BENCH=ON >/dev/null
     cmake --build "$bdir/release" -j"$jobs"
     ctest --test-dir "$bdir/release" -j"$jobs" --output-on-failure --timeout 600

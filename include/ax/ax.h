@@ -12,4 +12,5 @@
 #include "fft.h"
 #include "transforms.h"
 #include "compile.h"
+#include "device.h"
 #endif
