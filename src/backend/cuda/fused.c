@@ -47,7 +47,8 @@ typedef struct fz_entry {
     fz_val *vals;
     int *out_vals;
     bool failed;     /* NVRTC or the load failed: decline */
-    int vec;
+    int vec, unroll; /* the vector kernel's elements per vector, vectors per thread */
+    int resident[3]; /* blocks of FZ_THREADS resident per SM: flat, vec, strided */
     void *image;     /* kept for the library's life */
     cudaLibrary_t lib;
     cudaKernel_t k_flat, k_vec, k_strided;
@@ -239,6 +240,20 @@ static cudaError_t load_image(fz_entry *e, void *img) {
         return err;
     }
     e->image = img;
+    /* Grids are one full wave (every block resident at once, grid-stride
+     * loops): a grid past the resident count would leave its last blocks
+     * running alone. The count depends on the registers ptxas chose; 8 (the
+     * old cap) when the query fails. */
+    const cudaKernel_t ks[3] = {e->k_flat, e->k_vec, e->k_strided};
+    for (int i = 0; i < 3; i++) {
+        int nb = 0;
+        cudaError_t q = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&nb, (const void *)ks[i], FZ_THREADS, 0);
+        if (q != cudaSuccess || nb < 1) {
+            (void)cudaGetLastError();
+            nb = 8;
+        }
+        e->resident[i] = nb;
+    }
     return cudaSuccess;
 }
 
@@ -247,7 +262,7 @@ static cudaError_t load_image(fz_entry *e, void *img) {
 static void build_entry(fz_entry *e, const ax_fused_prog *prog) {
     char why[600] = "";
     const struct cudaDeviceProp *pr = ax__cuda_props();
-    char *src = ax__fused_cuda_codegen(prog, &e->vec);
+    char *src = ax__fused_cuda_codegen(prog, &e->vec, &e->unroll);
     if (!src) {
         e->failed = true;
         debug_once("%s", "the program has a step the CUDA generator does not know");
@@ -386,7 +401,8 @@ static ax_status k_fused(ax_ctx *ctx, const ax_node *node, ax_array *const *outs
         for (int d = 0; d < l.ndim; d++) a.strides[o][d] = l.strides[0][d];
 
     cudaKernel_t k = e->k_strided;
-    int64_t work = l.size;
+    int64_t work = l.size; /* threads wanted */
+    int which = 2;         /* index into e->resident */
     if (l.contiguous) {
         bool vec_ok = l.size >= e->vec;
         for (int o = 0; o < n_out && vec_ok; o++)
@@ -394,10 +410,16 @@ static ax_status k_fused(ax_ctx *ctx, const ax_node *node, ax_array *const *outs
         for (int j = 0; j < n_in && vec_ok; j++)
             vec_ok = aligned(a.ptr[n_out + j], (size_t)e->vec * ax_dtype_size(node->inputs[j]->dtype));
         k = vec_ok ? e->k_vec : e->k_flat;
-        if (vec_ok) work = (l.size + e->vec - 1) / e->vec;
+        which = vec_ok ? 1 : 0;
+        if (vec_ok) { /* whole tiles of unroll vectors a thread, then single vectors */
+            const int64_t nvec = l.size / e->vec, tile = (int64_t)e->unroll * FZ_THREADS;
+            work = nvec / tile * FZ_THREADS;
+            if (work == 0) work = nvec > 0 ? nvec : l.size;
+        }
     }
     const struct cudaDeviceProp *pr = ax__cuda_props();
-    int64_t blocks = (work + FZ_THREADS - 1) / FZ_THREADS, cap = (int64_t)pr->multiProcessorCount * 8;
+    int64_t blocks = (work + FZ_THREADS - 1) / FZ_THREADS,
+            cap = (int64_t)pr->multiProcessorCount * e->resident[which];
     if (blocks > cap) blocks = cap; /* grid-stride beyond one full wave */
     if (blocks < 1) blocks = 1;
     void *args[] = {&a};

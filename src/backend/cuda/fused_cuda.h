@@ -33,8 +33,10 @@ typedef struct fz_cu_args {
 bool ax__fused_cuda_supported(const ax_fused_prog *prog);
 
 /* CUDA C++ source of prog's kernels (malloc'd; NULL on OOM or an op it
- * does not know). *vec: elements per vector step of the vector kernel
- * (16 bytes of the widest operand). For NVRTC: no #include, no host code. */
-char *ax__fused_cuda_codegen(const ax_fused_prog *prog, int *vec);
+ * does not know). *vec: elements per vector of the vector kernel (16 bytes
+ * of the widest operand); *unroll: vectors per thread and tile (a block of
+ * the vector kernel covers unroll * blockDim vectors a step). For NVRTC: no
+ * #include, no host code. */
+char *ax__fused_cuda_codegen(const ax_fused_prog *prog, int *vec, int *unroll);
 
 #endif

@@ -2,8 +2,9 @@
 // ew_copy.cu): storage types, conversions that round as the CPU does
 // (src/core/dtype.c), and two kernel templates over an ax_cu_ew layout:
 //   ew_k_contig   one flat dim, every operand dense or a broadcast scalar:
-//                 16-byte vector loads/stores when the pointers are aligned,
-//                 a scalar grid-stride loop otherwise;
+//                 16-byte vector loads/stores when the pointers are aligned
+//                 (ew_unroll<Op> vectors a thread loaded together, for
+//                 memory parallelism), a scalar grid-stride loop otherwise;
 //   ew_k_strided  coalesced strided/broadcast layouts: long inner rows get
 //                 a 2-d grid (row offsets computed once per row), short ones
 //                 a flat loop (32-bit index math when the size allows).
@@ -161,12 +162,36 @@ template <typename T, int V> __device__ __forceinline__ ew_vec<T, V> ew_splat(T 
     return r;
 }
 
+// Vectors per thread of ew_k_contig: a block covers tiles of U * blockDim
+// vectors, each thread loading its U vectors of every input before computing
+// any, so U 16-byte loads per operand are in flight per thread (one load per
+// thread of the one-vector loop left H100/H200 short of bytes in flight for
+// 1-read-1-write kernels). Ops whose math is an out-of-line call keep 1
+// (ew_unary.cu specializes this): values live across calls cost spills.
+template <class Op> struct ew_unroll {
+    static constexpr int value = 4;
+};
+// ... and at most 32 elements a thread (1-byte dtypes: 2 vectors), which
+// bounds the unrolled code of the integer ops.
+template <class Op, typename TO, typename TA, typename TB, int NIN> struct ew_tile_u {
+    static constexpr int V = ew_width<TO, TA, TB, NIN>::V;
+    static constexpr int value = ew_unroll<Op>::value < 32 / V ? ew_unroll<Op>::value : 32 / V;
+};
+
+// Minimum resident blocks per SM for ew_k_contig's __launch_bounds__ (at
+// most 64 registers a thread). It is what keeps the U loads together: with
+// no minimum, ptxas minimizes registers by sinking each load to its first
+// use, which serializes them again.
+#define EW_CONTIG_MINB 4
+
 // One flat dim: the output and every input dense (stride 1), or an input a
-// scalar broadcast (stride 0: loaded once, e.g. x * 2).
+// scalar broadcast (stride 0, e.g. x * 2: read with the vectors of each tile,
+// an independent cached load rather than one more latency before them).
 template <class Op, typename TO, typename TA, typename TB, int NIN>
-__global__ void __launch_bounds__(AX_CU_THREADS)
+__global__ void __launch_bounds__(AX_CU_THREADS, EW_CONTIG_MINB)
     ew_k_contig(const __grid_constant__ ax_cu_ew l, const Op op) {
-    constexpr int V = ew_width<TO, TA, TB, NIN>::V, NB = EW_NB(NIN);
+    constexpr int V = ew_width<TO, TA, TB, NIN>::V, NB = EW_NB(NIN),
+                  U = ew_tile_u<Op, TO, TA, TB, NIN>::value;
     const int64_t n = l.size;
     const int64_t tid = (int64_t)blockIdx.x * blockDim.x + threadIdx.x;
     const int64_t nth = (int64_t)gridDim.x * blockDim.x;
@@ -186,16 +211,43 @@ __global__ void __launch_bounds__(AX_CU_THREADS)
         aligned = aligned && (sb[k] || (uintptr_t)b[k] % (sizeof(TB) * V) == 0);
     int64_t done = 0;
     if (V > 1 && aligned) {
-        const int64_t nv = n / V;
-        const ew_vec<TA, V> a0 = ew_splat<TA, V>(sa ? a[0] : TA());
-        ew_vec<TB, V> b0[NB];
+        const int64_t nv = n / V, tile = (int64_t)U * blockDim.x, ntile = nv / tile;
+        for (int64_t t = blockIdx.x; t < ntile; t += gridDim.x) {
+            const int64_t k0 = t * tile + threadIdx.x;
+            const TA as = sa ? a[0] : TA();
+            TB bs[NB];
 #pragma unroll
-        for (int k = 0; k < NIN - 1; k++) b0[k] = ew_splat<TB, V>(sb[k] ? b[k][0] : TB());
-        for (int64_t i = tid; i < nv; i += nth) {
-            ew_vec<TA, V> va = sa ? a0 : ew_vload<TA, V>(a, i);
+            for (int k = 0; k < NIN - 1; k++) bs[k] = sb[k] ? b[k][0] : TB();
+            ew_vec<TA, V> va[U];
+            ew_vec<TB, V> vb[U][NB];
+#pragma unroll
+            for (int u = 0; u < U; u++) {
+                const int64_t i = k0 + (int64_t)u * blockDim.x;
+                va[u] = sa ? ew_splat<TA, V>(as) : ew_vload<TA, V>(a, i);
+#pragma unroll
+                for (int k = 0; k < NIN - 1; k++)
+                    vb[u][k] = sb[k] ? ew_splat<TB, V>(bs[k]) : ew_vload<TB, V>(b[k], i);
+            }
+#pragma unroll
+            for (int u = 0; u < U; u++) {
+                ew_vec<TO, V> vo;
+#pragma unroll
+                for (int j = 0; j < V; j++) {
+                    TB bj[NB];
+#pragma unroll
+                    for (int k = 0; k < NIN - 1; k++) bj[k] = vb[u][k].v[j];
+                    vo.v[j] = ew_call<Op, TO, TA, TB, NIN>(op, va[u].v[j], bj);
+                }
+                ew_vstore<TO, V>(o, k0 + (int64_t)u * blockDim.x, vo);
+            }
+        }
+        // the vectors after the last whole tile, one a thread
+        for (int64_t i = ntile * tile + tid; i < nv; i += nth) {
+            ew_vec<TA, V> va = sa ? ew_splat<TA, V>(a[0]) : ew_vload<TA, V>(a, i);
             ew_vec<TB, V> vb[NB];
 #pragma unroll
-            for (int k = 0; k < NIN - 1; k++) vb[k] = sb[k] ? b0[k] : ew_vload<TB, V>(b[k], i);
+            for (int k = 0; k < NIN - 1; k++)
+                vb[k] = sb[k] ? ew_splat<TB, V>(b[k][0]) : ew_vload<TB, V>(b[k], i);
             ew_vec<TO, V> vo;
 #pragma unroll
             for (int j = 0; j < V; j++) {
@@ -381,8 +433,9 @@ static cudaError_t ew_launch(const ax_cu_ew *l, cudaStream_t s, Op op = Op()) {
     if (l->size <= 0) return cudaSuccess;
     if (ew_flat(l)) {
         constexpr int V = ew_width<TO, TA, TB, NIN>::V;
-        int64_t nv = (l->size + V - 1) / V;
-        ew_k_contig<Op, TO, TA, TB, NIN><<<ax_cu_blocks(nv, 1), AX_CU_THREADS, 0, s>>>(*l, op);
+        int64_t nv = (l->size + V - 1) / V; // a block a tile (grid-stride past 2M blocks)
+        constexpr int U = ew_tile_u<Op, TO, TA, TB, NIN>::value;
+        ew_k_contig<Op, TO, TA, TB, NIN><<<ax_cu_blocks(nv, U), AX_CU_THREADS, 0, s>>>(*l, op);
     } else {
         int64_t inner = l->shape[l->ndim - 1];
         dim3 grid;

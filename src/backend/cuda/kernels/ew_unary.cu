@@ -45,11 +45,20 @@ EW_M1(erf, erff, erf)
 __device__ __forceinline__ float ew_erfinv(float x) { return (float)erfinv((double)x); }
 __device__ __forceinline__ double ew_erfinv(double x) { return erfinv(x); }
 
-// sigmoid as ew_sigmoidf (float) and sigmoid_f64 (double) of the CPU.
+// sigmoid as ew_sigmoidf (float) and sigmoid_f64 (double) of the CPU. The
+// float quotient 1 / (1 + e) has 1 + e in [1, 2] (or NaN): the hardware
+// reciprocal refined by one Newton step is within an ulp of the IEEE
+// quotient, without the division's slow-path branch (about 10 instructions
+// and a branch fewer an element).
+__device__ __forceinline__ float ew_rcp_1to2(float d) {
+    float r;
+    asm("rcp.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(d));
+    return __fmaf_rn(__fmaf_rn(-d, r, 1.0f), r, r);
+}
 __device__ __forceinline__ float ew_sigmoid(float x) {
-    float e = expf(x < 0 ? x : -x);
-    float r = 1.0f / (1.0f + e);
-    return x >= 0 ? r : (x != x ? x : __fmul_rn(e, r));
+    const float e = expf(x < 0 ? x : -x);
+    const float r = ew_rcp_1to2(1.0f + e), q = __fmul_rn(e, r);
+    return x != x ? x : x >= 0 ? r : q; // selects (the nested form compiled to branches)
 }
 __device__ __forceinline__ double ew_sigmoid(double x) {
     double e = exp(-fabs(x));
@@ -105,10 +114,21 @@ template <int OP, typename C> __device__ __forceinline__ C ew_ufloat(C x) {
 
 // The transcendental ops are called out of line: one body per (op, compute
 // type) instead of one per unrolled vector lane and kernel, which keeps the
-// compile time of this file bounded (their math outweighs the call).
+// compile time of this file bounded (their math outweighs the call). The
+// exceptions are the short branch-free float32 ones common in networks
+// (exp, exp2, log, tanh, erf, sigmoid: 10-30 instructions): inline, so the
+// contiguous kernel unrolls them over several vectors (ew_unroll) without
+// calls; a call per element there cost as much as the math.
 constexpr bool ew_heavy(int op) {
     return (op >= AXCU_EXP && op <= AXCU_ARCTANH) || op == AXCU_ERF || op == AXCU_ERFINV ||
            op == AXCU_SIGMOID;
+}
+constexpr bool ew_inline_f32(int op) {
+    return op == AXCU_EXP || op == AXCU_EXP2 || op == AXCU_LOG || op == AXCU_TANH || op == AXCU_ERF ||
+           op == AXCU_SIGMOID;
+}
+template <int OP, typename C> constexpr bool ew_out_of_line() {
+    return ew_heavy(OP) && !(std::is_same<C, float>::value && ew_inline_f32(OP));
 }
 template <int OP, typename C> __device__ __noinline__ C ew_ufloat_call(C x) { return ew_ufloat<OP, C>(x); }
 
@@ -116,9 +136,13 @@ template <int OP, typename S> struct ew_uf {
     bool bf;
     __device__ __forceinline__ S operator()(S x) const {
         typedef typename ew_ct<S>::type C;
-        if constexpr (ew_heavy(OP)) return ew_st<S>(ew_ufloat_call<OP, C>(ew_ld(x, bf)), bf);
+        if constexpr (ew_out_of_line<OP, C>()) return ew_st<S>(ew_ufloat_call<OP, C>(ew_ld(x, bf)), bf);
         else return ew_st<S>(ew_ufloat<OP, C>(ew_ld(x, bf)), bf);
     }
+};
+// One vector a thread for the out-of-line ones (see ew_unroll).
+template <int OP, typename S> struct ew_unroll<ew_uf<OP, S>> {
+    static constexpr int value = ew_out_of_line<OP, typename ew_ct<S>::type>() ? 1 : 4;
 };
 
 // Predicates of floats -> bool.
