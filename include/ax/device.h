@@ -84,6 +84,37 @@ AX_API void ax_device_memory_clear_cache(ax_device d);
  * (for tests and tuning: shows lazy movement at work). */
 AX_API void ax_device_transfer_stats(ax_device d, size_t *to_device, size_t *to_host);
 
+/* ---------------------------------------------------------------- CUDA graphs */
+
+/* A closure's GPU work recorded once and replayed with one launch
+ * (cudaGraphLaunch), for loops that run the same small ops many times, where
+ * launches cost more than the work (a decoding step, say).
+ *
+ * ax_gpu_graph_capture runs fn once on copies of `inputs` (to warm up: JIT
+ * builds, library handles, workspaces), then again while recording on the
+ * context's default stream, which must be a GPU's. Arrays fn reads besides
+ * its inputs become constants of the graph (their values at capture). Every
+ * op must have a GPU kernel for its dtypes, and none may read values back to
+ * the host: otherwise AX_ERR_UNSUPPORTED naming the op, and NULL.
+ *
+ *     ax_gpu_graph *g = ax_gpu_graph_capture(ctx, step, (ax_array *[]){x}, 1);
+ *     for (...) ax_gpu_graph_replay(ctx, g, (ax_array *[]){x}, 1, &y, 1);
+ *     ax_gpu_graph_free(g);
+ *
+ * ax_gpu_graph_replay copies `inputs` (same shapes and dtypes as at capture)
+ * into the graph's input buffers, launches it, and returns copies of its
+ * outputs (evaluated, owned by the innermost scope), so results of one
+ * replay are not overwritten by the next. The graph owns the device memory
+ * of its intermediates until ax_gpu_graph_free. */
+typedef struct ax_closure ax_closure;
+typedef struct ax_gpu_graph ax_gpu_graph;
+AX_API ax_gpu_graph *ax_gpu_graph_capture(ax_ctx *ctx, ax_closure *fn, ax_array *const *inputs,
+                                          int n_in);
+AX_API ax_status ax_gpu_graph_replay(ax_ctx *ctx, ax_gpu_graph *g, ax_array *const *inputs,
+                                     int n_in, ax_array **outputs, int n_out);
+AX_API int ax_gpu_graph_n_outputs(const ax_gpu_graph *g);
+AX_API void ax_gpu_graph_free(ax_gpu_graph *g);
+
 #ifdef __cplusplus
 }
 #endif

@@ -51,6 +51,20 @@ typedef struct ax_gpu_backend {
     size_t (*mem_set_cache_limit)(int dev, size_t bytes);
     void (*mem_clear_cache)(int dev);
     void (*transfer_stats)(int dev, size_t *to_device, size_t *to_host);
+    /* CUDA graphs (src/transforms/gpu_graph.c). Between capture_begin and
+     * capture_end the work queued on (dev, stream) by this thread is
+     * recorded, not run; device memory taken meanwhile belongs to the graph
+     * (freed with it), host data moves to the device at once (becoming a
+     * constant of the graph) and reading values back is an error.
+     * capture_end always ends the capture; with ok false it only discards. */
+    ax_status (*capture_begin)(ax_ctx *ctx, int dev, int stream);
+    ax_status (*capture_end)(ax_ctx *ctx, bool ok, void **graph);
+    ax_status (*graph_launch)(ax_ctx *ctx, void *graph);
+    void (*graph_free)(void *graph);
+    /* Copy nbytes of src's device copy (current on dev) into dst's, queued
+     * on (dev, stream); dst becomes current on the device only. */
+    ax_status (*copy_device)(ax_ctx *ctx, ax_buffer *dst, ax_buffer *src, size_t nbytes, int dev,
+                             int stream);
 } ax_gpu_backend;
 
 /* The GPU backend, or NULL when ax was built without CUDA. */

@@ -126,6 +126,7 @@ struct ax_ctx {
     int trace_depth;        /* > 0 while ax_compile traces a closure: eval is an error */
     struct ax_ad_trace *trace; /* innermost autodiff trace (src/transforms/autodiff.c), or NULL */
     ax_stream stream;       /* default stream of new ops (zero: the CPU) */
+    bool capturing;         /* a CUDA graph capture is open (src/transforms/gpu_graph.c) */
 };
 
 /* ---------------------------------------------------------------- errors */

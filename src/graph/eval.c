@@ -194,6 +194,13 @@ static ax_status run_node(ax_ctx *ctx, ax_node *node, unsigned long long *gpus_u
         } else {
             st = gpu ? AX__DECLINE : AX_OK;
         }
+        if (ctx->capturing && (!gpu || st == AX__DECLINE)) {
+            /* a CPU kernel would run now, once, and not on replay */
+            st = ax__fail(ctx, AX_ERR_UNSUPPORTED,
+                          "%s: runs on the CPU (%s input), so it cannot be part of a CUDA graph",
+                          info->name, node_dtype(node));
+            goto done;
+        }
         if (st == AX__DECLINE) {
             if (!ax__gpu_fallback()) {
                 st = ax__fail(ctx, AX_ERR_UNSUPPORTED,
@@ -242,6 +249,7 @@ static ax_status eval_now(ax_ctx *ctx, ax_array *const *arrays, int n) {
     free(order.items);
     /* Blocking eval: wait for the GPUs it queued work on (this also surfaces
      * asynchronous kernel errors here, not at a later read). */
+    if (ctx->capturing) gpus_used = 0; /* recorded, not run: nothing to wait for */
     for (int d = 0; gpus_used; d++, gpus_used >>= 1) {
         if (!(gpus_used & 1)) continue;
         ax_status s2 = ax__gpu()->synchronize(ctx, d, -1);

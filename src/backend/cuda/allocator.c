@@ -89,6 +89,24 @@ void *ax__cuda_alloc_raw(ax_ctx *ctx, int dev, cudaStream_t stream, size_t nbyte
         ax__fail(ctx, AX_ERR_OOM, "%s: cannot allocate %zu bytes on gpu:%d", op, nbytes, dev);
         return NULL;
     }
+    ax_cuda_capture *cap = ax__cuda_capturing();
+    if (cap) { /* graph-owned: fresh memory, outside the cache and the stream order */
+        void *ptr = NULL;
+        cudaError_t err = cudaMalloc(&ptr, size);
+        if (err != cudaSuccess || !ax__cuda_capture_own(cap, ptr, size)) {
+            (void)cudaGetLastError();
+            if (ptr) cudaFree(ptr);
+            ax__fail(ctx, AX_ERR_OOM, "%s: out of GPU memory: %zu bytes for a CUDA graph on gpu:%d",
+                     op, nbytes, dev);
+            return NULL;
+        }
+        pthread_mutex_lock(&p->lock);
+        p->active += size;
+        if (p->active > p->peak) p->peak = p->active;
+        pthread_mutex_unlock(&p->lock);
+        *reserved = size;
+        return ptr;
+    }
     pthread_mutex_lock(&p->lock);
     if (!p->cache_limit_set) {
         p->cache_limit = default_cache_limit(dev);
@@ -142,7 +160,7 @@ void *ax__cuda_alloc_raw(ax_ctx *ctx, int dev, cudaStream_t stream, size_t nbyte
 
 void ax__cuda_free_raw(int dev, cudaStream_t stream, void *ptr, size_t reserved) {
     dev_pool *p = pool_of(dev);
-    if (!p || !ptr) return;
+    if (!p || !ptr || ax__cuda_graph_owned(ptr)) return; /* the graph frees its own */
     pthread_mutex_lock(&p->lock);
     p->active -= reserved;
     block *b = p->cache + reserved <= p->cache_limit ? malloc(sizeof *b) : NULL;
@@ -204,6 +222,16 @@ void ax__cuda_free(void *ptr) {
     if (!found) return;
     ax__cuda_free_raw(found->dev, found->stream, found->ptr, found->size);
     free(found);
+}
+
+/* Memory a freed graph owned: back to the device, out of the figures. */
+void ax__cuda_graph_memory_free(int dev, void *ptr, size_t size) {
+    dev_pool *p = pool_of(dev);
+    if (!p) return;
+    cudaFree(ptr);
+    pthread_mutex_lock(&p->lock);
+    p->active -= size;
+    pthread_mutex_unlock(&p->lock);
 }
 
 /* ---------------------------------------------------------------- figures */

@@ -75,6 +75,16 @@ ax_status ax__cuda_lib_check(ax_ctx *ctx, int status, const char *lib, const cha
 void *ax__cuda_malloc(ax_ctx *ctx, size_t nbytes, const char *op);
 void ax__cuda_free(void *p);
 
+/* CUDA graph capture (runtime.c): the capture this thread is recording, or
+ * NULL. While one is open the allocator serves fresh memory the graph owns
+ * (ax__cuda_capture_own) and never reuses cached blocks. */
+typedef struct ax_cuda_capture ax_cuda_capture;
+ax_cuda_capture *ax__cuda_capturing(void);
+bool ax__cuda_capture_own(ax_cuda_capture *c, void *ptr, size_t size);
+/* True if ptr belongs to a live graph (its free is then the graph's). */
+bool ax__cuda_graph_owned(void *ptr);
+void ax__cuda_graph_memory_free(int dev, void *ptr, size_t size);
+
 /* Allocator entry points used by runtime.c (per device). */
 void *ax__cuda_alloc_raw(ax_ctx *ctx, int dev, cudaStream_t stream, size_t nbytes,
                          size_t *reserved, const char *op);

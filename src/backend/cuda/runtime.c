@@ -34,6 +34,58 @@ static _Thread_local int cur_dev;
 static _Thread_local cudaStream_t cur_stream;
 static _Thread_local int cur_stream_index;
 
+/* ---------------------------------------------------------------- graph capture */
+
+/* An open capture and, once ended, the graph it made: the device memory it
+ * owns lives as long as the graph. Open captures and live graphs are listed
+ * so the allocator can tell their memory apart. */
+typedef struct owned_block {
+    void *ptr;
+    size_t size;
+} owned_block;
+
+struct ax_cuda_capture {
+    struct ax_cuda_capture *next;
+    int dev, stream;
+    owned_block *mem;
+    size_t n, cap;
+    cudaGraphExec_t exec;
+    /* Buffers the graph's kernels read: held until the graph goes. Those
+     * that got their device copy during the capture (a constant's host data,
+     * in graph memory) then lose that copy; their host copy stays current. */
+    ax_buffer **held;
+    size_t n_held, cap_held;
+};
+
+static _Thread_local ax_cuda_capture *cur_capture;
+static ax_cuda_capture *owners;
+static pthread_mutex_t owners_lock = PTHREAD_MUTEX_INITIALIZER;
+
+ax_cuda_capture *ax__cuda_capturing(void) { return cur_capture; }
+
+bool ax__cuda_capture_own(ax_cuda_capture *c, void *ptr, size_t size) {
+    pthread_mutex_lock(&owners_lock);
+    bool ok = true;
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? 2 * c->cap : 64;
+        owned_block *m = realloc(c->mem, cap * sizeof *m);
+        if (m) c->mem = m, c->cap = cap;
+        else ok = false;
+    }
+    if (ok) c->mem[c->n++] = (owned_block){ptr, size};
+    pthread_mutex_unlock(&owners_lock);
+    return ok;
+}
+
+bool ax__cuda_graph_owned(void *ptr) {
+    pthread_mutex_lock(&owners_lock);
+    bool found = false;
+    for (ax_cuda_capture *c = owners; c && !found; c = c->next)
+        for (size_t i = 0; i < c->n && !found; i++) found = c->mem[i].ptr == ptr;
+    pthread_mutex_unlock(&owners_lock);
+    return found;
+}
+
 static void count_devices(void) {
     int n = 0;
     if (cudaGetDeviceCount(&n) != cudaSuccess) n = 0;
@@ -196,8 +248,29 @@ static void release_dev(ax_buffer *b) {
     b->where &= ~AX_WHERE_DEV;
 }
 
+/* While capturing: the graph holds every buffer its kernels read, so their
+ * device memory cannot be reused while it lives. */
+static ax_status hold(ax_ctx *ctx, ax_cuda_capture *c, ax_buffer *b, const char *op) {
+    for (size_t i = 0; i < c->n_held; i++)
+        if (c->held[i] == b) return AX_OK;
+    if (c->n_held == c->cap_held) {
+        size_t cap = c->cap_held ? 2 * c->cap_held : 16;
+        ax_buffer **h = realloc(c->held, cap * sizeof *h);
+        if (!h) return ax__fail(ctx, AX_ERR_OOM, "%s: out of host memory", op);
+        c->held = h;
+        c->cap_held = cap;
+    }
+    ax__buffer_retain(b);
+    c->held[c->n_held++] = b;
+    return AX_OK;
+}
+
 static ax_status to_device(ax_ctx *ctx, ax_buffer *b, int dev, int stream, const char *op) {
     if (!device_ready(ctx, dev, op)) return ctx->status;
+    if (cur_capture) {
+        ax_status st = hold(ctx, cur_capture, b, op);
+        if (st != AX_OK) return st;
+    }
     cudaStream_t s = stream_of(dev, stream);
     if ((b->where & AX_WHERE_DEV) && b->dev_index == dev) {
         if (b->dev_stream != stream) {
@@ -221,7 +294,11 @@ static ax_status to_device(ax_ctx *ctx, ax_buffer *b, int dev, int stream, const
     }
     cudaSetDevice(dev);
     ax_status st = AX_OK;
-    if (b->nbytes)
+    /* While capturing, host data becomes a constant of the graph: copied now
+     * (a copy from pageable memory cannot be part of a graph). */
+    if (b->nbytes && cur_capture)
+        st = ax__cuda_check(ctx, cudaMemcpy(b->dev, b->data, b->nbytes, cudaMemcpyHostToDevice), op);
+    else if (b->nbytes)
         st = ax__cuda_check(ctx, cudaMemcpyAsync(b->dev, b->data, b->nbytes, cudaMemcpyHostToDevice, s), op);
     if (st == AX_OK) st = mark_written(ctx, b, dev, stream, op);
     if (st != AX_OK) return st;
@@ -231,6 +308,9 @@ static ax_status to_device(ax_ctx *ctx, ax_buffer *b, int dev, int stream, const
 }
 
 static ax_status to_host(ax_ctx *ctx, ax_buffer *b, const char *op) {
+    if (cur_capture)
+        return ax__fail(ctx, AX_ERR_UNSUPPORTED,
+                        "%s: reads GPU values back while a CUDA graph is being captured", op);
     int dev = b->dev_index;
     cudaStream_t s = stream_of(dev, b->dev_stream);
     cudaSetDevice(dev);
@@ -243,6 +323,9 @@ static ax_status to_host(ax_ctx *ctx, ax_buffer *b, const char *op) {
 }
 
 static ax_status synchronize(ax_ctx *ctx, int dev, int stream) {
+    if (cur_capture)
+        return ax__fail(ctx, AX_ERR_UNSUPPORTED,
+                        "synchronize: not allowed while a CUDA graph is being captured");
     if (dev < 0 || dev >= device_count() || !gpus[dev].ready) return AX_OK;
     cudaSetDevice(dev);
     int n = stream_count(dev);
@@ -256,6 +339,108 @@ static ax_status synchronize(ax_ctx *ctx, int dev, int stream) {
 static void transfer_stats(int dev, size_t *to_dev, size_t *to_hst) {
     *to_dev = atomic_load(&gpus[dev].to_device);
     *to_hst = atomic_load(&gpus[dev].to_host);
+}
+
+static ax_status capture_begin(ax_ctx *ctx, int dev, int stream) {
+    if (!device_ready(ctx, dev, "graph_capture")) return ctx->status;
+    if (cur_capture)
+        return ax__fail(ctx, AX_ERR_VALUE, "graph_capture: a capture is already open on this thread");
+    ax_cuda_capture *c = calloc(1, sizeof *c);
+    if (!c) return ax__fail(ctx, AX_ERR_OOM, "graph_capture: out of host memory");
+    c->dev = dev;
+    c->stream = stream;
+    cudaSetDevice(dev);
+    /* Relaxed: the allocator's cudaMalloc and the constants' cudaMemcpy run
+     * at capture time, outside the graph. */
+    ax_status st = ax__cuda_check(ctx, cudaStreamBeginCapture(stream_of(dev, stream),
+                                                              cudaStreamCaptureModeRelaxed),
+                                  "graph_capture");
+    if (st != AX_OK) {
+        free(c);
+        return st;
+    }
+    pthread_mutex_lock(&owners_lock);
+    c->next = owners;
+    owners = c;
+    pthread_mutex_unlock(&owners_lock);
+    cur_capture = c;
+    return AX_OK;
+}
+
+static void graph_free(void *graph) {
+    ax_cuda_capture *c = graph;
+    if (!c) return;
+    cudaSetDevice(c->dev);
+    if (c->exec) {
+        cudaStreamSynchronize(stream_of(c->dev, c->stream)); /* no replay still running */
+        cudaGraphExecDestroy(c->exec);
+    }
+    pthread_mutex_lock(&owners_lock);
+    for (ax_cuda_capture **pp = &owners; *pp; pp = &(*pp)->next)
+        if (*pp == c) {
+            *pp = c->next;
+            break;
+        }
+    pthread_mutex_unlock(&owners_lock);
+    for (size_t i = 0; i < c->n_held; i++) {
+        ax_buffer *b = c->held[i];
+        for (size_t j = 0; j < c->n; j++)
+            if (b->dev == c->mem[j].ptr) { /* still the graph's copy: drop it */
+                if (b->dev_event) cudaEventDestroy((cudaEvent_t)b->dev_event);
+                b->dev = NULL;
+                b->dev_event = NULL;
+                b->dev_size = 0;
+                b->where &= ~AX_WHERE_DEV;
+                break;
+            }
+        ax__buffer_release(b);
+    }
+    free(c->held);
+    for (size_t i = 0; i < c->n; i++) ax__cuda_graph_memory_free(c->dev, c->mem[i].ptr, c->mem[i].size);
+    free(c->mem);
+    free(c);
+}
+
+static ax_status capture_end(ax_ctx *ctx, bool ok, void **graph) {
+    ax_cuda_capture *c = cur_capture;
+    *graph = NULL;
+    if (!c) return ax__fail(ctx, AX_ERR_INTERNAL, "graph_capture: no capture is open");
+    cur_capture = NULL;
+    cudaSetDevice(c->dev);
+    cudaGraph_t g = NULL;
+    cudaError_t err = cudaStreamEndCapture(stream_of(c->dev, c->stream), &g);
+    ax_status st = ok ? ax__cuda_check(ctx, err, "graph_capture") : AX_OK;
+    if (ok && st == AX_OK) st = ax__cuda_check(ctx, cudaGraphInstantiate(&c->exec, g, 0), "graph_capture");
+    if (g) cudaGraphDestroy(g);
+    (void)cudaGetLastError(); /* an invalidated capture is not a sticky error */
+    if (!ok || st != AX_OK) {
+        c->exec = NULL;
+        /* memory the failed capture took may still be referenced by kernels
+         * that never ran: nothing ran, so it can go now */
+        graph_free(c);
+        return ok ? st : AX_OK;
+    }
+    *graph = c;
+    return AX_OK;
+}
+
+static ax_status graph_launch(ax_ctx *ctx, void *graph) {
+    ax_cuda_capture *c = graph;
+    cudaSetDevice(c->dev);
+    return ax__cuda_check(ctx, cudaGraphLaunch(c->exec, stream_of(c->dev, c->stream)), "graph_replay");
+}
+
+static ax_status copy_device(ax_ctx *ctx, ax_buffer *dst, ax_buffer *src, size_t nbytes, int dev,
+                             int stream) {
+    cudaSetDevice(dev);
+    ax_status st = AX_OK;
+    if (nbytes)
+        st = ax__cuda_check(ctx, cudaMemcpyAsync(dst->dev, src->dev, nbytes, cudaMemcpyDeviceToDevice,
+                                                 stream_of(dev, stream)),
+                            "copy");
+    if (st == AX_OK) st = mark_written(ctx, dst, dev, stream, "copy");
+    if (st == AX_OK) dst->where = AX_WHERE_DEV;
+    return st;
 }
 
 const ax_gpu_backend ax__cuda_backend = {
@@ -278,4 +463,9 @@ const ax_gpu_backend ax__cuda_backend = {
     .mem_set_cache_limit = ax__cuda_mem_set_cache_limit,
     .mem_clear_cache = ax__cuda_mem_clear_cache,
     .transfer_stats = transfer_stats,
+    .capture_begin = capture_begin,
+    .capture_end = capture_end,
+    .graph_launch = graph_launch,
+    .graph_free = graph_free,
+    .copy_device = copy_device,
 };
