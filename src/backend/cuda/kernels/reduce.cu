@@ -14,12 +14,15 @@
 //    float16/bfloat16/float32 (the CPU's float exp) with double sums;
 //  - softmax: y = exp(x - m) * (1 / sum exp(x - m)), float math for the
 //    16/32-bit floats (double for float64); rows whose max is not finite
-//    come out all NaN, as on the CPU.
+//    come out all NaN, as on the CPU. Rows held on chip (k_softmax_row)
+//    take exp(x - m_w) against their warp's max m_w and rescale by
+//    exp(m_w - m) (one exp per element): equal up to float rounding.
 // Determinism: every tree has a fixed shape given the input shape (no
 // atomics), so results repeat run to run.
 #include <limits.h>
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 #include <type_traits>
 
 #include "backend/cuda/kernels/cu_common.cuh"
@@ -533,7 +536,280 @@ template <typename T, int OP> static cudaError_t run_of(const ax_cu_reduce *d, v
 
 // ---------------------------------------------------------------- softmax
 
-// Rows that fit in registers: each thread keeps NV 16-byte vectors of the
+// Rows held on chip (k_softmax_row): per-dtype pieces on 16-byte vectors
+// held as uint4. V: the math type; N: elements per vector; MAXV: vectors
+// per thread at most (the thread keeps MAXV * N values of V, 128 bytes, in
+// registers); vmax(q, m): m and the largest number of q (a NaN may be
+// skipped: NaNs reach the result through the sum, see k_softmax_row).
+__device__ __forceinline__ unsigned bits_of(__nv_bfloat162 h) {
+    unsigned u;
+    memcpy(&u, &h, 4);
+    return u;
+}
+__device__ __forceinline__ unsigned bits_of(__half2 h) {
+    unsigned u;
+    memcpy(&u, &h, 4);
+    return u;
+}
+__device__ __forceinline__ float fmax_of(float a, float b) { return fmaxf(a, b); }
+__device__ __forceinline__ double fmax_of(double a, double b) { return fmax(a, b); }
+__device__ __forceinline__ float bf16_lo(unsigned w) { return __uint_as_float(w << 16); }
+__device__ __forceinline__ float bf16_hi(unsigned w) { return __uint_as_float(w & 0xffff0000u); }
+__device__ __forceinline__ float f16_lo(unsigned w) { return __half2float(__ushort_as_half((unsigned short)w)); }
+__device__ __forceinline__ float f16_hi(unsigned w) {
+    return __half2float(__ushort_as_half((unsigned short)(w >> 16)));
+}
+
+template <typename T> struct SmV;
+template <> struct SmV<__nv_bfloat16> {
+    typedef float V;
+    static const int N = 8, MAXV = 4;
+    static __device__ __forceinline__ uint4 ninf() { // -inf in every element
+        return make_uint4(0xff80ff80u, 0xff80ff80u, 0xff80ff80u, 0xff80ff80u);
+    }
+    static __device__ __forceinline__ float vmax(uint4 q, float m) {
+#if __CUDA_ARCH__ >= 800 // packed max (NaN-skipping) of the raw pairs, then one conversion
+        unsigned a, b;
+        asm("max.bf16x2 %0, %1, %2;" : "=r"(a) : "r"(q.x), "r"(q.y));
+        asm("max.bf16x2 %0, %1, %2;" : "=r"(b) : "r"(q.z), "r"(q.w));
+        asm("max.bf16x2 %0, %1, %2;" : "=r"(a) : "r"(a), "r"(b));
+        return fmaxf(m, fmaxf(bf16_lo(a), bf16_hi(a)));
+#else
+        float f[8];
+        unpack(q, f);
+        for (int j = 0; j < 8; j++) m = fmaxf(m, f[j]);
+        return m;
+#endif
+    }
+    static __device__ __forceinline__ void unpack(uint4 q, float *f) {
+        unsigned w[4] = {q.x, q.y, q.z, q.w};
+#pragma unroll
+        for (int i = 0; i < 4; i++) f[2 * i] = bf16_lo(w[i]), f[2 * i + 1] = bf16_hi(w[i]);
+    }
+    static __device__ __forceinline__ uint4 pack(const float *f) { // round to nearest even
+        return make_uint4(bits_of(__floats2bfloat162_rn(f[0], f[1])),
+                          bits_of(__floats2bfloat162_rn(f[2], f[3])),
+                          bits_of(__floats2bfloat162_rn(f[4], f[5])),
+                          bits_of(__floats2bfloat162_rn(f[6], f[7])));
+    }
+};
+template <> struct SmV<__half> {
+    typedef float V;
+    static const int N = 8, MAXV = 4;
+    static __device__ __forceinline__ uint4 ninf() {
+        return make_uint4(0xfc00fc00u, 0xfc00fc00u, 0xfc00fc00u, 0xfc00fc00u);
+    }
+    static __device__ __forceinline__ float vmax(uint4 q, float m) {
+#if __CUDA_ARCH__ >= 800
+        unsigned a, b;
+        asm("max.f16x2 %0, %1, %2;" : "=r"(a) : "r"(q.x), "r"(q.y));
+        asm("max.f16x2 %0, %1, %2;" : "=r"(b) : "r"(q.z), "r"(q.w));
+        asm("max.f16x2 %0, %1, %2;" : "=r"(a) : "r"(a), "r"(b));
+        return fmaxf(m, fmaxf(f16_lo(a), f16_hi(a)));
+#else
+        float f[8];
+        unpack(q, f);
+        for (int j = 0; j < 8; j++) m = fmaxf(m, f[j]);
+        return m;
+#endif
+    }
+    static __device__ __forceinline__ void unpack(uint4 q, float *f) {
+        unsigned w[4] = {q.x, q.y, q.z, q.w};
+#pragma unroll
+        for (int i = 0; i < 4; i++) f[2 * i] = f16_lo(w[i]), f[2 * i + 1] = f16_hi(w[i]);
+    }
+    static __device__ __forceinline__ uint4 pack(const float *f) {
+        return make_uint4(bits_of(__floats2half2_rn(f[0], f[1])), bits_of(__floats2half2_rn(f[2], f[3])),
+                          bits_of(__floats2half2_rn(f[4], f[5])), bits_of(__floats2half2_rn(f[6], f[7])));
+    }
+};
+template <> struct SmV<float> {
+    typedef float V;
+    static const int N = 4, MAXV = 8;
+    static __device__ __forceinline__ uint4 ninf() {
+        return make_uint4(0xff800000u, 0xff800000u, 0xff800000u, 0xff800000u);
+    }
+    static __device__ __forceinline__ float vmax(uint4 q, float m) {
+        float a = fmaxf(__uint_as_float(q.x), __uint_as_float(q.y));
+        float b = fmaxf(__uint_as_float(q.z), __uint_as_float(q.w));
+        return fmaxf(m, fmaxf(a, b));
+    }
+    static __device__ __forceinline__ void unpack(uint4 q, float *f) {
+        f[0] = __uint_as_float(q.x), f[1] = __uint_as_float(q.y);
+        f[2] = __uint_as_float(q.z), f[3] = __uint_as_float(q.w);
+    }
+    static __device__ __forceinline__ uint4 pack(const float *f) {
+        return make_uint4(__float_as_uint(f[0]), __float_as_uint(f[1]), __float_as_uint(f[2]),
+                          __float_as_uint(f[3]));
+    }
+};
+template <> struct SmV<double> {
+    typedef double V;
+    static const int N = 2, MAXV = 8;
+    static __device__ __forceinline__ uint4 ninf() { return make_uint4(0u, 0xfff00000u, 0u, 0xfff00000u); }
+    static __device__ __forceinline__ void unpack(uint4 q, double *f) {
+        f[0] = __hiloint2double((int)q.y, (int)q.x);
+        f[1] = __hiloint2double((int)q.w, (int)q.z);
+    }
+    static __device__ __forceinline__ double vmax(uint4 q, double m) {
+        double f[2];
+        unpack(q, f);
+        return fmax(m, fmax(f[0], f[1]));
+    }
+    static __device__ __forceinline__ uint4 pack(const double *f) {
+        return make_uint4((unsigned)__double2loint(f[0]), (unsigned)__double2hiint(f[0]),
+                          (unsigned)__double2loint(f[1]), (unsigned)__double2hiint(f[1]));
+    }
+};
+
+// Shared-memory vectors by 32-bit shared address: an asynchronous 16-byte
+// copy global -> shared (no register holds the data in flight), the wait for
+// all of this thread's copies, and a 16-byte load. Synchronous before sm_80.
+__device__ __forceinline__ void cp_async16(unsigned dst, const uint4 *src) {
+#if __CUDA_ARCH__ >= 800
+    asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(dst), "l"(src) : "memory");
+#else
+    uint4 v = *src;
+    asm volatile("st.shared.v4.u32 [%0], {%1, %2, %3, %4};\n" ::"r"(dst), "r"(v.x), "r"(v.y), "r"(v.z),
+                 "r"(v.w)
+                 : "memory");
+#endif
+}
+__device__ __forceinline__ void cp_async_wait_all() {
+#if __CUDA_ARCH__ >= 800
+    asm volatile("cp.async.wait_all;\n" ::: "memory");
+#endif
+}
+__device__ __forceinline__ uint4 lds16(unsigned a) {
+    uint4 v;
+    asm volatile("ld.shared.v4.u32 {%0, %1, %2, %3}, [%4];\n"
+                 : "=r"(v.x), "=r"(v.y), "=r"(v.z), "=r"(v.w)
+                 : "r"(a)
+                 : "memory");
+    return v;
+}
+
+// Softmax of rows of nv 16-byte vectors (16-byte aligned), 32 * VPT <= nv <=
+// 1024 * VPT: one row per block at a time, thread t owning vectors t, t + bd,
+// ..., t + (VPT - 1) * bd; blocks loop over rows (o += gridDim.x).
+//
+// Each row is read from memory once and written once, with one block
+// barrier: while a block computes row o, its next row is already being
+// copied (cp.async) into the shared slots row o was just read from, so
+// reads stay in flight through the compute and the barrier. The slots of a
+// thread are read only by that thread (no barrier needed for them; each
+// thread reads its vectors into registers before it issues the next copy).
+//
+// Math: warp maximum m_w (shuffles), e = exp(x - m_w) kept in registers (the
+// only exp per element), per-warp sums s_w of e; one barrier; every warp
+// then folds the (m_w, s_w) pairs the same way: M = max m_w, S = sum s_w *
+// exp(m_w - M), and writes y = e * (exp(m_w - M) / S). In float for the
+// 16/32-bit floats (double for float64); against the CPU's exp(x - M) / S
+// this differs by float rounding only. A warp whose elements are all -inf
+// takes m_w = 0 for its exps (e = 0) and contributes 0. NaN: the maxima
+// skip NaNs, but a NaN's e is NaN, so S and then every y of the row are
+// NaN; a row whose M is not finite (a +inf, or nothing but -inf and NaN)
+// is all NaN: as the CPU. Deterministic: the order of every sum depends only on nv.
+template <typename T, int VPT>
+__global__ void __launch_bounds__(1024, 1) k_softmax_row(const uint4 *__restrict__ x, uint4 *__restrict__ y,
+                                                          long long outer, int nv) {
+    typedef SmV<T> S;
+    typedef typename S::V V;
+    const int N = S::N;
+    extern __shared__ uint4 slots[]; // VPT * blockDim.x: vector k of thread t at k * bd + t
+    __shared__ V pm[2][32], ps[2][32]; // per-warp (m_w, s_w), alternating between rows
+    const int t = threadIdx.x, bd = blockDim.x, lane = t & 31, nw = bd >> 5;
+    // This thread's vectors are k < mine; the others count as -inf (e = 0)
+    // and are neither copied nor stored, so the loops below do not branch.
+    const int mine = t < nv ? (nv - t + bd - 1) / bd : 0;
+    // Shared address of this thread's vector k: sa + k * sstep.
+    const unsigned sa = (unsigned)__cvta_generic_to_shared(slots + t), sstep = 16u * bd;
+    long long o = blockIdx.x;
+    if (o >= outer) return;
+#pragma unroll
+    for (int k = 0; k < VPT; k++)
+        if (k < mine) cp_async16(sa + k * sstep, x + o * nv + k * bd + t);
+    for (int par = 0; o < outer; o += gridDim.x, par ^= 1) {
+        cp_async_wait_all(); // row o is in this thread's slots
+        uint4 q[VPT];
+        V m = -INFINITY;
+#pragma unroll
+        for (int k = 0; k < VPT; k++) {
+            q[k] = k < mine ? lds16(sa + k * sstep) : S::ninf();
+            m = S::vmax(q[k], m);
+        }
+        long long on = o + gridDim.x; // the slots are free: start the next row
+        if (on < outer) {
+            const uint4 *xn = x + on * nv + t;
+#pragma unroll
+            for (int k = 0; k < VPT; k++)
+                if (k < mine) cp_async16(sa + k * sstep, xn + k * bd);
+        }
+#pragma unroll
+        for (int d = 16; d > 0; d >>= 1) m = fmax_of(m, __shfl_xor_sync(FULL_MASK, m, d));
+        V mx = m == -INFINITY ? (V)0 : m;
+        V e[VPT * N], s = 0;
+#pragma unroll
+        for (int k = 0; k < VPT; k++) {
+            V f[N];
+            S::unpack(q[k], f);
+#pragma unroll
+            for (int j = 0; j < N; j++) {
+                e[k * N + j] = exp_of(f[j] - mx);
+                s += e[k * N + j];
+            }
+        }
+        // Butterfly sums: a + b == b + a exactly, so every lane gets the same bits.
+#pragma unroll
+        for (int d = 16; d > 0; d >>= 1) s += __shfl_xor_sync(FULL_MASK, s, d);
+        if (lane == 0) pm[par][t >> 5] = m, ps[par][t >> 5] = s;
+        __syncthreads(); // the only barrier: the next row writes the other pm/ps
+        V bm = lane < nw ? pm[par][lane] : (V)-INFINITY, bs = lane < nw ? ps[par][lane] : (V)0;
+        V M = bm;
+#pragma unroll
+        for (int d = 16; d > 0; d >>= 1) M = fmax_of(M, __shfl_xor_sync(FULL_MASK, M, d));
+        V tot = bs * exp_of(bm - M); // lanes past nw: 0 * exp(-inf) = 0 (M finite)
+#pragma unroll
+        for (int d = 16; d > 0; d >>= 1) tot += __shfl_xor_sync(FULL_MASK, tot, d);
+        V c = isfinite(M) ? exp_of(m - M) / tot : (V)NAN;
+        uint4 *yr = y + o * nv + t;
+#pragma unroll
+        for (int k = 0; k < VPT; k++) {
+            V f[N];
+#pragma unroll
+            for (int j = 0; j < N; j++) f[j] = e[k * N + j] * c;
+            if (k < mine) yr[k * bd] = S::pack(f);
+        }
+    }
+}
+
+// Launches k_softmax_row<T, VPT> for rows of nv vectors with as many blocks
+// as fit on the device at once (each then loops over rows, its next row's
+// copy overlapping its compute). False (nothing queued, no error left set)
+// when the block does not fit this device; the caller then uses another kernel.
+template <typename T, int VPT> static bool launch_row(const ax_cu_reduce *d, long long nv, cudaStream_t st) {
+    int threads = (int)((nv + VPT - 1) / VPT + 31) / 32 * 32;
+    size_t smem = (size_t)threads * VPT * 16;
+    const void *fn = (const void *)k_softmax_row<T, VPT>;
+    int dev = 0, sms = 0, per = 0;
+    bool ok = cudaGetDevice(&dev) == cudaSuccess &&
+              cudaDeviceGetAttribute(&sms, cudaDevAttrMultiProcessorCount, dev) == cudaSuccess && sms > 0;
+    if (ok && smem > 48 * 1024) // above the default: opt in (per device, so on every launch)
+        ok = cudaFuncSetAttribute(fn, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem) == cudaSuccess;
+    if (ok) ok = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per, fn, threads, smem) == cudaSuccess && per > 0;
+    if (!ok) {
+        (void)cudaGetLastError(); // clear what a failed query left
+        return false;
+    }
+    long long grid = (long long)per * sms;
+    if (grid > d->outer) grid = d->outer;
+    k_softmax_row<T, VPT><<<(unsigned)grid, threads, smem, st>>>((const uint4 *)d->x, (uint4 *)d->y, d->outer,
+                                                                 (int)nv);
+    return true;
+}
+
+// Rows of 16-bit floats longer than k_softmax_row takes (4096 to 8192
+// vectors): each thread keeps NV 16-byte vectors of the
 // row (raw), the block finds the max, then the sum of exp, then writes.
 // Rows must start on 16-byte boundaries and hold a whole number of vectors.
 template <typename T, int NV>
@@ -624,10 +900,6 @@ __global__ void __launch_bounds__(256) k_softmax_cols(const T *__restrict__ x, T
     }
 }
 
-template <typename T, int NV> static void launch_reg(const ax_cu_reduce *d, int threads, cudaStream_t st) {
-    k_softmax_reg<T, NV><<<grid_of(d->outer), threads, 0, st>>>((const T *)d->x, (T *)d->y, d->outer, d->R);
-}
-
 template <typename T> static cudaError_t run_softmax(const ax_cu_reduce *d, cudaStream_t st) {
     const T *x = (const T *)d->x;
     T *y = (T *)d->y;
@@ -639,23 +911,28 @@ template <typename T> static cudaError_t run_softmax(const ax_cu_reduce *d, cuda
     }
     bool aligned = ((uintptr_t)x % 16) == 0 && ((uintptr_t)y % 16) == 0 && d->R % VEC == 0;
     long long nv = d->R / VEC;
-    if (aligned && nv >= 64 && nv <= 8 * 1024) {
-        // The fewest vectors per thread that keep the block at most 512
-        // threads (1024 for the longest rows).
-        int nvt = nv <= 512 ? 1 : nv <= 1024 ? 2 : nv <= 2048 ? 4 : 8;
-        long long threads = (nv + nvt - 1) / nvt;
-        threads = (threads + 31) / 32 * 32;
-        switch (nvt) {
-        case 1: launch_reg<T, 1>(d, (int)threads, st); break;
-        case 2: launch_reg<T, 2>(d, (int)threads, st); break;
-        case 4: launch_reg<T, 4>(d, (int)threads, st); break;
-        default: launch_reg<T, 8>(d, (int)threads, st); break;
+    bool queued = false;
+    if (aligned && nv >= 64 && nv <= 1024LL * SmV<T>::MAXV) {
+        // The most vectors per thread (fewest threads, so the per-row
+        // shuffles and barrier are shared by the most elements) that still
+        // give every thread of a full warp work.
+        if (nv >= 32 * 8 && SmV<T>::MAXV >= 8)
+            queued = launch_row<T, (SmV<T>::MAXV >= 8 ? 8 : 4)>(d, nv, st);
+        else if (nv >= 32 * 4) queued = launch_row<T, 4>(d, nv, st);
+        else queued = launch_row<T, 2>(d, nv, st);
+    } else if constexpr (sizeof(T) == 2) {
+        if (aligned && nv > 1024LL * SmV<T>::MAXV && nv <= 8 * 1024) {
+            long long threads = (nv + 7) / 8;
+            threads = (threads + 31) / 32 * 32;
+            k_softmax_reg<T, 8><<<grid_of(d->outer), (unsigned)threads, 0, st>>>(x, y, d->outer, d->R);
+            queued = true;
         }
-    } else if (d->R <= 1024) {
-        k_softmax_loop<T, true><<<grid_of((d->outer + 7) / 8), 256, 0, st>>>(x, y, d->outer, d->R);
-    } else {
-        k_softmax_loop<T, false><<<grid_of(d->outer), 256, 0, st>>>(x, y, d->outer, d->R);
     }
+    if (queued) return cudaGetLastError();
+    if (d->R <= 1024)
+        k_softmax_loop<T, true><<<grid_of((d->outer + 7) / 8), 256, 0, st>>>(x, y, d->outer, d->R);
+    else
+        k_softmax_loop<T, false><<<grid_of(d->outer), 256, 0, st>>>(x, y, d->outer, d->R);
     return cudaGetLastError();
 }
 
