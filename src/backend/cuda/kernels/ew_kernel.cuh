@@ -171,11 +171,12 @@ template <typename T, int V> __device__ __forceinline__ ew_vec<T, V> ew_splat(T 
 template <class Op> struct ew_unroll {
     static constexpr int value = 4;
 };
-// ... and at most 32 elements a thread (1-byte dtypes: 2 vectors), which
-// bounds the unrolled code of the integer ops.
+// ... and at most 16 elements a thread (halves: 2 vectors, 1-byte dtypes:
+// 1), which keeps the unrolled half conversions and integer divisions within
+// the 64 registers of EW_CONTIG_MINB (32 elements spilled).
 template <class Op, typename TO, typename TA, typename TB, int NIN> struct ew_tile_u {
-    static constexpr int V = ew_width<TO, TA, TB, NIN>::V;
-    static constexpr int value = ew_unroll<Op>::value < 32 / V ? ew_unroll<Op>::value : 32 / V;
+    static constexpr int V = ew_width<TO, TA, TB, NIN>::V, E = 16 / V > 1 ? 16 / V : 1;
+    static constexpr int value = ew_unroll<Op>::value < E ? ew_unroll<Op>::value : E;
 };
 
 // Minimum resident blocks per SM for ew_k_contig's __launch_bounds__ (at
