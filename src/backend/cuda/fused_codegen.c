@@ -283,8 +283,10 @@ char *ax__fused_cuda_codegen(const ax_fused_prog *prog, int *vec_out, int *unrol
      * small programs, else 2 (registers). The vector kernel's minimum blocks
      * per SM (__launch_bounds__) matters as much: without it ptxas minimizes
      * registers by sinking each load to its first use, which serializes the
-     * UNR loads again; 4 blocks of 256 (64 registers) keeps them together. */
-    const bool small_prog = n_in <= 2 && nv <= 32;
+     * UNR loads again; 4 blocks of 256 (64 registers) keeps them together.
+     * float64 math (sin's reduction, pow) spilled under that bound. */
+    bool small_prog = n_in <= 2 && nv <= 32;
+    for (int v = 0; v < nv; v++) small_prog &= prog->vals[v].dtype != AX_FLOAT64;
     const int unr = small_prog ? 4 : 2, min_blocks = small_prog ? 4 : 2;
     *vec_out = vec;
     *unroll_out = unr;
