@@ -712,7 +712,7 @@ __device__ __forceinline__ uint4 lds16(unsigned a) {
 // is all NaN: as the CPU. Deterministic: the order of every sum depends only on nv.
 template <typename T, int VPT>
 __global__ void __launch_bounds__(1024, 1) k_softmax_row(const uint4 *__restrict__ x, uint4 *__restrict__ y,
-                                                          long long outer, int nv) {
+                                                          int outer, int nv) {
     typedef SmV<T> S;
     typedef typename S::V V;
     const int N = S::N;
@@ -721,15 +721,19 @@ __global__ void __launch_bounds__(1024, 1) k_softmax_row(const uint4 *__restrict
     const int t = threadIdx.x, bd = blockDim.x, lane = t & 31, nw = bd >> 5;
     // This thread's vectors are k < mine; the others count as -inf (e = 0)
     // and are neither copied nor stored, so the loops below do not branch.
-    const int mine = t < nv ? (nv - t + bd - 1) / bd : 0;
+    int mine = 0;
+#pragma unroll
+    for (int k = 0; k < VPT; k++) mine += k * bd + t < nv;
     // Shared address of this thread's vector k: sa + k * sstep.
     const unsigned sa = (unsigned)__cvta_generic_to_shared(slots + t), sstep = 16u * bd;
-    long long o = blockIdx.x;
+    int o = blockIdx.x;
     if (o >= outer) return;
+    // Global vector k of this thread in a row: its vector 0 + k * sstep bytes.
+    const char *x0 = (const char *)(x + (long long)o * nv + t);
 #pragma unroll
     for (int k = 0; k < VPT; k++)
-        if (k < mine) cp_async16(sa + k * sstep, x + o * nv + k * bd + t);
-    for (int par = 0; o < outer; o += gridDim.x, par ^= 1) {
+        if (k < mine) cp_async16(sa + k * sstep, (const uint4 *)(x0 + k * sstep));
+    for (int par = 0; o < outer; o += gridDim.x, par ^= 1) { // outer + gridDim.x < 2^31
         cp_async_wait_all(); // row o is in this thread's slots
         uint4 q[VPT];
         V m = -INFINITY;
@@ -738,12 +742,12 @@ __global__ void __launch_bounds__(1024, 1) k_softmax_row(const uint4 *__restrict
             q[k] = k < mine ? lds16(sa + k * sstep) : S::ninf();
             m = S::vmax(q[k], m);
         }
-        long long on = o + gridDim.x; // the slots are free: start the next row
+        int on = o + gridDim.x; // the slots are free: start the next row
         if (on < outer) {
-            const uint4 *xn = x + on * nv + t;
+            const char *xn = (const char *)(x + (long long)on * nv + t);
 #pragma unroll
             for (int k = 0; k < VPT; k++)
-                if (k < mine) cp_async16(sa + k * sstep, xn + k * bd);
+                if (k < mine) cp_async16(sa + k * sstep, (const uint4 *)(xn + k * sstep));
         }
 #pragma unroll
         for (int d = 16; d > 0; d >>= 1) m = fmax_of(m, __shfl_xor_sync(FULL_MASK, m, d));
@@ -772,13 +776,14 @@ __global__ void __launch_bounds__(1024, 1) k_softmax_row(const uint4 *__restrict
 #pragma unroll
         for (int d = 16; d > 0; d >>= 1) tot += __shfl_xor_sync(FULL_MASK, tot, d);
         V c = isfinite(M) ? exp_of(m - M) / tot : (V)NAN;
-        uint4 *yr = y + o * nv + t;
+        char *yr = (char *)(y + (long long)o * nv + t);
 #pragma unroll
         for (int k = 0; k < VPT; k++) {
             V f[N];
 #pragma unroll
             for (int j = 0; j < N; j++) f[j] = e[k * N + j] * c;
-            if (k < mine) yr[k * bd] = S::pack(f);
+            uint4 v = S::pack(f);
+            if (k < mine) *(uint4 *)(yr + k * sstep) = v;
         }
     }
 }
@@ -803,8 +808,8 @@ template <typename T, int VPT> static bool launch_row(const ax_cu_reduce *d, lon
     }
     long long grid = (long long)per * sms;
     if (grid > d->outer) grid = d->outer;
-    k_softmax_row<T, VPT><<<(unsigned)grid, threads, smem, st>>>((const uint4 *)d->x, (uint4 *)d->y, d->outer,
-                                                                 (int)nv);
+    k_softmax_row<T, VPT><<<(unsigned)grid, threads, smem, st>>>((const uint4 *)d->x, (uint4 *)d->y,
+                                                                 (int)d->outer, (int)nv);
     return true;
 }
 
@@ -912,7 +917,7 @@ template <typename T> static cudaError_t run_softmax(const ax_cu_reduce *d, cuda
     bool aligned = ((uintptr_t)x % 16) == 0 && ((uintptr_t)y % 16) == 0 && d->R % VEC == 0;
     long long nv = d->R / VEC;
     bool queued = false;
-    if (aligned && nv >= 64 && nv <= 1024LL * SmV<T>::MAXV) {
+    if (aligned && nv >= 64 && nv <= 1024LL * SmV<T>::MAXV && d->outer <= INT_MAX / 2) {
         // The most vectors per thread (fewest threads, so the per-row
         // shuffles and barrier are shared by the most elements) that still
         // give every thread of a full warp work.
