@@ -92,6 +92,8 @@ fi
 {
     echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo "host: $(hostname)"
+    # a tree exported without .git (git archive) names its commit in COMMIT
+    [ -f "$root/COMMIT" ] && echo "commit: $(cat "$root/COMMIT") (exported tree)" ||
     echo "commit: $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)$(
         git -C "$root" diff --quiet HEAD 2>/dev/null || echo ' (working tree differs)')"
     echo "build: $build"

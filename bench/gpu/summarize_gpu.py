@@ -73,9 +73,12 @@ def main():
     device = ax_meta.get("device") or th_meta.get("device") or "unknown"
     copies = [d["value"] for d in (ax.get("copy"), th.get("copy")) if d and "value" in d]
     floor = max(copies) if copies else None
+    # a tree exported without .git (git archive) names its commit in COMMIT
+    commit_file = ROOT / "COMMIT"
     try:
-        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
-                                text=True, check=True).stdout.strip()
+        commit = commit_file.read_text().strip() if commit_file.exists() else subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+            check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         commit = "unknown"
     rows = []
