@@ -31,6 +31,18 @@ static int n_devices;
 static pthread_once_t count_once = PTHREAD_ONCE_INIT;
 
 static _Thread_local int cur_dev;
+/* The device this thread last selected through use_device (-1: none yet):
+ * cudaSetDevice is skipped when it would change nothing, since every node,
+ * transfer and synchronization selects its device. */
+static _Thread_local int selected_dev = -1;
+
+static void use_device(int dev) {
+    if (selected_dev != dev) {
+        cudaSetDevice(dev);
+        selected_dev = dev;
+    }
+}
+
 static _Thread_local cudaStream_t cur_stream;
 static _Thread_local int cur_stream_index;
 
@@ -131,6 +143,7 @@ static bool device_ready(ax_ctx *ctx, int dev, const char *op) {
     ax_status st = AX_OK;
     if (!g->ready) {
         st = ax__cuda_check(ctx, cudaSetDevice(dev), op);
+        selected_dev = st == AX_OK ? dev : -1;
         if (st == AX_OK) st = ax__cuda_check(ctx, cudaGetDeviceProperties(&g->prop, dev), op);
         if (st == AX_OK)
             st = ax__cuda_check(ctx, cudaStreamCreateWithFlags(&g->streams[0], cudaStreamNonBlocking), op);
@@ -161,12 +174,14 @@ static int new_stream(ax_ctx *ctx, int dev) {
     int idx = -1;
     if (g->n_streams >= MAX_STREAMS) {
         ax__fail(ctx, AX_ERR_VALUE, "new_stream: gpu:%d has its maximum of %d streams", dev, MAX_STREAMS);
-    } else if (ax__cuda_check(ctx, cudaSetDevice(dev), "new_stream") == AX_OK &&
-               ax__cuda_check(ctx, cudaStreamCreateWithFlags(&g->streams[g->n_streams],
-                                                             cudaStreamNonBlocking),
-                              "new_stream") == AX_OK) {
-        idx = g->n_streams;
-        __atomic_store_n(&g->n_streams, g->n_streams + 1, __ATOMIC_RELEASE);
+    } else {
+        use_device(dev);
+        if (ax__cuda_check(ctx, cudaStreamCreateWithFlags(&g->streams[g->n_streams],
+                                                          cudaStreamNonBlocking),
+                           "new_stream") == AX_OK) {
+            idx = g->n_streams;
+            __atomic_store_n(&g->n_streams, g->n_streams + 1, __ATOMIC_RELEASE);
+        }
     }
     pthread_mutex_unlock(&g->lock);
     return idx;
@@ -177,7 +192,7 @@ int ax__cuda_device(void) { return cur_dev; }
 const struct cudaDeviceProp *ax__cuda_props(void) { return &gpus[cur_dev].prop; }
 
 static void begin_node(int dev, int stream) {
-    if (cur_dev != dev || !cur_stream) cudaSetDevice(dev);
+    use_device(dev);
     cur_dev = dev;
     cur_stream = stream_of(dev, stream);
     cur_stream_index = stream;
@@ -209,7 +224,7 @@ static ax_status end_node(ax_ctx *ctx, ax_buffer *const *outs, int n, const char
 
 static ax_status alloc_dev(ax_ctx *ctx, ax_buffer *b, int dev, int stream, const char *op) {
     if (!device_ready(ctx, dev, op)) return ctx->status;
-    cudaSetDevice(dev);
+    use_device(dev);
     size_t reserved = 0;
     void *p = ax__cuda_alloc_raw(ctx, dev, stream_of(dev, stream), b->nbytes, &reserved, op);
     if (!p) return ctx->status ? ctx->status : AX_ERR_OOM;
@@ -224,7 +239,7 @@ static ax_status alloc_dev(ax_ctx *ctx, ax_buffer *b, int dev, int stream, const
 static void release_dev(ax_buffer *b) {
     if (!b->dev) return;
     int dev = b->dev_index;
-    cudaSetDevice(dev);
+    use_device(dev);
     cudaStream_t owner = stream_of(dev, b->dev_stream);
     /* Streams that read the buffer must finish before the writer's stream
      * reuses the memory. */
@@ -292,7 +307,7 @@ static ax_status to_device(ax_ctx *ctx, ax_buffer *b, int dev, int stream, const
         ax_status st = alloc_dev(ctx, b, dev, stream, op);
         if (st != AX_OK) return st;
     }
-    cudaSetDevice(dev);
+    use_device(dev);
     ax_status st = AX_OK;
     /* While capturing, host data becomes a constant of the graph: copied now
      * (a copy from pageable memory cannot be part of a graph). */
@@ -313,7 +328,7 @@ static ax_status to_host(ax_ctx *ctx, ax_buffer *b, const char *op) {
                         "%s: reads GPU values back while a CUDA graph is being captured", op);
     int dev = b->dev_index;
     cudaStream_t s = stream_of(dev, b->dev_stream);
-    cudaSetDevice(dev);
+    use_device(dev);
     ax_status st = AX_OK;
     if (b->nbytes)
         st = ax__cuda_check(ctx, cudaMemcpyAsync(b->data, b->dev, b->nbytes, cudaMemcpyDeviceToHost, s), op);
@@ -327,7 +342,7 @@ static ax_status synchronize(ax_ctx *ctx, int dev, int stream) {
         return ax__fail(ctx, AX_ERR_UNSUPPORTED,
                         "synchronize: not allowed while a CUDA graph is being captured");
     if (dev < 0 || dev >= device_count() || !gpus[dev].ready) return AX_OK;
-    cudaSetDevice(dev);
+    use_device(dev);
     int n = stream_count(dev);
     for (int s = stream < 0 ? 0 : stream; s < (stream < 0 ? n : stream + 1); s++) {
         ax_status st = ax__cuda_check(ctx, cudaStreamSynchronize(stream_of(dev, s)), "synchronize");
@@ -349,7 +364,7 @@ static ax_status capture_begin(ax_ctx *ctx, int dev, int stream) {
     if (!c) return ax__fail(ctx, AX_ERR_OOM, "graph_capture: out of host memory");
     c->dev = dev;
     c->stream = stream;
-    cudaSetDevice(dev);
+    use_device(dev);
     /* Relaxed: the allocator's cudaMalloc and the constants' cudaMemcpy run
      * at capture time, outside the graph. */
     ax_status st = ax__cuda_check(ctx, cudaStreamBeginCapture(stream_of(dev, stream),
@@ -370,7 +385,7 @@ static ax_status capture_begin(ax_ctx *ctx, int dev, int stream) {
 static void graph_free(void *graph) {
     ax_cuda_capture *c = graph;
     if (!c) return;
-    cudaSetDevice(c->dev);
+    use_device(c->dev);
     if (c->exec) {
         cudaStreamSynchronize(stream_of(c->dev, c->stream)); /* no replay still running */
         cudaGraphExecDestroy(c->exec);
@@ -406,7 +421,7 @@ static ax_status capture_end(ax_ctx *ctx, bool ok, void **graph) {
     *graph = NULL;
     if (!c) return ax__fail(ctx, AX_ERR_INTERNAL, "graph_capture: no capture is open");
     cur_capture = NULL;
-    cudaSetDevice(c->dev);
+    use_device(c->dev);
     cudaGraph_t g = NULL;
     cudaError_t err = cudaStreamEndCapture(stream_of(c->dev, c->stream), &g);
     ax_status st = ok ? ax__cuda_check(ctx, err, "graph_capture") : AX_OK;
@@ -426,13 +441,13 @@ static ax_status capture_end(ax_ctx *ctx, bool ok, void **graph) {
 
 static ax_status graph_launch(ax_ctx *ctx, void *graph) {
     ax_cuda_capture *c = graph;
-    cudaSetDevice(c->dev);
+    use_device(c->dev);
     return ax__cuda_check(ctx, cudaGraphLaunch(c->exec, stream_of(c->dev, c->stream)), "graph_replay");
 }
 
 static ax_status copy_device(ax_ctx *ctx, ax_buffer *dst, ax_buffer *src, size_t nbytes, int dev,
                              int stream) {
-    cudaSetDevice(dev);
+    use_device(dev);
     ax_status st = AX_OK;
     if (nbytes)
         st = ax__cuda_check(ctx, cudaMemcpyAsync(dst->dev, src->dev, nbytes, cudaMemcpyDeviceToDevice,
