@@ -5,6 +5,7 @@
 #pragma GCC optimize("-fno-math-errno", "-fno-trapping-math")
 #endif
 #include "backend/cpu/fused.h"
+#include "backend/fused_ops.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -26,87 +27,10 @@ int64_t ax__compile_now_ns(void) {
  * operands in the op's dtype; float32 exp is computed over whole blocks with
  * ew_expf_n, as the eager kernel does. */
 
-/* X(op, float32 expression, float64 expression): float -> same dtype */
-#define FZ_UNARY_OPS(X)                                                                 \
-    X(ABS, fabsf(x), fabs(x))                                                           \
-    X(NEGATIVE, -x, -x)                                                                 \
-    X(SIGN, x > 0 ? 1.0f : x < 0 ? -1.0f : x == 0 ? 0.0f : x,                           \
-      x > 0 ? 1.0 : x < 0 ? -1.0 : x == 0 ? 0.0 : x)                                    \
-    X(SQUARE, x * x, x * x)                                                             \
-    X(SQRT, sqrtf(x), sqrt(x))                                                          \
-    X(RSQRT, 1.0f / sqrtf(x), 1.0 / sqrt(x))                                            \
-    X(RECIPROCAL, 1.0f / x, 1.0 / x)                                                    \
-    X(EXP, ew_expf(x), exp(x))                                                          \
-    X(EXP2, ew_exp2f(x), exp2(x))                                                       \
-    X(EXPM1, ew_expm1f(x), expm1(x))                                                    \
-    X(LOG, ew_logf(x), log(x))                                                          \
-    X(LOG2, ew_log2f(x), log2(x))                                                       \
-    X(LOG10, ew_log10f(x), log10(x))                                                    \
-    X(LOG1P, log1pf(x), log1p(x))                                                       \
-    X(SIN, sinf(x), sin(x))                                                             \
-    X(COS, cosf(x), cos(x))                                                             \
-    X(TAN, tanf(x), tan(x))                                                             \
-    X(ARCSIN, asinf(x), asin(x))                                                        \
-    X(ARCCOS, acosf(x), acos(x))                                                        \
-    X(ARCTAN, atanf(x), atan(x))                                                        \
-    X(SINH, sinhf(x), sinh(x))                                                          \
-    X(COSH, coshf(x), cosh(x))                                                          \
-    X(TANH, ew_tanhf(x), tanh(x))                                                       \
-    X(ARCSINH, asinhf(x), asinh(x))                                                     \
-    X(ARCCOSH, acoshf(x), acosh(x))                                                     \
-    X(ARCTANH, atanhf(x), atanh(x))                                                     \
-    X(FLOOR, floorf(x), floor(x))                                                       \
-    X(CEIL, ceilf(x), ceil(x))                                                          \
-    X(ROUND, nearbyintf(x), nearbyint(x))                                               \
-    X(TRUNC, truncf(x), trunc(x))                                                       \
-    X(ERF, ew_erff(x), erf(x))                                                          \
-    X(SIGMOID, ew_sigmoidf(x),                                                          \
-      x >= 0 ? 1 / (1 + exp(-fabs(x))) : exp(-fabs(x)) / (1 + exp(-fabs(x))))           \
-    X(DEGREES, x * (float)(180 / 3.14159265358979323846),                               \
-      x * (180 / 3.14159265358979323846))                                               \
-    X(RADIANS, x * (float)(3.14159265358979323846 / 180),                               \
-      x * (3.14159265358979323846 / 180))
-
-/* X(op, expression): float or bool -> bool */
-#define FZ_PRED_OPS(X)                                                                  \
-    X(ISNAN, x != x)                                                                    \
-    X(ISINF, x == INFINITY || x == -INFINITY)                                           \
-    X(ISFINITE, x - x == x - x)                                                         \
-    X(ISPOSINF, x == INFINITY)                                                          \
-    X(ISNEGINF, x == -INFINITY)                                                         \
-    X(LOGICAL_NOT, x == 0)
-
-/* X(op, float32 expression, float64 expression): float x float -> same */
-#define FZ_BINARY_OPS(X)                                                                \
-    X(ADD, x + y, x + y)                                                                \
-    X(SUBTRACT, x - y, x - y)                                                           \
-    X(MULTIPLY, x * y, x * y)                                                           \
-    X(DIVIDE, x / y, x / y)                                                             \
-    X(POWER, powf(x, y), pow(x, y))                                                     \
-    X(MAXIMUM, (x >= y || x != x) ? x : y, (x >= y || x != x) ? x : y)                  \
-    X(MINIMUM, (x <= y || x != x) ? x : y, (x <= y || x != x) ? x : y)                  \
-    X(ARCTAN2, atan2f(x, y), atan2(x, y))                                               \
-    X(HYPOT, hypotf(x, y), hypot(x, y))                                                 \
-    X(COPYSIGN, copysignf(x, y), copysign(x, y))
-
-/* X(op, expression): (float or bool) x same -> bool */
-#define FZ_CMP_OPS(X)                                                                   \
-    X(EQUAL, x == y)                                                                    \
-    X(NOT_EQUAL, x != y)                                                                \
-    X(LESS, x < y)                                                                      \
-    X(LESS_EQUAL, x <= y)                                                               \
-    X(GREATER, x > y)                                                                   \
-    X(GREATER_EQUAL, x >= y)                                                            \
-    X(LOGICAL_AND, (x != 0) & (y != 0))                                                 \
-    X(LOGICAL_OR, (x != 0) | (y != 0))                                                  \
-    X(LOGICAL_XOR, (x != 0) ^ (y != 0))
-
-/* X(op, expression): bool x bool -> bool (add is or, multiply is and) */
-#define FZ_BOOL_OPS(X)                                                                  \
-    X(ADD, x | y)                                                                       \
-    X(MULTIPLY, x & y)                                                                  \
-    X(MAXIMUM, x | y)                                                                   \
-    X(MINIMUM, x & y)
+/* The tables with the CPU's spellings: the ew_ float32 functions and
+ * INFINITY (see fused_ops.h). */
+#define FZ_CPU_UNARY_OPS(X) FZ_UNARY_OPS(X, ew_, ew_)
+#define FZ_CPU_PRED_OPS(X) FZ_PRED_OPS(X, , INITY)
 
 static bool is_float(ax_dtype t) { return t == AX_FLOAT32 || t == AX_FLOAT64; }
 static bool fz_dtype(ax_dtype t) { return is_float(t) || t == AX_BOOL; }
@@ -116,9 +40,9 @@ typedef enum { K_NONE, K_UNARY, K_PRED, K_BINARY, K_CMP, K_BOOL, K_WHERE, K_CONV
 static fz_class op_class(ax_op op, ax_dtype t0) {
     switch (op) {
 #define C_U(ID, A, B) case AX_OP_##ID:
-        FZ_UNARY_OPS(C_U) return is_float(t0) ? K_UNARY : K_NONE;
+        FZ_CPU_UNARY_OPS(C_U) return is_float(t0) ? K_UNARY : K_NONE;
 #define C_P(ID, E) case AX_OP_##ID:
-        FZ_PRED_OPS(C_P) return K_PRED;
+        FZ_CPU_PRED_OPS(C_P) return K_PRED;
 #define C_C(ID, E) case AX_OP_##ID:
         FZ_CMP_OPS(C_C) return K_CMP;
     case AX_OP_WHERE: return K_WHERE;
@@ -238,7 +162,7 @@ static void interp_op(const fz_val *v, const fz_val *vals, void *const *blk, voi
                 ((double *)out)[i] = (E64);                                             \
             }                                                                           \
         return;
-            FZ_UNARY_OPS(I_U)
+            FZ_CPU_UNARY_OPS(I_U)
 #undef I_U
         default: return;
         }
@@ -262,7 +186,7 @@ static void interp_op(const fz_val *v, const fz_val *vals, void *const *blk, voi
                 ((uint8_t *)out)[i] = (E);                                              \
             }                                                                           \
         return;
-            FZ_PRED_OPS(I_P)
+            FZ_CPU_PRED_OPS(I_P)
 #undef I_P
         default: return;
         }
@@ -422,14 +346,14 @@ static const char *formula(const fz_val *v, ax_dtype t0) {
     case K_UNARY:
         switch (v->op) {
 #define S_U(ID, E32, E64) case AX_OP_##ID: return t0 == AX_FLOAT32 ? #E32 : #E64;
-            FZ_UNARY_OPS(S_U)
+            FZ_CPU_UNARY_OPS(S_U)
 #undef S_U
         default: return NULL;
         }
     case K_PRED:
         switch (v->op) {
 #define S_P(ID, E) case AX_OP_##ID: return #E;
-            FZ_PRED_OPS(S_P)
+            FZ_CPU_PRED_OPS(S_P)
 #undef S_P
         default: return NULL;
         }
@@ -460,14 +384,7 @@ static const char *formula(const fz_val *v, ax_dtype t0) {
     }
 }
 
-typedef struct sbuf {
-    char *s;
-    size_t len, cap;
-    bool oom;
-} sbuf;
-
-static void sb_printf(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void sb_printf(sbuf *b, const char *fmt, ...) {
+void ax__fz_printf(fz_sbuf *b, const char *fmt, ...) {
     if (b->oom) return;
     for (;;) {
         va_list ap;
@@ -504,15 +421,15 @@ static bool is_block_op(const ax_fused_prog *prog, const fz_val *v) {
 }
 
 /* Operand text of value a read from segment seg. */
-static void operand(sbuf *b, const ax_fused_prog *prog, const int *seg_of, int a, int seg) {
+static void operand(fz_sbuf *b, const ax_fused_prog *prog, const int *seg_of, int a, int seg) {
     const fz_val *v = &prog->vals[a];
-    if (v->kind == FZ_IMM) sb_printf(b, "c%d", a);
-    else if (v->kind == FZ_OP && seg_of[a] == seg && !is_block_op(prog, v)) sb_printf(b, "t%d", a);
-    else sb_printf(b, "v%d[i]", a);
+    if (v->kind == FZ_IMM) ax__fz_printf(b, "c%d", a);
+    else if (v->kind == FZ_OP && seg_of[a] == seg && !is_block_op(prog, v)) ax__fz_printf(b, "t%d", a);
+    else ax__fz_printf(b, "v%d[i]", a);
 }
 
 char *ax__fused_codegen(const ax_fused_prog *prog) {
-    sbuf b = {0};
+    fz_sbuf b = {0};
     const int n_out = prog->n_out, nv = prog->n_vals;
     int seg_of[FZ_MAX_VALS], out_of[FZ_MAX_VALS];
     bool stored[FZ_MAX_VALS];
@@ -542,13 +459,13 @@ char *ax__fused_codegen(const ax_fused_prog *prog) {
                 stored[a] = true;
         }
     }
-    sb_printf(&b,
-              "/* generated by ax_compile: one pass over a fused elementwise DAG */\n"
-              "#include <math.h>\n#include <stdint.h>\n#include <string.h>\n"
-              "#include \"backend/cpu/ew_math.h\"\n"
-              "#define B %d\n"
-              "void ax_fused_kernel(char **p, const int64_t *bs, int64_t n) {\n",
-              FZ_BLOCK);
+    ax__fz_printf(&b,
+                  "/* generated by ax_compile: one pass over a fused elementwise DAG */\n"
+                  "#include <math.h>\n#include <stdint.h>\n#include <string.h>\n"
+                  "#include \"backend/cpu/ew_math.h\"\n"
+                  "#define B %d\n"
+                  "void ax_fused_kernel(char **p, const int64_t *bs, int64_t n) {\n",
+                  FZ_BLOCK);
     for (int v = 0; v < nv; v++) {
         const fz_val *val = &prog->vals[v];
         const char *T = ctype(val->dtype);
@@ -558,14 +475,14 @@ char *ax__fused_codegen(const ax_fused_prog *prog) {
             if (x != x) snprintf(lit, sizeof lit, "NAN");
             else if (isinf(x)) snprintf(lit, sizeof lit, "%sINFINITY", x < 0 ? "-" : "");
             else snprintf(lit, sizeof lit, "%a", x);
-            if (val->dtype == AX_BOOL) sb_printf(&b, "    const uint8_t c%d = %d;\n", v, val->imm != 0);
-            else sb_printf(&b, "    const %s c%d = (%s)%s;\n", T, v, T, lit);
+            if (val->dtype == AX_BOOL) ax__fz_printf(&b, "    const uint8_t c%d = %d;\n", v, val->imm != 0);
+            else ax__fz_printf(&b, "    const %s c%d = (%s)%s;\n", T, v, T, lit);
         } else if (val->kind == FZ_IN || stored[v]) {
-            sb_printf(&b, "    _Alignas(64) %s s%d[B];\n", T, v);
+            ax__fz_printf(&b, "    _Alignas(64) %s s%d[B];\n", T, v);
         }
     }
-    sb_printf(&b, "    for (int64_t off = 0; off < n; off += B) {\n"
-                  "        const int64_t m = n - off < B ? n - off : B;\n");
+    ax__fz_printf(&b, "    for (int64_t off = 0; off < n; off += B) {\n"
+                      "        const int64_t m = n - off < B ? n - off : B;\n");
     /* inputs */
     for (int v = 0; v < nv; v++) {
         const fz_val *val = &prog->vals[v];
@@ -573,15 +490,15 @@ char *ax__fused_codegen(const ax_fused_prog *prog) {
         const char *T = ctype(val->dtype);
         const size_t sz = ax_dtype_size(val->dtype);
         int j = n_out + val->a[0];
-        sb_printf(&b,
-                  "        const %s *v%d;\n"
-                  "        if (bs[%d] == %zu) v%d = (const %s *)(p[%d] + off * %zu);\n"
-                  "        else {\n"
-                  "            const char *q = p[%d] + off * bs[%d];\n"
-                  "            for (int64_t i = 0; i < m; i++) memcpy(&s%d[i], q + i * bs[%d], %zu);\n"
-                  "            v%d = s%d;\n"
-                  "        }\n",
-                  T, v, j, sz, v, T, j, sz, j, j, v, j, sz, v, v);
+        ax__fz_printf(&b,
+                      "        const %s *v%d;\n"
+                      "        if (bs[%d] == %zu) v%d = (const %s *)(p[%d] + off * %zu);\n"
+                      "        else {\n"
+                      "            const char *q = p[%d] + off * bs[%d];\n"
+                      "            for (int64_t i = 0; i < m; i++) memcpy(&s%d[i], q + i * bs[%d], %zu);\n"
+                      "            v%d = s%d;\n"
+                      "        }\n",
+                      T, v, j, sz, v, T, j, sz, j, j, v, j, sz, v, v);
     }
     /* stored values: block pointers (outputs written in place when contiguous) */
     for (int v = 0; v < nv; v++) {
@@ -591,10 +508,10 @@ char *ax__fused_codegen(const ax_fused_prog *prog) {
         const size_t sz = ax_dtype_size(val->dtype);
         int o = out_of[v];
         if (o >= 0)
-            sb_printf(&b, "        %s *v%d = bs[%d] == %zu ? (%s *)(p[%d] + off * %zu) : s%d;\n", T, v,
-                      o, sz, T, o, sz, v);
+            ax__fz_printf(&b, "        %s *v%d = bs[%d] == %zu ? (%s *)(p[%d] + off * %zu) : s%d;\n", T, v,
+                              o, sz, T, o, sz, v);
         else
-            sb_printf(&b, "        %s *v%d = s%d;\n", T, v, v);
+            ax__fz_printf(&b, "        %s *v%d = s%d;\n", T, v, v);
     }
     /* segments */
     int v = 0;
@@ -607,14 +524,14 @@ char *ax__fused_codegen(const ax_fused_prog *prog) {
         if (is_block_op(prog, val)) {
             int a = val->a[0];
             if (prog->vals[a].kind == FZ_IMM)
-                sb_printf(&b, "        { float t[B]; for (int64_t i = 0; i < m; i++) t[i] = c%d; ew_expf_n(t, v%d, m); }\n", a, v);
+                ax__fz_printf(&b, "        { float t[B]; for (int64_t i = 0; i < m; i++) t[i] = c%d; ew_expf_n(t, v%d, m); }\n", a, v);
             else
-                sb_printf(&b, "        ew_expf_n(v%d, v%d, m);\n", a, v);
+                ax__fz_printf(&b, "        ew_expf_n(v%d, v%d, m);\n", a, v);
             v++;
             continue;
         }
         const int sg = seg_of[v];
-        sb_printf(&b, "        for (int64_t i = 0; i < m; i++) {\n");
+        ax__fz_printf(&b, "        for (int64_t i = 0; i < m; i++) {\n");
         for (; v < nv && seg_of[v] == sg; v++) {
             val = &prog->vals[v];
             if (val->kind != FZ_OP) continue;
@@ -624,40 +541,40 @@ char *ax__fused_codegen(const ax_fused_prog *prog) {
                 free(b.s);
                 return NULL;
             }
-            sb_printf(&b, "            %s t%d;\n            {\n", T, v);
+            ax__fz_printf(&b, "            %s t%d;\n            {\n", T, v);
             if (val->op == AX_OP_WHERE) {
-                sb_printf(&b, "                const uint8_t c = ");
+                ax__fz_printf(&b, "                const uint8_t c = ");
                 operand(&b, prog, seg_of, val->a[0], sg);
-                sb_printf(&b, ";\n                const %s x = ", T);
+                ax__fz_printf(&b, ";\n                const %s x = ", T);
                 operand(&b, prog, seg_of, val->a[1], sg);
-                sb_printf(&b, ", y = ");
+                ax__fz_printf(&b, ", y = ");
                 operand(&b, prog, seg_of, val->a[2], sg);
-                sb_printf(&b, ";\n");
+                ax__fz_printf(&b, ";\n");
             } else {
-                sb_printf(&b, "                const %s x = ", ctype(t0));
+                ax__fz_printf(&b, "                const %s x = ", ctype(t0));
                 operand(&b, prog, seg_of, val->a[0], sg);
                 if (val->a[1] >= 0) {
-                    sb_printf(&b, ", y = ");
+                    ax__fz_printf(&b, ", y = ");
                     operand(&b, prog, seg_of, val->a[1], sg);
                 }
-                sb_printf(&b, ";\n");
+                ax__fz_printf(&b, ";\n");
             }
-            sb_printf(&b, "                t%d = (%s)(%s);\n            }\n", v, T, f);
-            if (stored[v]) sb_printf(&b, "            v%d[i] = t%d;\n", v, v);
+            ax__fz_printf(&b, "                t%d = (%s)(%s);\n            }\n", v, T, f);
+            if (stored[v]) ax__fz_printf(&b, "            v%d[i] = t%d;\n", v, v);
         }
-        sb_printf(&b, "        }\n");
+        ax__fz_printf(&b, "        }\n");
     }
     for (int o = 0; o < n_out; o++) {
         int w = prog->out_vals[o];
         const fz_val *val = &prog->vals[w];
         size_t sz = ax_dtype_size(val->dtype);
         if (val->kind == FZ_OP)
-            sb_printf(&b,
-                      "        if (bs[%d] != %zu)\n"
-                      "            for (int64_t i = 0; i < m; i++) memcpy(p[%d] + (off + i) * bs[%d], &v%d[i], %zu);\n",
-                      o, sz, o, o, w, sz);
+            ax__fz_printf(&b,
+                          "        if (bs[%d] != %zu)\n"
+                          "            for (int64_t i = 0; i < m; i++) memcpy(p[%d] + (off + i) * bs[%d], &v%d[i], %zu);\n",
+                          o, sz, o, o, w, sz);
     }
-    sb_printf(&b, "    }\n}\n");
+    ax__fz_printf(&b, "    }\n}\n");
     if (b.oom) {
         free(b.s);
         return NULL;

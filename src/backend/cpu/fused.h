@@ -9,9 +9,10 @@
  * value in a block-sized scratch that stays in L1, so memory sees one read
  * of each input and one write of each output.
  *
- * The op set and the formula of each (op, dtype) are listed once below
- * (FZ_*_OPS): the interpreter compiles them as code, the code generator
- * writes the same text into the generated source (stringized), and the text
+ * The op set and the formula of each (op, dtype) are listed once, in
+ * backend/fused_ops.h (FZ_*_OPS, shared with the CUDA generator): the
+ * interpreter compiles them as code, the code generator writes the same
+ * text into the generated source (stringized), and the text
  * is the eager fast kernels' formula (src/backend/cpu/unary.c, binary.c),
  * so fused results equal eager results bit for bit (with the same compiler
  * flags: -std=c11, no FP contraction, -fno-math-errno -fno-trapping-math).
@@ -76,6 +77,16 @@ void ax__fused_interpret(const ax_fused_prog *prog, char **p, const int64_t *bs,
  * `void ax_fused_kernel(char **p, const int64_t *bs, int64_t n)` with the
  * interpreter's semantics. Needs backend/cpu/ew_math.h on the include path. */
 char *ax__fused_codegen(const ax_fused_prog *prog);
+
+/* Growing text, for the code generators (CPU and CUDA): ax__fz_printf
+ * appends; on failure it sets oom and appends nothing more. The caller
+ * frees s. */
+typedef struct fz_sbuf {
+    char *s;
+    size_t len, cap;
+    bool oom;
+} fz_sbuf;
+void ax__fz_printf(fz_sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Build or load the kernel of prog (in-memory cache, disk cache, compiler);
  * on failure leave prog->fn NULL (the interpreter runs) and say why in

@@ -1,6 +1,6 @@
 /* CUDA source for a FUSED program (see fused_cuda.h, backend/cpu/fused.h).
  *
- * The op set is the CPU's (fused.c); each formula is the CPU's with CUDA's
+ * The op set is the CPU's (backend/fused_ops.h); each formula is the CPU's with CUDA's
  * IEEE math functions in place of the CPU's vectorized ew_* ones (expf for
  * ew_expf, tanhf for ew_tanhf, erff for ew_erff, ...): results agree with the
  * CPU to float rounding (exactly for arithmetic, comparisons, selects and
@@ -17,96 +17,19 @@
  * before any is computed, for memory parallelism) and strided (input offsets from the
  * coalesced shape, one division per dim shared by all inputs; 32-bit
  * division when every index fits). All are grid-stride loops. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "backend/cuda/fused_cuda.h"
+#include "backend/fused_ops.h"
 
 /* ---------------------------------------------------------------- formulas */
 
-/* X(op, float32 expression, float64 expression): float -> same dtype */
-#define FZC_UNARY_OPS(X)                                                                \
-    X(ABS, fabsf(x), fabs(x))                                                           \
-    X(NEGATIVE, -x, -x)                                                                 \
-    X(SIGN, x > 0 ? 1.0f : x < 0 ? -1.0f : x == 0 ? 0.0f : x,                           \
-      x > 0 ? 1.0 : x < 0 ? -1.0 : x == 0 ? 0.0 : x)                                    \
-    X(SQUARE, x * x, x * x)                                                             \
-    X(SQRT, sqrtf(x), sqrt(x))                                                          \
-    X(RSQRT, 1.0f / sqrtf(x), 1.0 / sqrt(x))                                            \
-    X(RECIPROCAL, 1.0f / x, 1.0 / x)                                                    \
-    X(EXP, expf(x), exp(x))                                                             \
-    X(EXP2, exp2f(x), exp2(x))                                                          \
-    X(EXPM1, expm1f(x), expm1(x))                                                       \
-    X(LOG, logf(x), log(x))                                                             \
-    X(LOG2, log2f(x), log2(x))                                                          \
-    X(LOG10, log10f(x), log10(x))                                                       \
-    X(LOG1P, log1pf(x), log1p(x))                                                       \
-    X(SIN, sinf(x), sin(x))                                                             \
-    X(COS, cosf(x), cos(x))                                                             \
-    X(TAN, tanf(x), tan(x))                                                             \
-    X(ARCSIN, asinf(x), asin(x))                                                        \
-    X(ARCCOS, acosf(x), acos(x))                                                        \
-    X(ARCTAN, atanf(x), atan(x))                                                        \
-    X(SINH, sinhf(x), sinh(x))                                                          \
-    X(COSH, coshf(x), cosh(x))                                                          \
-    X(TANH, tanhf(x), tanh(x))                                                          \
-    X(ARCSINH, asinhf(x), asinh(x))                                                     \
-    X(ARCCOSH, acoshf(x), acosh(x))                                                     \
-    X(ARCTANH, atanhf(x), atanh(x))                                                     \
-    X(FLOOR, floorf(x), floor(x))                                                       \
-    X(CEIL, ceilf(x), ceil(x))                                                          \
-    X(ROUND, nearbyintf(x), nearbyint(x))                                               \
-    X(TRUNC, truncf(x), trunc(x))                                                       \
-    X(ERF, erff(x), erf(x))                                                             \
-    X(SIGMOID, fz_sigmoidf(x),                                                          \
-      x >= 0 ? 1 / (1 + exp(-fabs(x))) : exp(-fabs(x)) / (1 + exp(-fabs(x))))           \
-    X(DEGREES, x * (float)(180 / 3.14159265358979323846),                               \
-      x * (180 / 3.14159265358979323846))                                               \
-    X(RADIANS, x * (float)(3.14159265358979323846 / 180),                               \
-      x * (3.14159265358979323846 / 180))
-
-/* X(op, expression): float or bool -> bool */
-#define FZC_PRED_OPS(X)                                                                 \
-    X(ISNAN, x != x)                                                                    \
-    X(ISINF, x == FZ_INF || x == -FZ_INF)                                           \
-    X(ISFINITE, x - x == x - x)                                                         \
-    X(ISPOSINF, x == FZ_INF)                                                          \
-    X(ISNEGINF, x == -FZ_INF)                                                         \
-    X(LOGICAL_NOT, x == 0)
-
-/* X(op, float32 expression, float64 expression): float x float -> same */
-#define FZC_BINARY_OPS(X)                                                               \
-    X(ADD, x + y, x + y)                                                                \
-    X(SUBTRACT, x - y, x - y)                                                           \
-    X(MULTIPLY, x * y, x * y)                                                           \
-    X(DIVIDE, x / y, x / y)                                                             \
-    X(POWER, powf(x, y), pow(x, y))                                                     \
-    X(MAXIMUM, (x >= y || x != x) ? x : y, (x >= y || x != x) ? x : y)                  \
-    X(MINIMUM, (x <= y || x != x) ? x : y, (x <= y || x != x) ? x : y)                  \
-    X(ARCTAN2, atan2f(x, y), atan2(x, y))                                               \
-    X(HYPOT, hypotf(x, y), hypot(x, y))                                                 \
-    X(COPYSIGN, copysignf(x, y), copysign(x, y))
-
-/* X(op, expression): (float or bool) x same -> bool */
-#define FZC_CMP_OPS(X)                                                                  \
-    X(EQUAL, x == y)                                                                    \
-    X(NOT_EQUAL, x != y)                                                                \
-    X(LESS, x < y)                                                                      \
-    X(LESS_EQUAL, x <= y)                                                               \
-    X(GREATER, x > y)                                                                   \
-    X(GREATER_EQUAL, x >= y)                                                            \
-    X(LOGICAL_AND, (x != 0) & (y != 0))                                                 \
-    X(LOGICAL_OR, (x != 0) | (y != 0))                                                  \
-    X(LOGICAL_XOR, (x != 0) ^ (y != 0))
-
-/* X(op, expression): bool x bool -> bool */
-#define FZC_BOOL_OPS(X)                                                                 \
-    X(ADD, x | y)                                                                       \
-    X(MULTIPLY, x & y)                                                                  \
-    X(MAXIMUM, x | y)                                                                   \
-    X(MINIMUM, x & y)
+/* The tables with CUDA's spellings: the IEEE float32 functions, fz_sigmoidf
+ * and FZ_INF (the last two defined in the generated source; see fused_ops.h). */
+#define FZC_UNARY_OPS(X) FZ_UNARY_OPS(X, , fz_)
+#define FZC_PRED_OPS(X) FZ_PRED_OPS(X, FZ_, )
 
 static bool is_float(ax_dtype t) { return t == AX_FLOAT32 || t == AX_FLOAT64; }
 
@@ -122,7 +45,7 @@ static const char *formula(ax_op op, ax_dtype t0) {
         FZC_PRED_OPS(S_P)
 #undef S_P
 #define S_C(ID, E) case AX_OP_##ID: return #E;
-        FZC_CMP_OPS(S_C)
+        FZ_CMP_OPS(S_C)
 #undef S_C
     case AX_OP_WHERE: return "c ? x : y";
     case AX_OP_COPY: case AX_OP_ASTYPE: return "x";
@@ -131,7 +54,7 @@ static const char *formula(ax_op op, ax_dtype t0) {
     if (is_float(t0)) {
         switch (op) {
 #define S_B(ID, E32, E64) case AX_OP_##ID: return t0 == AX_FLOAT32 ? #E32 : #E64;
-            FZC_BINARY_OPS(S_B)
+            FZ_BINARY_OPS(S_B)
 #undef S_B
         default: return NULL;
         }
@@ -139,7 +62,7 @@ static const char *formula(ax_op op, ax_dtype t0) {
     if (t0 == AX_BOOL) {
         switch (op) {
 #define S_L(ID, E) case AX_OP_##ID: return #E;
-            FZC_BOOL_OPS(S_L)
+            FZ_BOOL_OPS(S_L)
 #undef S_L
         default: return NULL;
         }
@@ -179,41 +102,6 @@ bool ax__fused_cuda_supported(const ax_fused_prog *prog) {
     return true;
 }
 
-/* ---------------------------------------------------------------- text buffer */
-
-typedef struct cbuf {
-    char *s;
-    size_t len, cap;
-    bool oom;
-} cbuf;
-
-static void cb_printf(cbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void cb_printf(cbuf *b, const char *fmt, ...) {
-    if (b->oom) return;
-    for (;;) {
-        va_list ap;
-        va_start(ap, fmt);
-        int k = vsnprintf(b->s ? b->s + b->len : NULL, b->s ? b->cap - b->len : 0, fmt, ap);
-        va_end(ap);
-        if (k < 0) {
-            b->oom = true;
-            return;
-        }
-        if (b->s && b->len + (size_t)k < b->cap) {
-            b->len += (size_t)k;
-            return;
-        }
-        size_t cap = (b->cap ? b->cap * 2 : 8192) + (size_t)k;
-        char *s = realloc(b->s, cap);
-        if (!s) {
-            b->oom = true;
-            return;
-        }
-        b->s = s;
-        b->cap = cap;
-    }
-}
-
 /* ---------------------------------------------------------------- source */
 
 static const char *ctype(ax_dtype t) {
@@ -229,11 +117,11 @@ static const char *vtype(ax_dtype t) {
 #define FZ_STR(x) FZ_STR_(x)
 
 /* Operand text of value a inside fz_eval. */
-static void operand(cbuf *b, const ax_fused_prog *prog, int a) {
+static void operand(fz_sbuf *b, const ax_fused_prog *prog, int a) {
     const fz_val *v = &prog->vals[a];
-    if (v->kind == FZ_IN) cb_printf(b, "in%d", v->a[0]);
-    else if (v->kind == FZ_IMM) cb_printf(b, "c%d", a);
-    else cb_printf(b, "t%d", a);
+    if (v->kind == FZ_IN) ax__fz_printf(b, "in%d", v->a[0]);
+    else if (v->kind == FZ_IMM) ax__fz_printf(b, "c%d", a);
+    else ax__fz_printf(b, "t%d", a);
 }
 
 /* The dtype input j is read as (its FZ_IN value's; bool if no value reads it). */
@@ -246,24 +134,24 @@ static ax_dtype input_dtype(const ax_fused_prog *prog, int j) {
 /* Body of a kernel's per-element work: load inputs from expressions made by
  * `in_at(j)` text (printf pattern with %d for the operand index twice), call
  * fz_eval, store outputs at index text `out_at`. */
-static void element(cbuf *b, const ax_fused_prog *prog, const char *ind, const char *in_idx_fmt,
+static void element(fz_sbuf *b, const ax_fused_prog *prog, const char *ind, const char *in_idx_fmt,
                     const char *out_idx) {
     const int n_out = prog->n_out, n_in = prog->n_in;
     for (int j = 0; j < n_in; j++) {
         const char *T = ctype(input_dtype(prog, j));
         char idx[64];
         snprintf(idx, sizeof idx, in_idx_fmt, j);
-        cb_printf(b, "%sconst %s in%d = ((const %s *)a.ptr[%d])[%s];\n", ind, T, j, T, n_out + j, idx);
+        ax__fz_printf(b, "%sconst %s in%d = ((const %s *)a.ptr[%d])[%s];\n", ind, T, j, T, n_out + j, idx);
     }
     for (int o = 0; o < n_out; o++)
-        cb_printf(b, "%s%s out%d;\n", ind, ctype(prog->vals[prog->out_vals[o]].dtype), o);
-    cb_printf(b, "%sfz_eval(", ind);
-    for (int j = 0; j < n_in; j++) cb_printf(b, "in%d, ", j);
-    for (int o = 0; o < n_out; o++) cb_printf(b, "%sout%d", o ? ", " : "", o);
-    cb_printf(b, ");\n");
+        ax__fz_printf(b, "%s%s out%d;\n", ind, ctype(prog->vals[prog->out_vals[o]].dtype), o);
+    ax__fz_printf(b, "%sfz_eval(", ind);
+    for (int j = 0; j < n_in; j++) ax__fz_printf(b, "in%d, ", j);
+    for (int o = 0; o < n_out; o++) ax__fz_printf(b, "%sout%d", o ? ", " : "", o);
+    ax__fz_printf(b, ");\n");
     for (int o = 0; o < n_out; o++)
-        cb_printf(b, "%s((%s *)a.ptr[%d])[%s] = out%d;\n", ind, ctype(prog->vals[prog->out_vals[o]].dtype), o,
-                  out_idx, o);
+        ax__fz_printf(b, "%s((%s *)a.ptr[%d])[%s] = out%d;\n", ind, ctype(prog->vals[prog->out_vals[o]].dtype), o,
+                      out_idx, o);
 }
 
 char *ax__fused_cuda_codegen(const ax_fused_prog *prog, int *vec_out, int *unroll_out) {
@@ -290,21 +178,21 @@ char *ax__fused_cuda_codegen(const ax_fused_prog *prog, int *vec_out, int *unrol
     const int unr = small_prog ? 4 : 2, min_blocks = small_prog ? 4 : 2;
     *vec_out = vec;
     *unroll_out = unr;
-    cbuf b = {0};
-    cb_printf(&b,
-              "// generated by ax_compile: a fused elementwise DAG for the GPU\n"
-              "typedef unsigned char fz_u8;\n"
-              "typedef long long fz_i64;\n"
-              "#define FZ_INF __int_as_float(0x7f800000)\n"
-              "#define VEC %d\n"
-              "#define UNR %d\n"
-              "#define MINB %d\n"
-              "struct fz_args { %s };\n"
-              "struct __align__(%d) fz_vf { float e[VEC]; };\n"
-              "struct __align__(%d) fz_vd { double e[VEC]; };\n"
-              "struct __align__(%d) fz_vb { fz_u8 e[VEC]; };\n",
-              vec, unr, min_blocks, FZ_STR(FZ_CU_ARGS_BODY), vec * 4 > 16 ? 16 : vec * 4,
-              vec * 8 > 16 ? 16 : vec * 8, vec);
+    fz_sbuf b = {0};
+    ax__fz_printf(&b,
+                  "// generated by ax_compile: a fused elementwise DAG for the GPU\n"
+                  "typedef unsigned char fz_u8;\n"
+                  "typedef long long fz_i64;\n"
+                  "#define FZ_INF __int_as_float(0x7f800000)\n"
+                  "#define VEC %d\n"
+                  "#define UNR %d\n"
+                  "#define MINB %d\n"
+                  "struct fz_args { %s };\n"
+                  "struct __align__(%d) fz_vf { float e[VEC]; };\n"
+                  "struct __align__(%d) fz_vd { double e[VEC]; };\n"
+                  "struct __align__(%d) fz_vb { fz_u8 e[VEC]; };\n",
+                  vec, unr, min_blocks, FZ_STR(FZ_CU_ARGS_BODY), vec * 4 > 16 ? 16 : vec * 4,
+                  vec * 8 > 16 ? 16 : vec * 8, vec);
     bool sigmoid32 = false;
     for (int v = 0; v < nv; v++)
         sigmoid32 |= prog->vals[v].kind == FZ_OP && prog->vals[v].op == AX_OP_SIGMOID &&
@@ -313,154 +201,154 @@ char *ax__fused_cuda_codegen(const ax_fused_prog *prog, int *vec_out, int *unrol
                     * with 1 + e in [1, 2] (or NaN): the hardware reciprocal and one Newton
                     * step (within an ulp of the IEEE quotient; no slow-path branch, which
                     * also lets the unrolled lanes interleave) */
-        cb_printf(&b, "static __device__ __forceinline__ float fz_sigmoidf(float x) {\n"
-                      "    const float e = expf(x < 0 ? x : -x), d = 1.0f + e;\n"
-                      "    float r;\n"
-                      "    asm(\"rcp.approx.ftz.f32 %%0, %%1;\" : \"=f\"(r) : \"f\"(d));\n"
-                      "    r = __fmaf_rn(__fmaf_rn(-d, r, 1.0f), r, r);\n"
-                      "    return x >= 0 ? r : (x != x ? x : e * r);\n"
-                      "}\n");
+        ax__fz_printf(&b, "static __device__ __forceinline__ float fz_sigmoidf(float x) {\n"
+                          "    const float e = expf(x < 0 ? x : -x), d = 1.0f + e;\n"
+                          "    float r;\n"
+                          "    asm(\"rcp.approx.ftz.f32 %%0, %%1;\" : \"=f\"(r) : \"f\"(d));\n"
+                          "    r = __fmaf_rn(__fmaf_rn(-d, r, 1.0f), r, r);\n"
+                          "    return x >= 0 ? r : (x != x ? x : e * r);\n"
+                          "}\n");
     /* fz_eval: inputs by value, outputs by reference */
-    cb_printf(&b, "static __device__ __forceinline__ void fz_eval(");
-    for (int j = 0; j < n_in; j++) cb_printf(&b, "const %s in%d, ", ctype(input_dtype(prog, j)), j);
+    ax__fz_printf(&b, "static __device__ __forceinline__ void fz_eval(");
+    for (int j = 0; j < n_in; j++) ax__fz_printf(&b, "const %s in%d, ", ctype(input_dtype(prog, j)), j);
     for (int o = 0; o < n_out; o++)
-        cb_printf(&b, "%s%s &out%d", o ? ", " : "", ctype(prog->vals[prog->out_vals[o]].dtype), o);
-    cb_printf(&b, ") {\n");
+        ax__fz_printf(&b, "%s%s &out%d", o ? ", " : "", ctype(prog->vals[prog->out_vals[o]].dtype), o);
+    ax__fz_printf(&b, ") {\n");
     for (int v = 0; v < nv; v++) {
         const fz_val *val = &prog->vals[v];
         const char *T = ctype(val->dtype);
         if (val->kind == FZ_IMM) {
             if (val->dtype == AX_BOOL) {
-                cb_printf(&b, "    const fz_u8 c%d = %d;\n", v, val->imm != 0);
+                ax__fz_printf(&b, "    const fz_u8 c%d = %d;\n", v, val->imm != 0);
             } else if (val->dtype == AX_FLOAT32) {
                 float f = (float)val->imm;
                 uint32_t u;
                 memcpy(&u, &f, 4);
-                cb_printf(&b, "    const float c%d = __int_as_float(0x%08x);\n", v, (unsigned)u);
+                ax__fz_printf(&b, "    const float c%d = __int_as_float(0x%08x);\n", v, (unsigned)u);
             } else {
                 uint64_t u;
                 memcpy(&u, &val->imm, 8);
-                cb_printf(&b, "    const double c%d = __longlong_as_double(0x%016llxLL);\n", v,
-                          (unsigned long long)u);
+                ax__fz_printf(&b, "    const double c%d = __longlong_as_double(0x%016llxLL);\n", v,
+                                  (unsigned long long)u);
             }
         } else if (val->kind == FZ_OP) {
             const ax_dtype t0 = prog->vals[val->a[0]].dtype;
             const char *f = formula(val->op, t0);
-            cb_printf(&b, "    %s t%d;\n    {\n", T, v);
+            ax__fz_printf(&b, "    %s t%d;\n    {\n", T, v);
             if (val->op == AX_OP_WHERE) {
-                cb_printf(&b, "        const fz_u8 c = ");
+                ax__fz_printf(&b, "        const fz_u8 c = ");
                 operand(&b, prog, val->a[0]);
-                cb_printf(&b, ";\n        const %s x = ", T);
+                ax__fz_printf(&b, ";\n        const %s x = ", T);
                 operand(&b, prog, val->a[1]);
-                cb_printf(&b, ", y = ");
+                ax__fz_printf(&b, ", y = ");
                 operand(&b, prog, val->a[2]);
-                cb_printf(&b, ";\n");
+                ax__fz_printf(&b, ";\n");
             } else {
-                cb_printf(&b, "        const %s x = ", ctype(t0));
+                ax__fz_printf(&b, "        const %s x = ", ctype(t0));
                 operand(&b, prog, val->a[0]);
                 if (val->a[1] >= 0) {
-                    cb_printf(&b, ", y = ");
+                    ax__fz_printf(&b, ", y = ");
                     operand(&b, prog, val->a[1]);
                 }
-                cb_printf(&b, ";\n");
+                ax__fz_printf(&b, ";\n");
             }
-            cb_printf(&b, "        t%d = (%s)(%s);\n    }\n", v, T, f);
+            ax__fz_printf(&b, "        t%d = (%s)(%s);\n    }\n", v, T, f);
         }
     }
     for (int o = 0; o < n_out; o++) {
-        cb_printf(&b, "    out%d = ", o);
+        ax__fz_printf(&b, "    out%d = ", o);
         operand(&b, prog, prog->out_vals[o]);
-        cb_printf(&b, ";\n");
+        ax__fz_printf(&b, ";\n");
     }
-    cb_printf(&b, "}\n");
+    ax__fz_printf(&b, "}\n");
 
     /* flat: contiguous operands */
-    cb_printf(&b, "extern \"C\" __global__ void __launch_bounds__(256) " FZ_CU_FLAT "(const fz_args a) {\n"
-                  "    const fz_i64 step = (fz_i64)gridDim.x * blockDim.x;\n"
-                  "    for (fz_i64 i = (fz_i64)blockIdx.x * blockDim.x + threadIdx.x; i < a.n; i += step) {\n");
+    ax__fz_printf(&b, "extern \"C\" __global__ void __launch_bounds__(256) " FZ_CU_FLAT "(const fz_args a) {\n"
+                      "    const fz_i64 step = (fz_i64)gridDim.x * blockDim.x;\n"
+                      "    for (fz_i64 i = (fz_i64)blockIdx.x * blockDim.x + threadIdx.x; i < a.n; i += step) {\n");
     element(&b, prog, "        ", "i", "i");
-    cb_printf(&b, "    }\n}\n");
+    ax__fz_printf(&b, "    }\n}\n");
 
     /* vec: whole tiles of UNR x blockDim vectors (VEC elements each, moved as
      * aligned structs), a thread loading its UNR vectors of every input
      * before computing any, so UNR 16-byte loads per input are in flight at
      * once; then the vectors after the last whole tile one a thread, then
      * the scalar tail. */
-    cb_printf(&b, "extern \"C\" __global__ void __launch_bounds__(256, MINB) " FZ_CU_VEC "(const fz_args a) {\n"
-                  "    const fz_i64 nvec = a.n / VEC, tile = (fz_i64)UNR * blockDim.x, ntile = nvec / tile;\n"
-                  "    for (fz_i64 t = blockIdx.x; t < ntile; t += gridDim.x) {\n"
-                  "        const fz_i64 k0 = t * tile + threadIdx.x;\n");
-    for (int j = 0; j < n_in; j++) cb_printf(&b, "        %s vin%d[UNR];\n", vtype(input_dtype(prog, j)), j);
-    cb_printf(&b, "#pragma unroll\n"
-                  "        for (int u = 0; u < UNR; u++) {\n");
+    ax__fz_printf(&b, "extern \"C\" __global__ void __launch_bounds__(256, MINB) " FZ_CU_VEC "(const fz_args a) {\n"
+                      "    const fz_i64 nvec = a.n / VEC, tile = (fz_i64)UNR * blockDim.x, ntile = nvec / tile;\n"
+                      "    for (fz_i64 t = blockIdx.x; t < ntile; t += gridDim.x) {\n"
+                      "        const fz_i64 k0 = t * tile + threadIdx.x;\n");
+    for (int j = 0; j < n_in; j++) ax__fz_printf(&b, "        %s vin%d[UNR];\n", vtype(input_dtype(prog, j)), j);
+    ax__fz_printf(&b, "#pragma unroll\n"
+                      "        for (int u = 0; u < UNR; u++) {\n");
     for (int j = 0; j < n_in; j++) {
         const char *V = vtype(input_dtype(prog, j));
-        cb_printf(&b, "            vin%d[u] = ((const %s *)a.ptr[%d])[k0 + u * (fz_i64)blockDim.x];\n", j, V,
-                  n_out + j);
+        ax__fz_printf(&b, "            vin%d[u] = ((const %s *)a.ptr[%d])[k0 + u * (fz_i64)blockDim.x];\n", j, V,
+                          n_out + j);
     }
-    cb_printf(&b, "        }\n"
-                  "#pragma unroll\n"
-                  "        for (int u = 0; u < UNR; u++) {\n");
+    ax__fz_printf(&b, "        }\n"
+                      "#pragma unroll\n"
+                      "        for (int u = 0; u < UNR; u++) {\n");
     for (int o = 0; o < n_out; o++)
-        cb_printf(&b, "            %s vout%d;\n", vtype(prog->vals[prog->out_vals[o]].dtype), o);
-    cb_printf(&b, "#pragma unroll\n            for (int e = 0; e < VEC; e++) fz_eval(");
-    for (int j = 0; j < n_in; j++) cb_printf(&b, "vin%d[u].e[e], ", j);
-    for (int o = 0; o < n_out; o++) cb_printf(&b, "%svout%d.e[e]", o ? ", " : "", o);
-    cb_printf(&b, ");\n");
+        ax__fz_printf(&b, "            %s vout%d;\n", vtype(prog->vals[prog->out_vals[o]].dtype), o);
+    ax__fz_printf(&b, "#pragma unroll\n            for (int e = 0; e < VEC; e++) fz_eval(");
+    for (int j = 0; j < n_in; j++) ax__fz_printf(&b, "vin%d[u].e[e], ", j);
+    for (int o = 0; o < n_out; o++) ax__fz_printf(&b, "%svout%d.e[e]", o ? ", " : "", o);
+    ax__fz_printf(&b, ");\n");
     for (int o = 0; o < n_out; o++) {
         const char *V = vtype(prog->vals[prog->out_vals[o]].dtype);
-        cb_printf(&b, "            ((%s *)a.ptr[%d])[k0 + u * (fz_i64)blockDim.x] = vout%d;\n", V, o, o);
+        ax__fz_printf(&b, "            ((%s *)a.ptr[%d])[k0 + u * (fz_i64)blockDim.x] = vout%d;\n", V, o, o);
     }
-    cb_printf(&b, "        }\n"
-                  "    }\n"
-                  "    const fz_i64 first = (fz_i64)blockIdx.x * blockDim.x + threadIdx.x;\n"
-                  "    const fz_i64 step = (fz_i64)gridDim.x * blockDim.x;\n"
-                  "    for (fz_i64 k = ntile * tile + first; k < nvec; k += step) {\n");
+    ax__fz_printf(&b, "        }\n"
+                      "    }\n"
+                      "    const fz_i64 first = (fz_i64)blockIdx.x * blockDim.x + threadIdx.x;\n"
+                      "    const fz_i64 step = (fz_i64)gridDim.x * blockDim.x;\n"
+                      "    for (fz_i64 k = ntile * tile + first; k < nvec; k += step) {\n");
     for (int j = 0; j < n_in; j++) {
         const char *V = vtype(input_dtype(prog, j));
-        cb_printf(&b, "        const %s vin%d = ((const %s *)a.ptr[%d])[k];\n", V, j, V, n_out + j);
+        ax__fz_printf(&b, "        const %s vin%d = ((const %s *)a.ptr[%d])[k];\n", V, j, V, n_out + j);
     }
-    for (int o = 0; o < n_out; o++) cb_printf(&b, "        %s vout%d;\n", vtype(prog->vals[prog->out_vals[o]].dtype), o);
-    cb_printf(&b, "#pragma unroll\n        for (int e = 0; e < VEC; e++) fz_eval(");
-    for (int j = 0; j < n_in; j++) cb_printf(&b, "vin%d.e[e], ", j);
-    for (int o = 0; o < n_out; o++) cb_printf(&b, "%svout%d.e[e]", o ? ", " : "", o);
-    cb_printf(&b, ");\n");
+    for (int o = 0; o < n_out; o++) ax__fz_printf(&b, "        %s vout%d;\n", vtype(prog->vals[prog->out_vals[o]].dtype), o);
+    ax__fz_printf(&b, "#pragma unroll\n        for (int e = 0; e < VEC; e++) fz_eval(");
+    for (int j = 0; j < n_in; j++) ax__fz_printf(&b, "vin%d.e[e], ", j);
+    for (int o = 0; o < n_out; o++) ax__fz_printf(&b, "%svout%d.e[e]", o ? ", " : "", o);
+    ax__fz_printf(&b, ");\n");
     for (int o = 0; o < n_out; o++) {
         const char *V = vtype(prog->vals[prog->out_vals[o]].dtype);
-        cb_printf(&b, "        ((%s *)a.ptr[%d])[k] = vout%d;\n", V, o, o);
+        ax__fz_printf(&b, "        ((%s *)a.ptr[%d])[k] = vout%d;\n", V, o, o);
     }
-    cb_printf(&b, "    }\n"
-                  "    for (fz_i64 i = nvec * VEC + first; i < a.n; i += step) {\n");
+    ax__fz_printf(&b, "    }\n"
+                      "    for (fz_i64 i = nvec * VEC + first; i < a.n; i += step) {\n");
     element(&b, prog, "        ", "i", "i");
-    cb_printf(&b, "    }\n}\n");
+    ax__fz_printf(&b, "    }\n}\n");
 
     /* strided: input offsets from the coalesced shape (outputs are row-major) */
-    cb_printf(&b, "extern \"C\" __global__ void __launch_bounds__(256) " FZ_CU_STRIDED "(const fz_args a) {\n"
-                  "    const fz_i64 step = (fz_i64)gridDim.x * blockDim.x;\n"
-                  "    for (fz_i64 i = (fz_i64)blockIdx.x * blockDim.x + threadIdx.x; i < a.n; i += step) {\n");
-    for (int j = 0; j < n_in; j++) cb_printf(&b, "        fz_i64 off%d = 0;\n", j);
-    cb_printf(&b, "        if (a.small) {\n"
-                  "            unsigned r = (unsigned)i;\n"
-                  "            for (int d = a.ndim - 1; d > 0; d--) {\n"
-                  "                const unsigned s = (unsigned)a.shape[d], q = r / s, c = r - q * s;\n"
-                  "                r = q;\n");
+    ax__fz_printf(&b, "extern \"C\" __global__ void __launch_bounds__(256) " FZ_CU_STRIDED "(const fz_args a) {\n"
+                      "    const fz_i64 step = (fz_i64)gridDim.x * blockDim.x;\n"
+                      "    for (fz_i64 i = (fz_i64)blockIdx.x * blockDim.x + threadIdx.x; i < a.n; i += step) {\n");
+    for (int j = 0; j < n_in; j++) ax__fz_printf(&b, "        fz_i64 off%d = 0;\n", j);
+    ax__fz_printf(&b, "        if (a.small) {\n"
+                      "            unsigned r = (unsigned)i;\n"
+                      "            for (int d = a.ndim - 1; d > 0; d--) {\n"
+                      "                const unsigned s = (unsigned)a.shape[d], q = r / s, c = r - q * s;\n"
+                      "                r = q;\n");
     for (int j = 0; j < n_in; j++)
-        cb_printf(&b, "                off%d += (fz_i64)c * a.strides[%d][d];\n", j, n_out + j);
-    cb_printf(&b, "            }\n"); /* dim 0: what is left is its index (i < n) */
-    for (int j = 0; j < n_in; j++) cb_printf(&b, "            off%d += (fz_i64)r * a.strides[%d][0];\n", j, n_out + j);
-    cb_printf(&b, 
+        ax__fz_printf(&b, "                off%d += (fz_i64)c * a.strides[%d][d];\n", j, n_out + j);
+    ax__fz_printf(&b, "            }\n"); /* dim 0: what is left is its index (i < n) */
+    for (int j = 0; j < n_in; j++) ax__fz_printf(&b, "            off%d += (fz_i64)r * a.strides[%d][0];\n", j, n_out + j);
+    ax__fz_printf(&b, 
                   "        } else {\n"
                   "            fz_i64 r = i;\n"
                   "            for (int d = a.ndim - 1; d > 0; d--) {\n"
                   "                const fz_i64 s = a.shape[d], q = r / s, c = r - q * s;\n"
                   "                r = q;\n");
     for (int j = 0; j < n_in; j++)
-        cb_printf(&b, "                off%d += c * a.strides[%d][d];\n", j, n_out + j);
-    cb_printf(&b, "            }\n");
-    for (int j = 0; j < n_in; j++) cb_printf(&b, "            off%d += r * a.strides[%d][0];\n", j, n_out + j);
-    cb_printf(&b, "        }\n");
+        ax__fz_printf(&b, "                off%d += c * a.strides[%d][d];\n", j, n_out + j);
+    ax__fz_printf(&b, "            }\n");
+    for (int j = 0; j < n_in; j++) ax__fz_printf(&b, "            off%d += r * a.strides[%d][0];\n", j, n_out + j);
+    ax__fz_printf(&b, "        }\n");
     element(&b, prog, "        ", "off%d", "i");
-    cb_printf(&b, "    }\n}\n");
+    ax__fz_printf(&b, "    }\n}\n");
     if (b.oom) {
         free(b.s);
         return NULL;
