@@ -298,10 +298,7 @@ static ax_status fast(ax_ctx *ctx, const ax_node *node, ax_array *out, ax_array 
         d.N > INT_MAX || d.K > INT_MAX) {
         /* K == 0 or alpha == 0: beta * c or zeros, no products to compute
          * (OpenBLAS's small-matrix kernels would still multiply by alpha).
-         * Tiny products: the plain loop costs less than a BLAS call, and
-         * OpenBLAS 0.3.21's small-matrix path on AVX-512 was seen to give
-         * wrong 2x2 float64 products depending on the addresses and stack
-         * contents (test_einsum's 11-operand chain, about half of runs). */
+         * Tiny products: the plain loop costs less than a BLAS call. */
         reference(&d);
         return AX_OK;
     }
