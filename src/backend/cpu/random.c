@@ -30,33 +30,12 @@
 #if defined(__AVX__)
 #include <immintrin.h>
 #endif
+#include "backend/random_dtype.h"
 #include "ops/random_params.h"
 
 #define RND_SQRT2 1.41421356237309504880
 #define RND_BLOCK 64
 #define RND_GRAIN 8192
-
-/* ---------------------------------------------------------------- dtype helpers */
-
-/* x rounded to dtype t (t's arithmetic: one rounding per operation). */
-static double rnd_t(ax_dtype t, double x) {
-    switch (t) {
-    case AX_FLOAT32: return (float)x;
-    case AX_FLOAT16: return ax_f16_to_f32(ax_f64_to_f16(x));
-    case AX_BFLOAT16: return ax_bf16_to_f32(ax_f64_to_bf16(x));
-    default: return x;
-    }
-}
-
-/* Bits that make the uniform of dtype t (JAX: 8 for bfloat16). */
-static int uniform_bits(ax_dtype t) {
-    switch (t) {
-    case AX_FLOAT64: return 64;
-    case AX_FLOAT32: return 32;
-    case AX_FLOAT16: return 16;
-    default: return 8;
-    }
-}
 
 /* Random bits of width nbits from (y0, y1), as jax.random.bits. */
 static inline uint64_t fold_bits(uint32_t y0, uint32_t y1, int nbits) {
@@ -79,32 +58,6 @@ static double u01_of_bits(ax_dtype t, uint64_t b) {
     case AX_FLOAT16: return (double)ax_f16_to_f32((uint16_t)(((uint16_t)b >> 6) | 0x3c00u)) - 1.0;
     default: return (double)ax_bf16_to_f32((uint16_t)(((uint16_t)b >> 1) | 0x3f80u)) - 1.0;
     }
-}
-
-/* The next representable value of dtype t after x towards dir (+1 / -1). */
-static double next_t(ax_dtype t, double x, int dir) {
-    switch (t) {
-    case AX_FLOAT64: return nextafter(x, dir > 0 ? INFINITY : -INFINITY);
-    case AX_FLOAT32: return nextafterf((float)x, dir > 0 ? INFINITY : -INFINITY);
-    default: {
-        /* halves: step the 16-bit pattern (sign-magnitude) */
-        uint16_t h = t == AX_FLOAT16 ? ax_f64_to_f16(x) : ax_f64_to_bf16(x);
-        uint16_t inf = t == AX_FLOAT16 ? 0x7c00u : 0x7f80u;
-        bool neg = (h & 0x8000u) != 0, zero = (h & 0x7fffu) == 0;
-        if (zero) h = dir > 0 ? 1 : 0x8001u;
-        else if ((h & 0x7fffu) == inf && neg == (dir < 0)) { /* stays infinite */ }
-        else if (neg == (dir > 0)) h = (uint16_t)(h - 1);
-        else h = (uint16_t)(h + 1);
-        return t == AX_FLOAT16 ? ax_f16_to_f32(h) : ax_bf16_to_f32(h);
-    }
-    }
-}
-
-static double tiny_t(ax_dtype t) {
-    return t == AX_FLOAT64 ? 2.2250738585072014e-308 : t == AX_FLOAT16 ? 6.103515625e-05 : 1.1754943508222875e-38;
-}
-static double epsneg_t(ax_dtype t) {
-    return t == AX_FLOAT64 ? 0x1p-53 : t == AX_FLOAT32 ? 0x1p-24 : t == AX_FLOAT16 ? 0x1p-11 : 0x1p-8;
 }
 
 /* ---------------------------------------------------------------- erfinv */

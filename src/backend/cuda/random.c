@@ -21,59 +21,11 @@
 #include "backend/cuda/cuda.h"
 #include "backend/cuda/kernels/extra.h"
 #include "backend/cuda/kernels/random.h"
+#include "backend/random_dtype.h"
 #include "ops/extra_params.h"
 #include "ops/random_params.h"
 
 #define RND_SQRT2 1.41421356237309504880
-
-/* ---------------------------------------------------------------- dtype helpers (host) */
-
-static double rnd_t(ax_dtype t, double x) {
-    switch (t) {
-    case AX_FLOAT32: return (float)x;
-    case AX_FLOAT16: return ax_f16_to_f32(ax_f64_to_f16(x));
-    case AX_BFLOAT16: return ax_bf16_to_f32(ax_f64_to_bf16(x));
-    default: return x;
-    }
-}
-
-static int uniform_bits(ax_dtype t) {
-    switch (t) {
-    case AX_FLOAT64: return 64;
-    case AX_FLOAT32: return 32;
-    case AX_FLOAT16: return 16;
-    default: return 8;
-    }
-}
-
-/* The next value of dtype t after x towards dir (+1 / -1). */
-static double next_t(ax_dtype t, double x, int dir) {
-    switch (t) {
-    case AX_FLOAT64: return nextafter(x, dir > 0 ? INFINITY : -INFINITY);
-    case AX_FLOAT32: return nextafterf((float)x, dir > 0 ? INFINITY : -INFINITY);
-    default: {
-        uint16_t h = t == AX_FLOAT16 ? ax_f64_to_f16(x) : ax_f64_to_bf16(x);
-        uint16_t inf = t == AX_FLOAT16 ? 0x7c00u : 0x7f80u;
-        bool neg = (h & 0x8000u) != 0, zero = (h & 0x7fffu) == 0;
-        if (zero) h = dir > 0 ? 1 : 0x8001u;
-        else if ((h & 0x7fffu) == inf && neg == (dir < 0)) { /* stays infinite */ }
-        else if (neg == (dir > 0)) h = (uint16_t)(h - 1);
-        else h = (uint16_t)(h + 1);
-        return t == AX_FLOAT16 ? ax_f16_to_f32(h) : ax_bf16_to_f32(h);
-    }
-    }
-}
-
-static double tiny_t(ax_dtype t) {
-    return t == AX_FLOAT64 ? 2.2250738585072014e-308 : t == AX_FLOAT16 ? 6.103515625e-05 : 1.1754943508222875e-38;
-}
-static double epsneg_t(ax_dtype t) {
-    return t == AX_FLOAT64 ? 0x1p-53 : t == AX_FLOAT32 ? 0x1p-24 : t == AX_FLOAT16 ? 0x1p-11 : 0x1p-8;
-}
-
-static bool is_float(ax_dtype t) {
-    return t == AX_FLOAT16 || t == AX_BFLOAT16 || t == AX_FLOAT32 || t == AX_FLOAT64;
-}
 
 /* ---------------------------------------------------------------- RANDOM_BITS */
 
@@ -90,7 +42,7 @@ static bool make_plan(const ax_node *node, const ax_array *out, ax_cu_rnd *r) {
     r->n = out->size;
     r->kind = p->kind;
     r->t = (int)t;
-    r->nbits = is_float(t) ? uniform_bits(t) : (int)(8 * ax_dtype_size(t));
+    r->nbits = ax_dtype_is_floating(t) ? uniform_bits(t) : (int)(8 * ax_dtype_size(t));
     r->sqrt2 = rnd_t(t, RND_SQRT2);
     r->loc = rnd_t(t, p->a);
     r->scale = rnd_t(t, p->b);
@@ -103,25 +55,25 @@ static bool make_plan(const ax_node *node, const ax_array *out, ax_cu_rnd *r) {
         if (t != AX_UINT32) return false;
         break;
     case AX_RND_UNIFORM:
-        if (!is_float(t)) return false;
+        if (!ax_dtype_is_floating(t)) return false;
         lo = rnd_t(t, p->a), hi = rnd_t(t, p->b);
         r->chi = next_t(t, hi, -1);
         if (r->chi < lo) r->chi = lo;
         break;
     case AX_RND_NORMAL:
-        if (!is_float(t)) return false;
+        if (!ax_dtype_is_floating(t)) return false;
         lo = next_t(t, -1.0, +1);
         break;
     case AX_RND_LAPLACE:
-        if (!is_float(t)) return false;
+        if (!ax_dtype_is_floating(t)) return false;
         lo = rnd_t(t, -1.0 + epsneg_t(t));
         break;
     case AX_RND_GUMBEL:
-        if (!is_float(t)) return false;
+        if (!ax_dtype_is_floating(t)) return false;
         lo = tiny_t(t);
         break;
     case AX_RND_TRUNC_NORMAL: {
-        if (!is_float(t)) return false;
+        if (!ax_dtype_is_floating(t)) return false;
         double l = rnd_t(t, p->a), h = rnd_t(t, p->b);
         if (t == AX_FLOAT64) lo = erf(l / r->sqrt2), hi = erf(h / r->sqrt2);
         else
@@ -150,7 +102,7 @@ static bool make_plan(const ax_node *node, const ax_array *out, ax_cu_rnd *r) {
         if (t != AX_BOOL) return false;
         if (p->has_p) {
             const ax_array *pa = node->inputs[1];
-            if (!is_float(pa->dtype) || out->ndim > AX_CU_MAX_DIMS) return false;
+            if (!ax_dtype_is_floating(pa->dtype) || out->ndim > AX_CU_MAX_DIMS) return false;
             r->t = (int)pa->dtype;
             r->nbits = uniform_bits(pa->dtype);
             r->has_p = true;
@@ -249,7 +201,7 @@ static ax_status k_perm(ax_ctx *ctx, const ax_node *node, ax_array *const *outs)
 static ax_status k_window(ax_ctx *ctx, const ax_node *node, ax_array *const *outs) {
     const ax_window_params *p = node->params;
     ax_array *o = outs[0];
-    if (!is_float(o->dtype)) return AX__DECLINE;
+    if (!ax_dtype_is_floating(o->dtype)) return AX__DECLINE;
     double i0beta = p->kind == AX__WINDOW_KAISER ? ax__bessel_i0(p->beta) : 1.0;
     return ax__cuda_check(ctx, ax_cu_window(ax__dptr(o), (int)o->dtype, o->size, p->kind, p->beta, i0beta,
                                             ax__cuda_stream()),
@@ -258,7 +210,7 @@ static ax_status k_window(ax_ctx *ctx, const ax_node *node, ax_array *const *out
 
 static ax_status k_bessel(ax_ctx *ctx, const ax_node *node, ax_array *const *outs) {
     ax_array *o = outs[0], *x = node->inputs[0];
-    if (!is_float(o->dtype) || x->dtype != o->dtype) return AX__DECLINE;
+    if (!ax_dtype_is_floating(o->dtype) || x->dtype != o->dtype) return AX__DECLINE;
     ax_cu_ew l;
     if (!ax__cu_ew_layout(o, &x, 1, &l)) return AX__DECLINE;
     return ax__cuda_check(ctx, ax_cu_bessel(&l, node->op == AX_OP_I1, ax__cuda_stream()),
