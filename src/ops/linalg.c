@@ -479,3 +479,42 @@ ax_array *ax_linalg_norm(ax_ctx *ctx, ax_array *a, ax_norm_kind kind, double p, 
                              kind == AX_NORM_NUC ? "nuclear" : "2", AX_SHAPE(a));
     return mat_norm(ctx, x, kind, p, ax2[0], ax2[1], keepdims);
 }
+
+/* ---------------------------------------------------------------- kernel errors */
+
+ax_status ax__linalg_item_error(ax_ctx *ctx, ax_op op, int64_t item, int info, const char *lib) {
+    long long b = (long long)item;
+    if (info < 0)
+        return ax__fail(ctx, AX_ERR_INTERNAL, "%s: %s rejected argument %d (batch item %lld)",
+                        ax__op_info[op].name, lib, -info, b);
+    switch (op) {
+    case AX_OP_LINALG_CHOLESKY:
+        return ax__fail(ctx, AX_ERR_VALUE,
+                        "cholesky: matrix is not positive definite (leading minor of order %d, "
+                        "batch item %lld)", info, b);
+    case AX_OP_LINALG_CHOLESKY_INV:
+        return ax__fail(ctx, AX_ERR_VALUE,
+                        "cholesky_inv: singular factor (diagonal element %d is zero, batch item %lld)",
+                        info, b);
+    case AX_OP_LINALG_INV:
+    case AX_OP_LINALG_SOLVE:
+        return ax__fail(ctx, AX_ERR_VALUE,
+                        "%s: singular matrix (U[%d,%d] is exactly zero in the LU factorization, "
+                        "batch item %lld)", ax__op_info[op].name, info - 1, info - 1, b);
+    case AX_OP_LINALG_SOLVE_TRI:
+        return ax__fail(ctx, AX_ERR_VALUE,
+                        "solve_triangular: singular matrix (diagonal element %d is zero, batch item %lld)",
+                        info - 1, b);
+    case AX_OP_LINALG_SVD:
+        return ax__fail(ctx, AX_ERR_VALUE, "svd: did not converge (batch item %lld, info %d)", b, info);
+    case AX_OP_LINALG_EIGH:
+        return ax__fail(ctx, AX_ERR_VALUE, "eigh: did not converge (batch item %lld, info %d)", b, info);
+    case AX_OP_LINALG_EIG:
+        return ax__fail(ctx, AX_ERR_VALUE,
+                        "eig: QR algorithm did not converge (batch item %lld, info %d)", b, info);
+    default:
+        return ax__fail(ctx, AX_ERR_INTERNAL, "%s: %s failed with info %d (batch item %lld)",
+                        ax__op_info[op].name, lib, info, b);
+    }
+}
+

@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "core/internal.h"
+
 typedef struct ax_linalg_params {
     int32_t upper;   /* cholesky/cholesky_inv: upper factor; solve_triangular: A is
                         upper; eigh: read the upper triangle (UPLO='U') */
@@ -16,5 +18,10 @@ typedef struct ax_linalg_params {
     int32_t vectors; /* svd: compute U and Vh; eig/eigh: eigenvectors; det: 1 = slogdet */
     int32_t bvec;    /* solve/solve_triangular: b is a vector (..., n) */
 } ax_linalg_params;
+
+/* The error of a kernel whose solver failed on batch item `item` with
+ * LAPACK-style `info` (> 0: the matrix; < 0: argument -info was rejected by
+ * `lib`, a bug). One wording for every backend (src/ops/linalg.c). */
+ax_status ax__linalg_item_error(ax_ctx *ctx, ax_op op, int64_t item, int info, const char *lib);
 
 #endif

@@ -99,43 +99,9 @@ static void run_chunk(void *ud, int64_t b0, int64_t b1) {
 
 /* The error for a failed item, named after the public op. */
 static ax_status report(ax_ctx *ctx, const lk_job *j) {
-    const ax_linalg_params *p = j->p;
-    long long b = (long long)j->fail_batch;
-    int info = j->fail_info;
-    if (info == LK_OOM) return ax__fail(ctx, AX_ERR_OOM, "%s: out of host memory", ax__op_info[j->op].name);
-    if (info < 0)
-        return ax__fail(ctx, AX_ERR_INTERNAL, "%s: LAPACK rejected argument %d (batch item %lld)",
-                        ax__op_info[j->op].name, -info, b);
-    switch (j->op) {
-    case AX_OP_LINALG_CHOLESKY:
-        return ax__fail(ctx, AX_ERR_VALUE,
-                        "cholesky: matrix is not positive definite (leading minor of order %d, "
-                        "batch item %lld)", info, b);
-    case AX_OP_LINALG_CHOLESKY_INV:
-        return ax__fail(ctx, AX_ERR_VALUE,
-                        "cholesky_inv: singular factor (diagonal element %d is zero, batch item %lld)",
-                        info, b);
-    case AX_OP_LINALG_INV:
-    case AX_OP_LINALG_SOLVE:
-        return ax__fail(ctx, AX_ERR_VALUE,
-                        "%s: singular matrix (U[%d,%d] is exactly zero in the LU factorization, "
-                        "batch item %lld)", ax__op_info[j->op].name, info - 1, info - 1, b);
-    case AX_OP_LINALG_SOLVE_TRI:
-        return ax__fail(ctx, AX_ERR_VALUE,
-                        "solve_triangular: singular matrix (diagonal element %d is zero, batch item %lld)",
-                        info - 1, b);
-    case AX_OP_LINALG_SVD:
-        return ax__fail(ctx, AX_ERR_VALUE, "svd: did not converge (batch item %lld, info %d)", b, info);
-    case AX_OP_LINALG_EIGH:
-        return ax__fail(ctx, AX_ERR_VALUE, "eigh: did not converge (batch item %lld, info %d)", b, info);
-    case AX_OP_LINALG_EIG:
-        return ax__fail(ctx, AX_ERR_VALUE,
-                        "eig: QR algorithm did not converge (batch item %lld, info %d)", b, info);
-    default:
-        (void)p;
-        return ax__fail(ctx, AX_ERR_INTERNAL, "%s: LAPACK failed with info %d (batch item %lld)",
-                        ax__op_info[j->op].name, info, b);
-    }
+    if (j->fail_info == LK_OOM)
+        return ax__fail(ctx, AX_ERR_OOM, "%s: out of host memory", ax__op_info[j->op].name);
+    return ax__linalg_item_error(ctx, j->op, j->fail_batch, j->fail_info, "LAPACK");
 }
 
 /* Describe node into j: matrix sizes, batch count, contiguous inputs (copies

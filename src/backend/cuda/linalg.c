@@ -141,42 +141,9 @@ static ax_status lk_blas_handle(lk *L, cublasHandle_t *out) {
     return st;
 }
 
-/* The CPU's message for a failed item (src/backend/cpu/linalg.c, report). */
+/* The error of failed item `item` (the CPU's wording, src/ops/linalg.c). */
 static ax_status lk_report(lk *L, int64_t item, int info) {
-    long long b = (long long)item;
-    ax_ctx *ctx = L->ctx;
-    if (info < 0)
-        return ax__fail(ctx, AX_ERR_INTERNAL, "%s: cuSOLVER rejected argument %d (batch item %lld)",
-                        L->name, -info, b);
-    switch (L->node->op) {
-    case AX_OP_LINALG_CHOLESKY:
-        return ax__fail(ctx, AX_ERR_VALUE,
-                        "cholesky: matrix is not positive definite (leading minor of order %d, "
-                        "batch item %lld)", info, b);
-    case AX_OP_LINALG_CHOLESKY_INV:
-        return ax__fail(ctx, AX_ERR_VALUE,
-                        "cholesky_inv: singular factor (diagonal element %d is zero, batch item %lld)",
-                        info, b);
-    case AX_OP_LINALG_INV:
-    case AX_OP_LINALG_SOLVE:
-        return ax__fail(ctx, AX_ERR_VALUE,
-                        "%s: singular matrix (U[%d,%d] is exactly zero in the LU factorization, "
-                        "batch item %lld)", L->name, info - 1, info - 1, b);
-    case AX_OP_LINALG_SOLVE_TRI:
-        return ax__fail(ctx, AX_ERR_VALUE,
-                        "solve_triangular: singular matrix (diagonal element %d is zero, batch item %lld)",
-                        info - 1, b);
-    case AX_OP_LINALG_SVD:
-        return ax__fail(ctx, AX_ERR_VALUE, "svd: did not converge (batch item %lld, info %d)", b, info);
-    case AX_OP_LINALG_EIGH:
-        return ax__fail(ctx, AX_ERR_VALUE, "eigh: did not converge (batch item %lld, info %d)", b, info);
-    case AX_OP_LINALG_EIG:
-        return ax__fail(ctx, AX_ERR_VALUE,
-                        "eig: QR algorithm did not converge (batch item %lld, info %d)", b, info);
-    default:
-        return ax__fail(ctx, AX_ERR_INTERNAL, "%s: cuSOLVER failed with info %d (batch item %lld)",
-                        L->name, info, b);
-    }
+    return ax__linalg_item_error(L->ctx, L->node->op, item, info, "cuSOLVER");
 }
 
 /* Wait for the stream and check the info arrays (count items each; first
