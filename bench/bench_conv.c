@@ -78,6 +78,22 @@ static void run_peer(const shape *s, int threads, double *t_torch, double *t_np,
     }
 }
 
+/* AX_BENCH_CONV_ROWS="c4_3x3:1,c5_3x3" runs only the rows whose name
+ * (optionally ":N" for one batch size) is listed; AX_BENCH_CONV_PEER=0 skips
+ * the peers. For profiling a few rows; a full run uses neither. */
+static int row_skipped(const shape *s) {
+    const char *f = getenv("AX_BENCH_CONV_ROWS");
+    if (!f || !*f) return 0;
+    size_t nl = strlen(s->name);
+    for (const char *at = f; (at = strstr(at, s->name)); at += nl) {
+        const char *e = at + nl;
+        if ((at == f || at[-1] == ',') &&
+            (*e == 0 || *e == ',' || (*e == ':' && strtoll(e + 1, NULL, 10) == s->n)))
+            return 0;
+    }
+    return 1;
+}
+
 int main(int argc, char **argv) {
     int quick = bench_parse_args(argc, argv);
     ax_ctx *ctx = ax_ctx_new();
@@ -91,6 +107,7 @@ int main(int argc, char **argv) {
     size_t nshapes = sizeof SHAPES / sizeof *SHAPES;
     for (size_t i = 0; i < nshapes; i++) {
         shape s = SHAPES[i];
+        if (row_skipped(&s)) continue;
         if (quick) { /* small stand-ins with the same structure */
             s.n = 1;
             s.h = s.h > 28 ? 28 : s.h;
@@ -130,7 +147,8 @@ int main(int argc, char **argv) {
         double t = bench_ax(ctx, build, in, quick ? 1 : 5, quick ? 0 : 0.5);
         double flops = 2.0 * (double)(s.n * ho * wo * s.cout) * (double)(s.k * s.k * s.cin);
         double tt = -1, tn = -1;
-        if (!quick) run_peer(&s, nt, &tt, &tn, torch_ver, sizeof torch_ver);
+        const char *peer_env = getenv("AX_BENCH_CONV_PEER");
+        if (!quick && !(peer_env && !strcmp(peer_env, "0"))) run_peer(&s, nt, &tt, &tn, torch_ver, sizeof torch_ver);
         double best = tt > 0 && (tn <= 0 || tt <= tn) ? tt : tn;
         const char *best_name = best <= 0 ? NULL : best == tt ? "torch" : "numpy";
         char dims[48];

@@ -1,155 +1,250 @@
 /* Direct float32 convolution with AVX-512 register blocking, for the common
  * 1-D/2-D case (one group, no input dilation, padding >= 0, C_out a
- * multiple of 16; see ax__conv_direct_ok for the C_in rule): no column
- * matrix at all. The input is copied once into a
- * zero-padded (N, Hp, Wp, C_in) buffer so the inner loops have no bounds
+ * multiple of 16; see ax__conv_direct_ok for the size rule): no column
+ * matrix at all.
+ *
+ * Layouts: the input is read from a zero-padded (N, Hp, Wp, C_in) copy (the
+ * input itself when there is no padding), so the inner loops have no bounds
  * checks; the weight is packed per block of up to 64 output channels as
- * [tap][C_in][64]. Each call of the micro-kernel computes up to 6 adjacent
- * output pixels x up to 64 channels in 24 zmm accumulators: per input
- * channel of each tap it loads the block's weight vectors once and
- * broadcasts each pixel's input value into 4 FMAs (6 broadcasts + 4 loads
- * per 24 FMAs, so the FMA units, not the loads, bound it). The taps x
- * input channels are taken in chunks of 32 KiB of weights that every pixel
- * of a band of rows uses while they are in L1 (later chunks add to the
- * output), so layers with many input channels do not stream their weight
- * block from L2 for every 6 pixels. Work is split over (image, channel
- * block, band of rows) on ax's pool. Without AVX-512 the path is not taken
- * (ax__conv_direct_ok is false). */
+ * [tap][C_in][64] (16x16 register transposes).
+ *
+ * Micro-kernel: up to 6 output pixels x up to 64 channels in 24 zmm
+ * accumulators; per input channel of each tap it loads the block's weight
+ * vectors once and broadcasts each pixel's input value into 4 FMAs (6
+ * broadcasts + 4 loads per 24 FMAs, so the FMA units, not the loads, bound
+ * it). The 6 pixels are consecutive in the flattened (image, row, column)
+ * order and may straddle rows and images, so narrow images (14 or 7 columns)
+ * keep full blocks.
+ *
+ * Work: a unit is (channel block, range of output pixels). The taps x input
+ * channels are taken in chunks of 32 KiB of weights that every pixel of the
+ * range uses while they are in L1 (later chunks add to the output); a range
+ * is sized so its input and output stay in L2. Ranges may span images, so a
+ * batch of small images shares each weight chunk.
+ *
+ * Threads: the padding copy, the weight packing and the units are one job on
+ * ax's pool: each thread takes the next part from a shared counter,
+ * preparation parts first; a unit waits (spins, then yields) until every
+ * preparation part is done. Every preparation part has been taken by a
+ * running thread before any unit is, so the wait always ends. One job means
+ * one wake-up of the pool per call and no serial copy.
+ *
+ * Without AVX-512 the path is not taken (ax__conv_direct_ok is false). */
 #include "backend/cpu/conv_impl.h"
 
 #if defined(__AVX512F__)
 #include <immintrin.h>
+#include <sched.h>
+#include <stdatomic.h>
 
 #define PB 6 /* output pixels per micro-kernel call */
 #define CB 4 /* zmm vectors (16 channels each) per channel block */
 
-typedef struct dc_job {
-    const conv_geom *g;
-    const float *x; /* padded input (N, Hp, Wp, C) */
-    const float *w; /* packed weights: per channel block [tap][C][nb * 16] */
-    float *out;     /* (N, Ho, Wo, C_out) */
-    int64_t Hp, Wp, Ho, Wo, KH, KW, sh, sw, dh, dw, C, Cout, ncb;
-    int64_t band_rows, nbands; /* output rows per work unit */
-} dc_job;
-
 /* Input-channel steps (taps x C_in) per chunk: 128 x 64 floats = 32 KiB of
- * weights per channel block, which stay in L1 while the band's pixels use
+ * weights per channel block, which stay in L1 while the range's pixels use
  * them. */
 #define DC_CHUNK_STEPS 128
+/* Bytes of input and output a unit's pixel range may touch (L2 is 2 MiB
+ * per core on the machines measured; a quarter leaves room for the weight
+ * block). */
+#define DC_RANGE_BYTES ((int64_t)384 << 10)
 
-static inline __attribute__((always_inline)) void dc_kernel(const dc_job *j, const float *x0,
-                                                            const float *w, float *o, int64_t t0,
+typedef struct dc_job {
+    const conv_geom *g;
+    const float *xsrc; /* input (N, H, W, C) */
+    const float *wsrc; /* weights (C_out, KV * C) */
+    const float *x;    /* padded input (N, Hp, Wp, C), or xsrc */
+    float *xpad;       /* the padded buffer (NULL when x == xsrc) */
+    float *w;          /* packed weights: per channel block [KV * C][nb * 16] */
+    float *out;        /* (N, Ho, Wo, C_out) */
+    int64_t H, W, lo_h, lo_w;
+    int64_t Hp, Wp, Ho, Wo, KH, KW, sh, sw, dh, dw, C, Cout, ncb, KC, M;
+    int64_t range_px, nranges; /* output pixels per unit, number of ranges */
+    bool cb_major;             /* units ordered channel block first */
+    int64_t npack, qpack;      /* packing parts (qpack per channel block) */
+    int64_t npad, pad_rows;    /* padding parts, padded rows per part */
+    int64_t nprep, nunits;
+    const int64_t *toff;       /* input offset of each tap (floats) */
+    atomic_llong next;         /* next part to take */
+    atomic_llong prep_done;    /* preparation parts finished */
+} dc_job;
+
+static inline __attribute__((always_inline)) void dc_kernel(const float *const *xb,
+                                                            const int64_t *toff, const float *w,
+                                                            float *o, int64_t ostride, int64_t t0,
                                                             int64_t t1, int64_t c0, int64_t c1,
-                                                            const int P, const int NB) {
+                                                            int64_t C, bool first, const int P,
+                                                            const int NB) {
     __m512 acc[PB][CB];
     for (int p = 0; p < P; p++)
         for (int b = 0; b < NB; b++)
-            acc[p][b] = t0 || c0 ? _mm512_loadu_ps(o + p * j->Cout + b * 16) : _mm512_setzero_ps();
-    const int64_t C = j->C, xps = j->sw * C, wstep = (int64_t)NB * 16;
+            acc[p][b] = first ? _mm512_setzero_ps() : _mm512_loadu_ps(o + p * ostride + b * 16);
+    const int64_t wstep = (int64_t)NB * 16;
     for (int64_t t = t0; t < t1; t++) {
-        int64_t ky = t / j->KW, kx = t % j->KW;
-        const float *xr = x0 + (ky * j->dh * j->Wp + kx * j->dw) * C;
+        const float *xr[PB];
+        for (int p = 0; p < P; p++) xr[p] = xb[p] + toff[t];
         const float *wr = w + t * C * wstep;
         for (int64_t ci = c0; ci < c1; ci++) {
             __m512 wv[CB];
             for (int b = 0; b < NB; b++) wv[b] = _mm512_loadu_ps(wr + ci * wstep + b * 16);
             for (int p = 0; p < P; p++) {
-                __m512 xb = _mm512_set1_ps(xr[p * xps + ci]);
-                for (int b = 0; b < NB; b++) acc[p][b] = _mm512_fmadd_ps(xb, wv[b], acc[p][b]);
+                __m512 xv = _mm512_set1_ps(xr[p][ci]);
+                for (int b = 0; b < NB; b++) acc[p][b] = _mm512_fmadd_ps(xv, wv[b], acc[p][b]);
             }
         }
     }
     for (int p = 0; p < P; p++)
-        for (int b = 0; b < NB; b++) _mm512_storeu_ps(o + p * j->Cout + b * 16, acc[p][b]);
+        for (int b = 0; b < NB; b++) _mm512_storeu_ps(o + p * ostride + b * 16, acc[p][b]);
 }
 
 #define DC_CASE_NB(P, NB)                                                                   \
-    case NB: dc_kernel(j, x0, w, o, t0, t1, c0, c1, P, NB); break;
+    case NB: dc_kernel(xb, toff, w, o, ostride, t0, t1, c0, c1, C, first, P, NB); break;
 #define DC_CASE_P(P)                                                                        \
     case P:                                                                                 \
         switch (nb) { DC_CASE_NB(P, 1) DC_CASE_NB(P, 2) DC_CASE_NB(P, 3) DC_CASE_NB(P, 4) } \
         break;
 
-static void dc_call(const dc_job *j, const float *x0, const float *w, float *o, int64_t t0,
-                    int64_t t1, int64_t c0, int64_t c1, int p, int nb) {
+static void dc_call(const float *const *xb, const int64_t *toff, const float *w, float *o,
+                    int64_t ostride, int64_t t0, int64_t t1, int64_t c0, int64_t c1, int64_t C,
+                    bool first, int p, int nb) {
     switch (p) { DC_CASE_P(1) DC_CASE_P(2) DC_CASE_P(3) DC_CASE_P(4) DC_CASE_P(5) DC_CASE_P(6) }
 }
 
-/* One unit: image n, channel block cb, output rows [r0, r1). The taps are
- * taken in chunks whose weights (chunk x C_in x 64 floats) stay in cache
- * while every pixel of the rows uses them; later chunks add to the output. */
-static void dc_unit(const dc_job *j, int64_t n, int64_t cb, int64_t r0, int64_t r1) {
+/* One unit: channel block cb, flat output pixels [m0, m1). */
+static void dc_unit(const dc_job *j, int64_t cb, int64_t m0, int64_t m1) {
     int64_t co0 = cb * CB * 16, KV = j->KH * j->KW;
     int nb = (int)((j->Cout - co0) / 16 < CB ? (j->Cout - co0) / 16 : CB);
-    const float *w = j->w + co0 * KV * j->C;
+    const float *w = j->w + co0 * j->KC;
     /* chunks of whole taps when C_in is small, else of part of one tap's channels */
     int64_t tchunk = j->C >= DC_CHUNK_STEPS ? 1 : DC_CHUNK_STEPS / j->C;
     int64_t cchunk = j->C >= DC_CHUNK_STEPS ? DC_CHUNK_STEPS : j->C;
+    int64_t HW = j->Ho * j->Wo;
     for (int64_t t0 = 0; t0 < KV; t0 += tchunk) {
         int64_t t1 = t0 + tchunk < KV ? t0 + tchunk : KV;
         for (int64_t c0 = 0; c0 < j->C; c0 += cchunk) {
             int64_t c1 = c0 + cchunk < j->C ? c0 + cchunk : j->C;
-            for (int64_t oy = r0; oy < r1; oy++) {
-                const float *xrow = j->x + ((n * j->Hp + oy * j->sh) * j->Wp) * j->C;
-                float *orow = j->out + ((n * j->Ho + oy) * j->Wo) * j->Cout + co0;
-                for (int64_t ox = 0; ox < j->Wo; ox += PB) {
-                    int p = (int)(j->Wo - ox < PB ? j->Wo - ox : PB);
-                    dc_call(j, xrow + ox * j->sw * j->C, w, orow + ox * j->Cout, t0, t1, c0, c1, p, nb);
+            bool first = t0 == 0 && c0 == 0;
+            /* odometer over (image, row, column) of the flat pixel index */
+            int64_t n = m0 / HW, oy = m0 % HW / j->Wo, ox = m0 % j->Wo;
+            for (int64_t m = m0; m < m1; m += PB) {
+                int p = (int)(m1 - m < PB ? m1 - m : PB);
+                const float *xb[PB];
+                for (int q = 0; q < p; q++) {
+                    xb[q] = j->x + ((n * j->Hp + oy * j->sh) * j->Wp + ox * j->sw) * j->C;
+                    if (++ox == j->Wo) {
+                        ox = 0;
+                        if (++oy == j->Ho) oy = 0, n++;
+                    }
                 }
+                dc_call(xb, j->toff, w, j->out + m * j->Cout + co0, j->Cout, t0, t1, c0, c1, j->C,
+                        first, p, nb);
             }
         }
     }
 }
 
-/* Units: (image, channel block, band of rows). */
-static void dc_units(void *ud, int64_t begin, int64_t end) {
-    const dc_job *j = ud;
-    for (int64_t u = begin; u < end; u++) {
-        int64_t band = u % j->nbands, rest = u / j->nbands;
-        int64_t cb = rest % j->ncb, n = rest / j->ncb;
-        int64_t r0 = band * j->band_rows, r1 = r0 + j->band_rows < j->Ho ? r0 + j->band_rows : j->Ho;
-        dc_unit(j, n, cb, r0, r1);
+/* 16 rows of 16 floats (row r at src + r * ld, the first n columns valid)
+ * transposed: column i goes to dst + i * dld, for i < n. */
+static inline void dc_transpose16(const float *src, int64_t ld, int n, float *dst, int64_t dld) {
+    __mmask16 m = (__mmask16)(n >= 16 ? 0xffff : (1u << n) - 1);
+    __m512 r[16], t[16];
+    for (int i = 0; i < 16; i++) r[i] = _mm512_maskz_loadu_ps(m, src + i * ld);
+    /* 2x2 blocks of single floats, then pairs, then 4x4 blocks of 128-bit lanes */
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+        r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+        r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xee);
+        r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xee);
+    }
+    /* r[4a + b] holds, in each 128-bit lane l, column 4l + b of rows 4a..4a+3 */
+    for (int b = 0; b < 4; b++) {
+        __m512 a0 = r[b], a1 = r[4 + b], a2 = r[8 + b], a3 = r[12 + b];
+        __m512 u0 = _mm512_shuffle_f32x4(a0, a1, 0x88); /* lanes 0,2 of a0, lanes 0,2 of a1 */
+        __m512 u1 = _mm512_shuffle_f32x4(a0, a1, 0xdd); /* lanes 1,3 */
+        __m512 u2 = _mm512_shuffle_f32x4(a2, a3, 0x88);
+        __m512 u3 = _mm512_shuffle_f32x4(a2, a3, 0xdd);
+        t[b] = _mm512_shuffle_f32x4(u0, u2, 0x88);      /* lane 0 of each: column b */
+        t[8 + b] = _mm512_shuffle_f32x4(u0, u2, 0xdd);  /* lane 2: column 8 + b */
+        t[4 + b] = _mm512_shuffle_f32x4(u1, u3, 0x88);  /* lane 1: column 4 + b */
+        t[12 + b] = _mm512_shuffle_f32x4(u1, u3, 0xdd); /* lane 3: column 12 + b */
+    }
+    for (int i = 0; i < n; i++) _mm512_storeu_ps(dst + i * dld, t[i]);
+}
+
+/* Packing part: channel block cb, piece q of its KC taps x channels:
+ * (C_out, KC) -> [KC][nbw] by 16x16 tiles. */
+static void dc_pack_part(const dc_job *j, int64_t part) {
+    int64_t cb = part / j->qpack, q = part % j->qpack, co0 = cb * CB * 16;
+    int64_t nbw = j->Cout - co0 < CB * 16 ? j->Cout - co0 : CB * 16;
+    int64_t steps = (j->KC + 15) / 16;
+    int64_t s0 = steps * q / j->qpack * 16, s1 = steps * (q + 1) / j->qpack * 16;
+    if (s1 > j->KC) s1 = j->KC;
+    float *blk = j->w + co0 * j->KC;
+    for (int64_t tc0 = s0; tc0 < s1; tc0 += 16) {
+        int n = (int)(s1 - tc0 < 16 ? s1 - tc0 : 16);
+        for (int64_t k = 0; k < nbw; k += 16)
+            dc_transpose16(j->wsrc + (co0 + k) * j->KC + tc0, j->KC, n, blk + tc0 * nbw + k, nbw);
     }
 }
 
-/* Weight packing: (C_out, KV * C) -> per block of 64 channels [KV * C][64],
- * transposed by tiles of 16 steps so reads and writes stay in L1. Parts:
- * block b, quarter q of its taps x channels. */
-typedef struct dc_pack {
-    const float *w;
-    float *pw;
-    int64_t cout, kc;
-} dc_pack;
-
-static void dc_pack_part(void *ud, int64_t begin, int64_t end) {
-    const dc_pack *pk = ud;
-    for (int64_t part = begin; part < end; part++) {
-        int64_t cb = part / 4, q = part % 4, co0 = cb * CB * 16;
-        int64_t nbw = pk->cout - co0 < CB * 16 ? pk->cout - co0 : CB * 16;
-        int64_t tc_begin = pk->kc * q / 4, tc_end = pk->kc * (q + 1) / 4;
-        float *blk = pk->pw + co0 * pk->kc;
-        for (int64_t tc0 = tc_begin; tc0 < tc_end; tc0 += 16) {
-            int64_t n = tc_end - tc0 < 16 ? tc_end - tc0 : 16;
-            for (int64_t k = 0; k < nbw; k++) {
-                const float *src = pk->w + (co0 + k) * pk->kc + tc0;
-                for (int64_t i = 0; i < n; i++) blk[(tc0 + i) * nbw + k] = src[i];
-            }
+/* Padding part: padded rows [part * pad_rows, ...) of the flat (N * Hp) rows. */
+static void dc_pad_part(const dc_job *j, int64_t part) {
+    int64_t r0 = part * j->pad_rows, r1 = r0 + j->pad_rows, total = j->g->N * j->Hp;
+    if (r1 > total) r1 = total;
+    size_t rowf = (size_t)(j->Wp * j->C);
+    for (int64_t r = r0; r < r1; r++) {
+        int64_t n = r / j->Hp, y = r % j->Hp - j->lo_h;
+        float *d = j->xpad + r * (int64_t)rowf;
+        if (y < 0 || y >= j->H) {
+            memset(d, 0, sizeof(float) * rowf);
+            continue;
         }
+        size_t lo = (size_t)(j->lo_w * j->C), mid = (size_t)(j->W * j->C);
+        memset(d, 0, sizeof(float) * lo);
+        memcpy(d + lo, j->xsrc + (n * j->H + y) * (int64_t)mid, sizeof(float) * mid);
+        memset(d + lo + mid, 0, sizeof(float) * (rowf - lo - mid));
+    }
+}
+
+static void dc_wait_prep(dc_job *j) {
+    for (int spins = 0; atomic_load_explicit(&j->prep_done, memory_order_acquire) < j->nprep;)
+        if (++spins < 2000) _mm_pause();
+        else sched_yield();
+}
+
+static void dc_worker(void *ud, int64_t begin, int64_t end) {
+    (void)begin, (void)end;
+    dc_job *j = ud;
+    for (;;) {
+        int64_t i = atomic_fetch_add_explicit(&j->next, 1, memory_order_relaxed);
+        if (i >= j->nprep + j->nunits) break;
+        if (i < j->nprep) {
+            if (i < j->npack) dc_pack_part(j, i);
+            else dc_pad_part(j, i - j->npack);
+            atomic_fetch_add_explicit(&j->prep_done, 1, memory_order_release);
+            continue;
+        }
+        dc_wait_prep(j);
+        int64_t u = i - j->nprep, cb, r;
+        if (j->cb_major) cb = u / j->nranges, r = u % j->nranges;
+        else r = u / j->ncb, cb = u % j->ncb;
+        int64_t m0 = r * j->range_px, m1 = m0 + j->range_px < j->M ? m0 + j->range_px : j->M;
+        dc_unit(j, cb, m0, m1);
     }
 }
 
 bool ax__conv_direct_ok(const conv_geom *g, ax_dtype ct) {
     const ax_conv_params *p = g->p;
-    /* Measured (one core, AVX-512, best of 20): 150-172 GFLOP/s for 3x3
-     * convs with C_in <= 128, 130-160 for 1x1, 125-138 with C_in = 256,
-     * 167 at 28x28x320 -> 64, against 100-120 for im2col (or the plain GEMM
-     * of a 1x1) + sgemm. Wide inputs on small images lose: every channel
-     * block streams its whole weight block (9.4 MB at 7x7x512 -> 512) for
-     * few pixels (25 GFLOP/s there, 88 with im2col + sgemm; a tie at 14x14
-     * with C_in = 512), so C_in > 256 takes this path only with at least
-     * 256 output pixels per image. */
+    /* C_in > 256 needs enough output pixels (over the batch) to share each
+     * weight chunk: the packed weights (KV * C_in * C_out floats, 9.4 MB at
+     * 3x3x512 -> 512) are streamed once per pixel range; with few pixels
+     * im2col + sgemm is as fast and skips the packing. */
     if (ct != AX_FLOAT32 || g->G != 1 || g->nsp > 2 || g->cout % 16 != 0 || g->cin < 1 ||
-        (g->cin > 256 && g->OV < 256))
+        (g->cin > 256 && g->N * g->OV < 256))
         return false;
     for (int d = 0; d < g->nsp; d++)
         if (p->idil[d] != 1 || p->pad_lo[d] < 0 || p->pad_hi[d] < 0) return false;
@@ -162,53 +257,74 @@ bool ax__conv_direct(ax_ctx *ctx, const conv_geom *g, const float *x, const floa
     int64_t H = two ? g->I[0] : 1, W = g->I[g->nsp - 1], C = g->cin;
     int64_t lo_h = two ? p->pad_lo[0] : 0, hi_h = two ? p->pad_hi[0] : 0;
     int64_t lo_w = p->pad_lo[g->nsp - 1], hi_w = p->pad_hi[g->nsp - 1];
-    dc_job j = {.g = g, .out = out, .C = C, .Cout = g->cout,
+    dc_job j = {.g = g, .xsrc = x, .wsrc = w, .out = out, .C = C, .Cout = g->cout,
+                .H = H, .W = W, .lo_h = lo_h, .lo_w = lo_w,
                 .Hp = H + lo_h + hi_h, .Wp = W + lo_w + hi_w,
                 .Ho = two ? g->O[0] : 1, .Wo = g->O[g->nsp - 1],
                 .KH = two ? g->K[0] : 1, .KW = g->K[g->nsp - 1],
                 .sh = two ? p->stride[0] : 1, .sw = p->stride[g->nsp - 1],
                 .dh = two ? p->kdil[0] : 1, .dw = p->kdil[g->nsp - 1]};
+    int64_t KV = j.KH * j.KW;
+    j.KC = KV * C;
+    j.M = g->N * j.Ho * j.Wo;
     j.ncb = (g->cout + CB * 16 - 1) / (CB * 16);
-    ax_array *xp = NULL, *wp = NULL;
+    int nt = ax__num_threads();
+    ax_array *xp = NULL, *wp = NULL, *tp = NULL;
     bool padded = lo_h || hi_h || lo_w || hi_w;
     if (padded) {
         if (!(xp = ax__conv_temp(ctx, AX_FLOAT32, (int64_t[]){g->N, j.Hp, j.Wp, C}, 4))) return false;
-        float *d = (float *)ax__ptr(xp);
-        memset(d, 0, sizeof(float) * (size_t)(g->N * j.Hp * j.Wp * C));
-        for (int64_t n = 0; n < g->N; n++)
-            for (int64_t y = 0; y < H; y++)
-                memcpy(d + ((n * j.Hp + y + lo_h) * j.Wp + lo_w) * C, x + (n * H + y) * W * C,
-                       sizeof(float) * (size_t)(W * C));
-        j.x = d;
+        j.xpad = (float *)ax__ptr(xp);
+        j.x = j.xpad;
+        /* parts of about 64 KiB, at least 2 per thread */
+        int64_t rows = g->N * j.Hp, rowb = j.Wp * C * (int64_t)sizeof(float);
+        int64_t parts = rows * rowb / ((int64_t)64 << 10);
+        if (parts < 2 * nt) parts = 2 * nt;
+        if (parts > rows) parts = rows;
+        j.pad_rows = (rows + parts - 1) / parts;
+        j.npad = (rows + j.pad_rows - 1) / j.pad_rows;
     } else {
         j.x = x;
     }
-    int64_t KV = j.KH * j.KW;
-    if (!(wp = ax__conv_temp(ctx, AX_FLOAT32, (int64_t[]){g->cout * KV * C}, 1))) {
+    if (!(wp = ax__conv_temp(ctx, AX_FLOAT32, (int64_t[]){g->cout * j.KC}, 1)) ||
+        !(tp = ax__conv_temp(ctx, AX_INT64, (int64_t[]){KV}, 1))) {
         ax_release(xp);
+        ax_release(wp);
         return false;
     }
-    float *pw = (float *)ax__ptr(wp);
-    dc_pack pk = {.w = w, .pw = pw, .cout = g->cout, .kc = KV * C};
-    ax__parallel_for(j.ncb * 4, 1, dc_pack_part, &pk);
-    j.w = pw;
-    /* bands of rows: enough units for the pool, and small enough that a
-     * band's output and input rows (about 192 KiB) stay in L2 while each
-     * weight chunk passes over them */
-    int64_t want = 4 * (int64_t)ax__num_threads(), per_img = g->N * j.ncb;
-    int64_t nbands = per_img >= want ? 1 : (want + per_img - 1) / per_img;
-    int64_t row_bytes = (int64_t)sizeof(float) * (j.Wo * CB * 16 + j.sh * j.Wp * C);
-    int64_t rows_fit = ((int64_t)192 << 10) / (row_bytes > 0 ? row_bytes : 1);
-    if (rows_fit < 1) rows_fit = 1;
-    if (nbands < (j.Ho + rows_fit - 1) / rows_fit) nbands = (j.Ho + rows_fit - 1) / rows_fit;
-    if (nbands > j.Ho) nbands = j.Ho;
-    j.band_rows = (j.Ho + nbands - 1) / nbands;
-    j.nbands = (j.Ho + j.band_rows - 1) / j.band_rows;
-    int64_t units = per_img * j.nbands;
-    int64_t grain = 1;
-    ax__parallel_for(units, grain, dc_units, &j);
+    j.w = (float *)ax__ptr(wp);
+    int64_t *toff = (int64_t *)ax__ptr(tp);
+    for (int64_t t = 0; t < KV; t++) toff[t] = ((t / j.KW) * j.dh * j.Wp + (t % j.KW) * j.dw) * C;
+    j.toff = toff;
+    /* packing pieces of at least 64 KiB of weights, at least 2 per thread */
+    int64_t steps = (j.KC + 15) / 16, blkb = j.KC * CB * 16 * (int64_t)sizeof(float);
+    j.qpack = blkb / ((int64_t)64 << 10);
+    if (j.qpack * j.ncb < 2 * nt) j.qpack = (2 * nt + j.ncb - 1) / j.ncb;
+    if (j.qpack > steps) j.qpack = steps;
+    if (j.qpack < 1) j.qpack = 1;
+    j.npack = j.ncb * j.qpack;
+    j.nprep = j.npack + j.npad;
+    /* pixel ranges: input and output of a range stay in L2; at least 4 units
+     * per thread; a multiple of PB pixels */
+    int64_t px_bytes = (int64_t)sizeof(float) * (CB * 16 + j.sh * j.sw * C);
+    int64_t range = DC_RANGE_BYTES / px_bytes;
+    int64_t want = 4 * (int64_t)nt;
+    int64_t nr = (j.M + range - 1) / (range > 0 ? range : 1);
+    if (nr * j.ncb < want) nr = (want + j.ncb - 1) / j.ncb;
+    if (nr > (j.M + PB - 1) / PB) nr = (j.M + PB - 1) / PB;
+    range = (j.M + nr - 1) / nr;
+    range = (range + PB - 1) / PB * PB;
+    j.range_px = range;
+    j.nranges = (j.M + range - 1) / range;
+    j.nunits = j.ncb * j.nranges;
+    /* channel block outermost when a block's weights outweigh a range's
+     * input (they then stay in L2 across the ranges), else the range */
+    j.cb_major = blkb > range * (int64_t)sizeof(float) * j.sh * j.sw * C;
+    atomic_init(&j.next, 0);
+    atomic_init(&j.prep_done, 0);
+    ax__parallel_for(nt, 1, dc_worker, &j);
     ax_release(xp);
     ax_release(wp);
+    ax_release(tp);
     return true;
 }
 
