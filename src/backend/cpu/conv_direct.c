@@ -61,6 +61,7 @@ typedef struct dc_job {
     int64_t Hp, Wp, Ho, Wo, KH, KW, sh, sw, dh, dw, C, Cout, ncb, KC, M;
     int64_t range_px, nranges; /* output pixels per unit, number of ranges */
     bool cb_major;             /* units ordered channel block first */
+    bool stream;               /* one chunk per unit, large aligned output: streaming stores */
     int64_t npack, qpack;      /* packing parts (qpack per channel block) */
     int64_t npad, pad_rows;    /* padding parts, padded rows per part */
     int64_t nprep, nunits;
@@ -73,8 +74,8 @@ static inline __attribute__((always_inline)) void dc_kernel(const float *const *
                                                             const int64_t *toff, const float *w,
                                                             float *o, int64_t ostride, int64_t t0,
                                                             int64_t t1, int64_t c0, int64_t c1,
-                                                            int64_t C, bool first, const int P,
-                                                            const int NB) {
+                                                            int64_t C, bool first, bool stream,
+                                                            const int P, const int NB) {
     __m512 acc[PB][CB];
     for (int p = 0; p < P; p++)
         for (int b = 0; b < NB; b++)
@@ -93,12 +94,16 @@ static inline __attribute__((always_inline)) void dc_kernel(const float *const *
             }
         }
     }
-    for (int p = 0; p < P; p++)
-        for (int b = 0; b < NB; b++) _mm512_storeu_ps(o + p * ostride + b * 16, acc[p][b]);
+    if (stream) /* final values of an output too large for cache: skip the line reads */
+        for (int p = 0; p < P; p++)
+            for (int b = 0; b < NB; b++) _mm512_stream_ps(o + p * ostride + b * 16, acc[p][b]);
+    else
+        for (int p = 0; p < P; p++)
+            for (int b = 0; b < NB; b++) _mm512_storeu_ps(o + p * ostride + b * 16, acc[p][b]);
 }
 
 #define DC_CASE_NB(P, NB)                                                                   \
-    case NB: dc_kernel(xb, toff, w, o, ostride, t0, t1, c0, c1, C, first, P, NB); break;
+    case NB: dc_kernel(xb, toff, w, o, ostride, t0, t1, c0, c1, C, first, stream, P, NB); break;
 #define DC_CASE_P(P)                                                                        \
     case P:                                                                                 \
         switch (nb) { DC_CASE_NB(P, 1) DC_CASE_NB(P, 2) DC_CASE_NB(P, 3) DC_CASE_NB(P, 4) } \
@@ -106,7 +111,7 @@ static inline __attribute__((always_inline)) void dc_kernel(const float *const *
 
 static void dc_call(const float *const *xb, const int64_t *toff, const float *w, float *o,
                     int64_t ostride, int64_t t0, int64_t t1, int64_t c0, int64_t c1, int64_t C,
-                    bool first, int p, int nb) {
+                    bool first, bool stream, int p, int nb) {
     switch (p) { DC_CASE_P(1) DC_CASE_P(2) DC_CASE_P(3) DC_CASE_P(4) DC_CASE_P(5) DC_CASE_P(6) }
 }
 
@@ -137,7 +142,7 @@ static void dc_unit(const dc_job *j, int64_t cb, int64_t m0, int64_t m1) {
                     }
                 }
                 dc_call(xb, j->toff, w, j->out + m * j->Cout + co0, j->Cout, t0, t1, c0, c1, j->C,
-                        first, p, nb);
+                        first, first && j->stream, p, nb);
             }
         }
     }
@@ -184,11 +189,13 @@ static void dc_pack_part(const dc_job *j, int64_t part) {
     int64_t s0 = steps * q / j->qpack * 16, s1 = steps * (q + 1) / j->qpack * 16;
     if (s1 > j->KC) s1 = j->KC;
     float *blk = j->w + co0 * j->KC;
-    for (int64_t tc0 = s0; tc0 < s1; tc0 += 16) {
-        int n = (int)(s1 - tc0 < 16 ? s1 - tc0 : 16);
-        for (int64_t k = 0; k < nbw; k += 16)
+    /* 16 source rows at a time, each read sequentially (few streams for the
+     * prefetcher); the piece's destination (64 KiB or so) stays in cache */
+    for (int64_t k = 0; k < nbw; k += 16)
+        for (int64_t tc0 = s0; tc0 < s1; tc0 += 16) {
+            int n = (int)(s1 - tc0 < 16 ? s1 - tc0 : 16);
             dc_transpose16(j->wsrc + (co0 + k) * j->KC + tc0, j->KC, n, blk + tc0 * nbw + k, nbw);
-    }
+        }
 }
 
 /* Padding part: padded rows [part * pad_rows, ...) of the flat (N * Hp) rows. */
@@ -234,6 +241,7 @@ static void dc_worker(void *ud, int64_t begin, int64_t end) {
         else r = u / j->ncb, cb = u % j->ncb;
         int64_t m0 = r * j->range_px, m1 = m0 + j->range_px < j->M ? m0 + j->range_px : j->M;
         dc_unit(j, cb, m0, m1);
+        if (j->stream) _mm_sfence();
     }
 }
 
@@ -319,6 +327,11 @@ bool ax__conv_direct(ax_ctx *ctx, const conv_geom *g, const float *x, const floa
     /* channel block outermost when a block's weights outweigh a range's
      * input (they then stay in L2 across the ranges), else the range */
     j.cb_major = blkb > range * (int64_t)sizeof(float) * j.sh * j.sw * C;
+    /* streaming stores when every unit writes its output once (one chunk)
+     * and the output exceeds what the cores' L2 would keep (4 MiB) */
+    j.stream = ((uintptr_t)out % 64) == 0 && (C >= DC_CHUNK_STEPS ? C == DC_CHUNK_STEPS && KV == 1
+                                                                   : KV <= DC_CHUNK_STEPS / C) &&
+               j.M * j.Cout * (int64_t)sizeof(float) > ((int64_t)4 << 20);
     atomic_init(&j.next, 0);
     atomic_init(&j.prep_done, 0);
     ax__parallel_for(nt, 1, dc_worker, &j);
