@@ -280,6 +280,17 @@ static void test_fast_vs_reference(void) {
         {AX_FLOAT32, {1, 15, 17, 128}, {96, 3, 3, 128}, {2, 1}, {1, 1}, {1, 2}, 1, false},
         /* direct path with C_in > 256 (at least 256 output pixels) */
         {AX_FLOAT32, {1, 16, 17, 272}, {32, 3, 3, 272}, {1, 1}, {1, 1}, {1, 1}, 1, false},
+        /* direct path, pixel blocks of 6 that straddle rows and images (widths 7 and 11),
+         * C_in not a multiple of 16 (packing's masked tail), strides and dilation */
+        {AX_FLOAT32, {3, 9, 11, 17}, {32, 3, 3, 17}, {2, 1}, {1, 1}, {2, 1}, 1, false},
+        {AX_FLOAT32, {2, 13, 7, 5}, {48, 5, 3, 5}, {1, 2}, {2, 1}, {1, 1}, 1, true},
+        /* C_in > 256 on small images: direct once the batch has >= 256 output pixels
+         * (6 x 7 x 7 = 294), im2col below (1 x 7 x 7) */
+        {AX_FLOAT32, {6, 7, 7, 300}, {48, 3, 3, 300}, {1, 1}, {1, 1}, {1, 1}, 1, false},
+        {AX_FLOAT32, {1, 7, 7, 300}, {48, 3, 3, 300}, {1, 1}, {1, 1}, {1, 1}, 1, false},
+        /* 1x1 with an output over 4 MiB: the direct kernel's streaming stores
+         * (2 x 96 x 96 x 80 floats), C_out 80 = blocks of 64 + 16 */
+        {AX_FLOAT32, {2, 96, 96, 32}, {80, 1, 1, 32}, {1, 1}, {0, 0}, {1, 1}, 1, false},
         /* depthwise with channel multiplier 2, and plain depthwise in float64 */
         {AX_FLOAT32, {2, 12, 11, 4}, {8, 3, 3, 1}, {1, 2}, {1, 1}, {2, 1}, 4, true},
         {AX_FLOAT64, {1, 10, 10, 16}, {16, 5, 5, 1}, {2, 2}, {2, 2}, {1, 1}, 16, false},
