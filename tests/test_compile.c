@@ -4,6 +4,7 @@
  * cache across a cleared memory cache, and errors. Kernels are cached under
  * <dir of this executable>/kernel-cache, so reruns skip the C compiler. */
 #define _POSIX_C_SOURCE 200809L
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -265,6 +266,71 @@ static void test_multi_output_and_views(void) {
     ax_scope_end(ctx);
 }
 
+/* bench/bench_compile.c's normalization: x (R, C), mean and var (R, 1), g, b (C,) */
+static ax_status norm_fn(ax_ctx *c, ax_array *const *in, int n_in, ax_array **out, int n_out,
+                         void *p) {
+    ax_array *r = ax_rsqrt(c, ax_add(c, in[2], ax_weak_float(c, 1e-5)));
+    out[0] = ax_add(c, ax_multiply(c, ax_multiply(c, ax_subtract(c, in[0], in[1]), r), in[3]), in[4]);
+    return ax_error_code(c);
+}
+
+/* Outputs of FZ_STREAM_BYTES (8 MiB) and more are written with non-temporal
+ * stores; (R, 1) operands are filled once per run. Odd sizes, rows that do
+ * not start on a cache line, two outputs, float64, strided inputs, NaN. */
+static void test_large_outputs(void) {
+    ax_scope_begin(ctx);
+    ax_closure *f = ax_closure_new(ctx, gelu_fn, 1, 1, NULL, NULL);
+    ax_closure *g = ax_compile(ctx, f, NULL);
+    const int64_t n = ((int64_t)1 << 21) + 37;
+    double *v = malloc(sizeof(double) * (size_t)n);
+    for (int64_t i = 0; i < n; i++) v[i] = -8 + 16 * (double)((i * 7919) % 100003) / 100003;
+    v[5] = NAN;
+    v[n - 1] = NAN;
+    v[n / 2] = -0.0;
+    ax_array *x = test_from_f64(ctx, v, AX_FLOAT32, &n, 1);
+    check_same(f, g, &x, "gelu, 2^21 + 37 float32 (streamed)");
+    const int64_t n64 = ((int64_t)1 << 20) + 5;
+    ax_array *x64 = test_from_f64(ctx, v, AX_FLOAT64, &n64, 1);
+    check_same(f, g, &x64, "gelu, 2^20 + 5 float64 (streamed)");
+    free(v);
+    ax_closure_release(g);
+    ax_closure_release(f);
+
+    f = ax_closure_new(ctx, norm_fn, 5, 1, NULL, NULL);
+    g = ax_compile(ctx, f, NULL);
+    const int64_t R = 2057, C = 1021; /* rows of 4084 bytes: most start mid-line */
+    ax_array *in[5] = {ramp(R, C, -4, 4, AX_FLOAT32), ramp(R, 1, -0.1, 0.1, AX_FLOAT32),
+                       ramp(R, 1, 4, 6, AX_FLOAT32), ramp(1, C, 0.5, 1.5, AX_FLOAT32),
+                       ramp(1, C, -1, 1, AX_FLOAT32)};
+    in[3] = ax_reshape(ctx, in[3], &C, 1);
+    in[4] = ax_reshape(ctx, in[4], &C, 1);
+    check_same(f, g, in, "normalization (2057, 1021), (R, 1) and (C,) operands (streamed)");
+    ax_array *small[5] = {ramp(3, 300, -4, 4, AX_FLOAT32), ramp(3, 1, -0.1, 0.1, AX_FLOAT32),
+                          ramp(3, 1, 4, 6, AX_FLOAT32), in[3], in[4]};
+    small[3] = ramp(1, 300, 0.5, 1.5, AX_FLOAT32);
+    small[4] = ramp(1, 300, -1, 1, AX_FLOAT32);
+    check_same(f, g, small, "normalization (3, 300): broadcast runs longer than a block");
+    ax_closure_release(g);
+    ax_closure_release(f);
+
+    f = ax_closure_new(ctx, multi_fn, 2, 2, NULL, NULL);
+    g = ax_compile(ctx, f, NULL);
+    ax_array *m[2] = {ramp(1031, 1033, -2, 2, AX_FLOAT32), ramp(1, 1033, -1, 3, AX_FLOAT32)};
+    check_same(f, g, m, "two outputs of 4.3 MB (streamed together)");
+    ax_closure_release(g);
+    ax_closure_release(f);
+
+    f = ax_closure_new(ctx, view_fn, 2, 1, NULL, NULL);
+    g = ax_compile(ctx, f, NULL);
+    int perm[2] = {1, 0};
+    ax_array *w[2] = {ax_transpose(ctx, ramp(1447, 1451, -3, 3, AX_FLOAT32), perm, 2),
+                      ramp(1447, 1451, 0, 1, AX_FLOAT32)};
+    check_same(f, g, w, "transposed input, 8.4 MB output (streamed)");
+    ax_closure_release(g);
+    ax_closure_release(f);
+    ax_scope_end(ctx);
+}
+
 static void test_shapeless(void) {
     ax_scope_begin(ctx);
     ax_compile_options o = ax_compile_default_options();
@@ -461,6 +527,7 @@ int main(int argc, char **argv) {
     test_layernorm_broadcast();
     test_simplify();
     test_multi_output_and_views();
+    test_large_outputs();
     test_shapeless();
     test_with_grad();
     test_disk_cache_and_interpreter(dir);

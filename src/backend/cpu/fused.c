@@ -428,6 +428,39 @@ static void operand(fz_sbuf *b, const ax_fused_prog *prog, const int *seg_of, in
     else ax__fz_printf(b, "v%d[i]", a);
 }
 
+/* Non-temporal stores of a contiguous output block (`stream`: the kernel's
+ * caller found the outputs too large to stay in cache). They write whole
+ * lines without reading them first: a plain store's read for ownership
+ * costs a third more memory traffic. */
+static const char stream_helper[] =
+    "#if defined(__AVX512F__) || defined(__AVX__)\n"
+    "#include <immintrin.h>\n"
+    "#endif\n"
+    "static inline void fz_stream(char *d, const void *src, int64_t bytes) {\n"
+    "    const char *s = src;\n"
+    "#if defined(__AVX512F__) || defined(__AVX__)\n"
+    "    int64_t h = (int64_t)((64 - ((uintptr_t)d & 63)) & 63);\n"
+    "    if (h > bytes) h = bytes;\n"
+    "    memcpy(d, s, (size_t)h);\n"
+    "    int64_t i = h;\n"
+    "#if defined(__AVX512F__)\n"
+    "    for (; i + 64 <= bytes; i += 64)\n"
+    "        _mm512_stream_si512((void *)(d + i), _mm512_loadu_si512((const void *)(s + i)));\n"
+    "#else\n"
+    "    for (; i + 32 <= bytes; i += 32)\n"
+    "        _mm256_stream_si256((__m256i *)(d + i), _mm256_loadu_si256((const __m256i *)(s + i)));\n"
+    "#endif\n"
+    "    memcpy(d + i, s + i, (size_t)(bytes - i));\n"
+    "#else\n"
+    "    memcpy(d, s, (size_t)bytes);\n"
+    "#endif\n"
+    "}\n"
+    "static inline void fz_stream_end(void) {\n"
+    "#if defined(__AVX512F__) || defined(__AVX__)\n"
+    "    _mm_sfence(); /* order the stores before the caller's synchronization */\n"
+    "#endif\n"
+    "}\n";
+
 char *ax__fused_codegen(const ax_fused_prog *prog) {
     fz_sbuf b = {0};
     const int n_out = prog->n_out, nv = prog->n_vals;
@@ -464,8 +497,9 @@ char *ax__fused_codegen(const ax_fused_prog *prog) {
                   "#include <math.h>\n#include <stdint.h>\n#include <string.h>\n"
                   "#include \"backend/cpu/ew_math.h\"\n"
                   "#define B %d\n"
-                  "void ax_fused_kernel(char **p, const int64_t *bs, int64_t n) {\n",
-                  FZ_BLOCK);
+                  "%s"
+                  "void ax_fused_kernel(char **p, const int64_t *bs, int64_t n, int stream) {\n",
+                  FZ_BLOCK, stream_helper);
     for (int v = 0; v < nv; v++) {
         const fz_val *val = &prog->vals[v];
         const char *T = ctype(val->dtype);
@@ -481,6 +515,19 @@ char *ax__fused_codegen(const ax_fused_prog *prog) {
             ax__fz_printf(&b, "    _Alignas(64) %s s%d[B];\n", T, v);
         }
     }
+    /* a broadcast input (stride 0 along the run) is one value for the whole
+     * call: its block is filled once here instead of gathered per block */
+    for (int v = 0; v < nv; v++) {
+        const fz_val *val = &prog->vals[v];
+        if (val->kind != FZ_IN) continue;
+        int j = n_out + val->a[0];
+        ax__fz_printf(&b,
+                      "    if (bs[%d] == 0) {\n"
+                      "        %s c; memcpy(&c, p[%d], sizeof c);\n"
+                      "        for (int64_t i = 0; i < (n < B ? n : B); i++) s%d[i] = c;\n"
+                      "    }\n",
+                      j, ctype(val->dtype), j, v);
+    }
     ax__fz_printf(&b, "    for (int64_t off = 0; off < n; off += B) {\n"
                       "        const int64_t m = n - off < B ? n - off : B;\n");
     /* inputs */
@@ -493,12 +540,13 @@ char *ax__fused_codegen(const ax_fused_prog *prog) {
         ax__fz_printf(&b,
                       "        const %s *v%d;\n"
                       "        if (bs[%d] == %zu) v%d = (const %s *)(p[%d] + off * %zu);\n"
+                      "        else if (bs[%d] == 0) v%d = s%d;\n"
                       "        else {\n"
                       "            const char *q = p[%d] + off * bs[%d];\n"
                       "            for (int64_t i = 0; i < m; i++) memcpy(&s%d[i], q + i * bs[%d], %zu);\n"
                       "            v%d = s%d;\n"
                       "        }\n",
-                      T, v, j, sz, v, T, j, sz, j, j, v, j, sz, v, v);
+                      T, v, j, sz, v, T, j, sz, j, v, v, j, j, v, j, sz, v, v);
     }
     /* stored values: block pointers (outputs written in place when contiguous) */
     for (int v = 0; v < nv; v++) {
@@ -508,8 +556,8 @@ char *ax__fused_codegen(const ax_fused_prog *prog) {
         const size_t sz = ax_dtype_size(val->dtype);
         int o = out_of[v];
         if (o >= 0)
-            ax__fz_printf(&b, "        %s *v%d = bs[%d] == %zu ? (%s *)(p[%d] + off * %zu) : s%d;\n", T, v,
-                              o, sz, T, o, sz, v);
+            ax__fz_printf(&b, "        %s *v%d = bs[%d] == %zu && !stream ? (%s *)(p[%d] + off * %zu) : s%d;\n",
+                          T, v, o, sz, T, o, sz, v);
         else
             ax__fz_printf(&b, "        %s *v%d = s%d;\n", T, v, v);
     }
@@ -570,11 +618,13 @@ char *ax__fused_codegen(const ax_fused_prog *prog) {
         size_t sz = ax_dtype_size(val->dtype);
         if (val->kind == FZ_OP)
             ax__fz_printf(&b,
-                          "        if (bs[%d] != %zu)\n"
+                          "        if (bs[%d] == %zu) {\n"
+                          "            if (stream) fz_stream(p[%d] + off * %zu, v%d, m * %zu);\n"
+                          "        } else\n"
                           "            for (int64_t i = 0; i < m; i++) memcpy(p[%d] + (off + i) * bs[%d], &v%d[i], %zu);\n",
-                          o, sz, o, o, w, sz);
+                          o, sz, o, sz, w, sz, o, o, w, sz);
     }
-    ax__fz_printf(&b, "    }\n}\n");
+    ax__fz_printf(&b, "    }\n    if (stream) fz_stream_end();\n}\n");
     if (b.oom) {
         free(b.s);
         return NULL;
@@ -584,10 +634,15 @@ char *ax__fused_codegen(const ax_fused_prog *prog) {
 
 /* ---------------------------------------------------------------- kernel */
 
+typedef struct fused_call {
+    const ax_fused_prog *prog;
+    int stream;
+} fused_call;
+
 static void fused_inner(char **p, const int64_t *bs, int64_t n, void *ud) {
-    const ax_fused_prog *prog = ud;
-    if (prog->fn && !ax__cpu_use_reference()) prog->fn(p, bs, n);
-    else ax__fused_interpret(prog, p, bs, n);
+    const fused_call *c = ud;
+    if (c->prog->fn && !ax__cpu_use_reference()) c->prog->fn(p, bs, n, c->stream);
+    else ax__fused_interpret(c->prog, p, bs, n);
 }
 
 static ax_status fused_kernel(ax_ctx *ctx, const ax_node *node, ax_array *const *out) {
@@ -602,10 +657,12 @@ static ax_status fused_kernel(ax_ctx *ctx, const ax_node *node, ax_array *const 
     const int64_t *strides[FZ_MAX_OPERANDS];
     size_t items[FZ_MAX_OPERANDS];
     int64_t st[FZ_MAX_OPERANDS][AX_MAX_NDIM];
+    int64_t out_bytes = 0;
     for (int o = 0; o < n_out; o++) {
         base[o] = ax__ptr(out[o]);
         strides[o] = out[o]->strides;
         items[o] = ax_dtype_size(out[o]->dtype);
+        out_bytes += out[o]->size * (int64_t)items[o];
     }
     for (int i = 0; i < n_in; i++) {
         ax_array *a = node->inputs[i];
@@ -614,7 +671,8 @@ static ax_status fused_kernel(ax_ctx *ctx, const ax_node *node, ax_array *const 
         strides[n_out + i] = st[i];
         items[n_out + i] = ax_dtype_size(a->dtype);
     }
-    ax__cpu_loop(n_out + n_in, base, strides, items, o0->shape, nd, fused_inner, prog, true);
+    fused_call call = {prog, out_bytes >= FZ_STREAM_BYTES};
+    ax__cpu_loop(n_out + n_in, base, strides, items, o0->shape, nd, fused_inner, &call, true);
     return AX_OK;
 }
 

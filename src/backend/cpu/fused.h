@@ -41,7 +41,10 @@ typedef struct fz_val {
     double imm;     /* FZ_IMM (exact for every supported dtype) */
 } fz_val;
 
-typedef void (*fz_kernel_fn)(char **p, const int64_t *bs, int64_t n);
+/* stream: write the contiguous outputs with non-temporal stores (set when
+ * the outputs together reach FZ_STREAM_BYTES, too large to stay in cache). */
+typedef void (*fz_kernel_fn)(char **p, const int64_t *bs, int64_t n, int stream);
+#define FZ_STREAM_BYTES ((int64_t)8 << 20)
 
 typedef struct ax_fused_prog {
     atomic_long refs;
@@ -74,8 +77,8 @@ ax_fused_prog *ax__fused_node_prog(const ax_node *node);
 void ax__fused_interpret(const ax_fused_prog *prog, char **p, const int64_t *bs, int64_t n);
 
 /* C source of the program's kernel (malloc'd, NULL on OOM): defines
- * `void ax_fused_kernel(char **p, const int64_t *bs, int64_t n)` with the
- * interpreter's semantics. Needs backend/cpu/ew_math.h on the include path. */
+ * `void ax_fused_kernel(char **p, const int64_t *bs, int64_t n, int stream)`
+ * with the interpreter's semantics. Needs backend/cpu/ew_math.h on the include path. */
 char *ax__fused_codegen(const ax_fused_prog *prog);
 
 /* Growing text, for the code generators (CPU and CUDA): ax__fz_printf
