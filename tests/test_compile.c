@@ -279,6 +279,7 @@ static ax_status norm_fn(ax_ctx *c, ax_array *const *in, int n_in, ax_array **ou
  * not start on a cache line, two outputs, float64, strided inputs, NaN. */
 static void test_large_outputs(void) {
     ax_scope_begin(ctx);
+    ax_compile_stats s0 = stats();
     ax_closure *f = ax_closure_new(ctx, gelu_fn, 1, 1, NULL, NULL);
     ax_closure *g = ax_compile(ctx, f, NULL);
     const int64_t n = ((int64_t)1 << 21) + 37;
@@ -328,6 +329,11 @@ static void test_large_outputs(void) {
     check_same(f, g, w, "transposed input, 8.4 MB output (streamed)");
     ax_closure_release(g);
     ax_closure_release(f);
+    /* with a working compiler these ran generated code, not the interpreter */
+    ax_compile_stats s1 = stats();
+    if (s1.kernels_built + s1.disk_hits > 0 && !getenv("AX_COMPILE_INTERPRET"))
+        CHECK_MSG(s1.interpreted == s0.interpreted, "%lld kernel(s) interpreted (AX_COMPILE_VERBOSE=1 says why)",
+                  (long long)(s1.interpreted - s0.interpreted));
     ax_scope_end(ctx);
 }
 

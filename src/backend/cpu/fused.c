@@ -13,6 +13,9 @@
 
 #include "backend/cpu/cpu.h"
 #include "backend/cpu/ew_math.h"
+#if defined(__SSE__)
+#include <xmmintrin.h>
+#endif
 
 ax_compile_counters ax__compile_counters;
 
@@ -311,6 +314,10 @@ void ax__fused_interpret(const ax_fused_prog *prog, char **p, const int64_t *bs,
                 const char *src = p[j] + off * bs[j];
                 if (bs[j] == sz) {
                     blk[v] = (void *)src;
+                } else if (bs[j] == 0) { /* one value for the whole run: filled once */
+                    if (!filled)
+                        for (int64_t i = 0; i < FZ_BLOCK && i < n; i++) memcpy(mine + i * sz, src, (size_t)sz);
+                    blk[v] = mine;
                 } else {
                     for (int64_t i = 0; i < m; i++) memcpy(mine + i * sz, src + i * bs[j], (size_t)sz);
                     blk[v] = mine;
@@ -431,7 +438,10 @@ static void operand(fz_sbuf *b, const ax_fused_prog *prog, const int *seg_of, in
 /* Non-temporal stores of a contiguous output block (`stream`: the kernel's
  * caller found the outputs too large to stay in cache). They write whole
  * lines without reading them first: a plain store's read for ownership
- * costs a third more memory traffic. */
+ * costs a third more memory traffic. No fence per call (an sfence after each
+ * 4 KB row of a broadcast chain cost 10%): each worker's locked handshake
+ * with the thread pool drains its write-combining buffers (Intel SDM vol. 3,
+ * 11.3.1), and fused_kernel fences the calling thread once. */
 static const char stream_helper[] =
     "#if defined(__AVX512F__) || defined(__AVX__)\n"
     "#include <immintrin.h>\n"
@@ -453,11 +463,6 @@ static const char stream_helper[] =
     "    memcpy(d + i, s + i, (size_t)(bytes - i));\n"
     "#else\n"
     "    memcpy(d, s, (size_t)bytes);\n"
-    "#endif\n"
-    "}\n"
-    "static inline void fz_stream_end(void) {\n"
-    "#if defined(__AVX512F__) || defined(__AVX__)\n"
-    "    _mm_sfence(); /* order the stores before the caller's synchronization */\n"
     "#endif\n"
     "}\n";
 
@@ -624,7 +629,7 @@ char *ax__fused_codegen(const ax_fused_prog *prog) {
                           "            for (int64_t i = 0; i < m; i++) memcpy(p[%d] + (off + i) * bs[%d], &v%d[i], %zu);\n",
                           o, sz, o, sz, w, sz, o, o, w, sz);
     }
-    ax__fz_printf(&b, "    }\n    if (stream) fz_stream_end();\n}\n");
+    ax__fz_printf(&b, "    }\n}\n");
     if (b.oom) {
         free(b.s);
         return NULL;
@@ -673,6 +678,9 @@ static ax_status fused_kernel(ax_ctx *ctx, const ax_node *node, ax_array *const 
     }
     fused_call call = {prog, out_bytes >= FZ_STREAM_BYTES};
     ax__cpu_loop(n_out + n_in, base, strides, items, o0->shape, nd, fused_inner, &call, true);
+#if defined(__SSE__)
+    if (call.stream) _mm_sfence(); /* this thread's non-temporal stores (see stream_helper) */
+#endif
     return AX_OK;
 }
 
