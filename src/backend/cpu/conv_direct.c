@@ -61,6 +61,7 @@ typedef struct dc_job {
     const float *xorig; /* with a padded copy: the original input (xsrc is the copy) */
     float *xpad;
     bool border; /* blocks may have taps in the padding */
+    bool self_pack; /* one range: each unit packs its own channel block first */
     int64_t oH, oW, olo_h, olo_w; /* the original input's size and padding */
     int64_t npad, pad_rows;       /* padding parts, padded rows per part */
     float *w;          /* packed weights: per channel block [KV * C][nb * 16] */
@@ -295,10 +296,12 @@ static void dc_worker(void *ud, int64_t begin, int64_t end) {
             atomic_fetch_add_explicit(&j->prep_done, 1, memory_order_release);
             continue;
         }
-        dc_wait_prep(j);
         int64_t u = i - j->nprep, cb, r;
         if (j->cb_major) cb = u / j->nranges, r = u % j->nranges;
         else r = u / j->ncb, cb = u % j->ncb;
+        if (j->self_pack) /* this unit is the only user of its block's weights */
+            for (int64_t q = 0; q < j->qpack; q++) dc_pack_part(j, cb * j->qpack + q);
+        dc_wait_prep(j);
         int64_t m0 = r * j->range_px, m1 = m0 + j->range_px < j->M ? m0 + j->range_px : j->M;
         dc_unit(j, cb, m0, m1);
         if (j->stream) _mm_sfence();
@@ -376,7 +379,6 @@ bool ax__conv_direct(ax_ctx *ctx, const conv_geom *g, const float *x, const floa
     if (j.qpack > steps) j.qpack = steps;
     if (j.qpack < 1) j.qpack = 1;
     j.npack = j.ncb * j.qpack;
-    j.nprep = j.npack + j.npad;
     j.border = j.lo_h || j.lo_w || (H - 1 - (j.KH - 1) * j.dh) < (j.Ho - 1) * j.sh ||
                (W - 1 - (j.KW - 1) * j.dw) < (j.Wo - 1) * j.sw;
     /* pixel ranges: input and output of a range stay in L2; at least 4 units
@@ -385,7 +387,13 @@ bool ax__conv_direct(ax_ctx *ctx, const conv_geom *g, const float *x, const floa
     int64_t range = DC_RANGE_BYTES / px_bytes;
     int64_t want = 4 * (int64_t)nt;
     int64_t nr = (j.M + range - 1) / (range > 0 ? range : 1);
-    if (nr * j.ncb < want) nr = (want + j.ncb - 1) / j.ncb;
+    /* many channel blocks and few pixels (14x14x256 -> 256 at batch 1,
+     * 7x7x512 -> 512 at batch 8): one range of all pixels (up to 4 times the
+     * budget, which still fits L2), so each unit alone uses its block's
+     * weights and packs them itself, into its own cache, with no barrier */
+    j.self_pack = j.ncb >= 2 * nt && j.M <= 4 * range;
+    if (j.self_pack) nr = 1;
+    else if (nr * j.ncb < want) nr = (want + j.ncb - 1) / j.ncb;
     if (nr > (j.M + PB - 1) / PB) nr = (j.M + PB - 1) / PB;
     range = (j.M + nr - 1) / nr;
     range = (range + PB - 1) / PB * PB;
@@ -395,6 +403,8 @@ bool ax__conv_direct(ax_ctx *ctx, const conv_geom *g, const float *x, const floa
     /* channel block outermost when a block's weights outweigh a range's
      * input (they then stay in L2 across the ranges), else the range */
     j.cb_major = blkb > range * (int64_t)sizeof(float) * j.sh * j.sw * C;
+    if (j.self_pack) j.npack = 0; /* no shared packing parts */
+    j.nprep = j.npack + j.npad;
     /* streaming stores when every unit writes its output once (one chunk)
      * and the output exceeds one core's L2 (2 MiB): the stores then skip
      * reading the lines first, which at 2 threads was the bound of the 1x1
