@@ -288,7 +288,10 @@ static void test_fast_vs_reference(void) {
          * (6 x 7 x 7 = 294), im2col below (1 x 7 x 7) */
         {AX_FLOAT32, {6, 7, 7, 300}, {48, 3, 3, 300}, {1, 1}, {1, 1}, {1, 1}, 1, false},
         {AX_FLOAT32, {1, 7, 7, 300}, {48, 3, 3, 300}, {1, 1}, {1, 1}, {1, 1}, 1, false},
-        /* 1x1 with an output over 4 MiB: the direct kernel's streaming stores
+        /* many channel blocks (528 = 8 x 64 + 16) over few pixels: each unit packs its
+         * own block's weights (up to 4 threads) */
+        {AX_FLOAT32, {2, 5, 6, 40}, {528, 3, 3, 40}, {1, 1}, {1, 1}, {1, 1}, 1, false},
+        /* 1x1 with an output over 2 MiB: the direct kernel's streaming stores
          * (2 x 96 x 96 x 80 floats), C_out 80 = blocks of 64 + 16 */
         {AX_FLOAT32, {2, 96, 96, 32}, {80, 1, 1, 32}, {1, 1}, {0, 0}, {1, 1}, 1, false},
         /* depthwise with channel multiplier 2, and plain depthwise in float64 */
