@@ -368,6 +368,60 @@ static void test_dtypes(ax_ctx *ctx) {
     ax_scope_end(ctx);
 }
 
+/* ---------------------------------------------------------------- batched */
+
+/* Attention-shaped contractions whose batched matmul has products large
+ * enough (>= 262144 multiply-adds) to be split over the thread pool whole,
+ * with odd batch counts, transposed and permuted operands and a batch label
+ * only one side has. Inputs are multiples of 1/8 below 2 in magnitude and
+ * each output sums at most 144 products, so every result is exact in
+ * float32: it must equal the brute-force sum. */
+static void test_batched(ax_ctx *ctx) {
+    static const char *subs[] = {"bhqk,bhkd->bhqd", "bhkq,bhkd->bhqd", "hbqk,bhkd->bhqd",
+                                 "bhqd,bhkd->bhqk", "bhqk,hkd->bhqd", "bqk,bkd->bqd"};
+    int64_t size[128] = {0};
+    size['b'] = 3, size['h'] = 3, size['q'] = 72, size['k'] = 72, size['d'] = 64;
+    int old = ax_get_num_threads();
+    for (int nt = 1; nt <= 4; nt += 3) { /* 1 thread, and more threads than some batches */
+        ax_set_num_threads(nt);
+        for (size_t c = 0; c < sizeof subs / sizeof *subs; c++) {
+            ax_scope_begin(ctx);
+            int64_t shapes[2][6];
+            int ndims[2] = {0, 0};
+            const char *p = subs[c];
+            for (int k = 0; k < 2; p++) {
+                if (*p == ',' || *p == '-') k++;
+                else shapes[k][ndims[k]++] = size[(int)*p];
+            }
+            int64_t osh[6], on = 1;
+            int ond = 0;
+            for (p = strchr(subs[c], '>') + 1; *p; p++) on *= osh[ond++] = size[(int)*p];
+            ax_array *ops[2];
+            double *re[2];
+            for (int k = 0; k < 2; k++) {
+                ops[k] = gen_array(ctx, k, shapes[k], ndims[k], AX_FLOAT32);
+                re[k] = test_to_f64(ctx, ops[k]);
+            }
+            double *want = calloc((size_t)on, sizeof(double));
+            brute(subs[c], 2, re, NULL, (const int64_t(*)[6])shapes, ndims, want, NULL);
+            for (int dt = 0; dt < 2; dt++) {
+                ax_dtype t = dt ? AX_FLOAT64 : AX_FLOAT32;
+                ax_array *x[2] = {ax_astype(ctx, ops[0], t), ax_astype(ctx, ops[1], t)};
+                ax_array *r = ax_einsum(ctx, subs[c], x, 2);
+                double *got = test_to_f64(ctx, r);
+                CHECK_MSG(got && ax_size(r) == on && close_all(got, want, on, 0),
+                          "%s (%s, %d threads): not the exact sum", subs[c], ax_dtype_name(t), nt);
+                free(got);
+            }
+            for (int k = 0; k < 2; k++) free(re[k]);
+            free(want);
+            CHECK_OK(ctx);
+            ax_scope_end(ctx);
+        }
+    }
+    ax_set_num_threads(old);
+}
+
 /* ---------------------------------------------------------------- views */
 
 static void test_views(ax_ctx *ctx) {
@@ -491,6 +545,7 @@ int main(void) {
     test_numpy_refs(ctx);
     test_random(ctx);
     test_dtypes(ctx);
+    test_batched(ctx);
     test_views(ctx);
     test_errors(ctx);
     test_optimal_limit(ctx);

@@ -311,12 +311,62 @@ static void test_large(void) {
                      SH(5, 40), "batched gemv");
         check_matmul(ctx, rand_array(ctx, t, SH(300)), rand_array(ctx, t, SH(300, 170)), SH(170),
                      "vector x matrix");
+        /* batches of products OpenBLAS would thread (>= 262144 multiply-adds
+         * each): whole products per pool thread, the remainder threaded */
+        check_matmul(ctx, rand_array(ctx, t, SH(3, 70, 80)), rand_array(ctx, t, SH(3, 80, 60)),
+                     SH(3, 70, 60), "batch split, odd count");
+        check_matmul(ctx, rand_array(ctx, t, SH(4, 1, 67, 81)), rand_array(ctx, t, SH(3, 81, 61)),
+                     SH(4, 3, 67, 61), "batch split, broadcast batch");
+        ax_array *ap = ax_transpose(ctx, rand_array(ctx, t, SH(5, 81, 2, 67)), (int[]){2, 0, 3, 1}, 4);
+        ax_array *bp = ax_transpose(ctx, rand_array(ctx, t, SH(61, 5, 81)), (int[]){1, 2, 0}, 3);
+        check_matmul(ctx, ap, bp, SH(2, 5, 67, 61), "batch split, permuted batch, transposed");
+        check_matmul(ctx, rand_array(ctx, t, SH(5, 1, 300)), rand_array(ctx, t, SH(5, 300, 900)),
+                     SH(5, 1, 900), "batch split, gemv");
         ax_array *bt = ax_transpose(ctx, rand_array(ctx, t, SH(170, 300)), NULL, 0);
         check_matmul(ctx, rand_array(ctx, t, SH(300)), bt, SH(170), "vector x transposed");
         check_matmul(ctx, rand_array(ctx, t, SH(3, 1, 300)), bt, SH(3, 1, 170),
                      "rows x transposed");
         ax_scope_end(ctx);
     }
+    CHECK_OK(ctx);
+    ax_ctx_free(ctx);
+}
+
+/* The unpacked kernel for a narrow b (float32, row-major a and b, 16 <= N <=
+ * 64, K >= 32; AVX-512 builds): N at both ends and around a vector's 16
+ * lanes (and outside, through BLAS), fewer rows than a tile, K over one
+ * block (1024), strided rows of a and b, a NaN in a. Other builds run the
+ * same cases through BLAS. */
+static void test_skinny(void) {
+    ax_ctx *ctx = ax_ctx_new();
+    ax_dtype t = AX_FLOAT32;
+    ax_scope_begin(ctx);
+    int64_t ns[] = {4, 5, 15, 16, 17, 31, 48, 63, 64, 65};
+    for (int i = 0; i < (int)(sizeof ns / sizeof *ns); i++)
+        check_matmul(ctx, rand_array(ctx, t, SH(37, 40)), rand_array(ctx, t, (int64_t[]){40, ns[i]}, 2),
+                     (int64_t[]){37, ns[i]}, 2, "skinny, N");
+    check_matmul(ctx, rand_array(ctx, t, SH(5, 300)), rand_array(ctx, t, SH(300, 64)), SH(5, 64),
+                 "skinny, one partial tile");
+    check_matmul(ctx, rand_array(ctx, t, SH(2, 13, 1100)), rand_array(ctx, t, SH(2, 1100, 24)),
+                 SH(2, 13, 24), "skinny, K over a block");
+    check_matmul(ctx, rand_array(ctx, t, SH(3, 250, 2100)), rand_array(ctx, t, SH(2100, 40)),
+                 SH(3, 250, 40), "skinny, two row blocks and K blocks, shared b");
+    ax_array *as = ax_slice(ctx, rand_array(ctx, t, SH(50, 100)), (int64_t[]){0, 3},
+                            (int64_t[]){50, 73}, NULL, 2);
+    ax_array *bs = ax_slice(ctx, rand_array(ctx, t, SH(70, 80)), (int64_t[]){0, 10},
+                            (int64_t[]){70, 42}, NULL, 2);
+    check_matmul(ctx, as, bs, SH(50, 32), "skinny, strided rows");
+    /* a NaN in row 7 of a: that row of the product is NaN, the others not */
+    float av[20 * 40], bv[40 * 20];
+    for (int i = 0; i < 20 * 40; i++) av[i] = bv[i] = (float)urand();
+    av[7 * 40 + 11] = NAN;
+    ax_array *r = ax_matmul(ctx, ax_array_from_data(ctx, av, t, SH(20, 40)),
+                            ax_array_from_data(ctx, bv, t, SH(40, 20)));
+    const float *rv = ax_data(ctx, r);
+    int wrong = 0;
+    for (int i = 0; rv && i < 20 * 20; i++) wrong += (i / 20 == 7) != (rv[i] != rv[i]);
+    CHECK_MSG(rv && wrong == 0, "skinny, NaN: %d elements wrong", wrong);
+    ax_scope_end(ctx);
     CHECK_OK(ctx);
     ax_ctx_free(ctx);
 }
@@ -554,6 +604,27 @@ static void test_threads(void) {
                   openblas_get_num_threads(), nt);
         check_product(ctx, r, NULL, a, b, 1, 0, "threads");
     }
+    /* products spread over the pool (float32: the skinny kernel's row
+     * blocks; float64: whole BLAS products per thread): fewer, as many and
+     * more products than threads (the pool starts as many as asked, whatever
+     * the machine); OpenBLAS is back to ax's count afterwards */
+    for (int dt = 0; dt < 2; dt++) {
+        ax_dtype t = dt ? AX_FLOAT64 : AX_FLOAT32;
+        ax_array *ba = rand_array(ctx, t, SH(7, 90, 70)), *bb = rand_array(ctx, t, SH(7, 70, 50));
+        for (int nt = 1; nt <= 8; nt++) {
+            ax_set_num_threads(nt);
+            for (int64_t nb = 1; nb <= 7; nb += 2) {
+                ax_array *x = ax_slice(ctx, ba, (int64_t[]){0, 0, 0}, (int64_t[]){nb, 90, 70}, NULL, 3);
+                ax_array *y = ax_slice(ctx, bb, (int64_t[]){0, 0, 0}, (int64_t[]){nb, 70, 50}, NULL, 3);
+                ax_array *r = ax_matmul(ctx, x, y);
+                CHECK(ax_eval1(ctx, r) == AX_OK);
+                CHECK_MSG(openblas_get_num_threads() == nt,
+                          "after a batch of %lld: OpenBLAS runs %d threads, ax %d", (long long)nb,
+                          openblas_get_num_threads(), nt);
+                check_product(ctx, r, NULL, x, y, 1, 0, "batch split, threads");
+            }
+        }
+    }
     ax_set_num_threads(old);
     ax_ctx_free(ctx);
 }
@@ -564,6 +635,7 @@ int main(void) {
     test_shapes();
     test_zero_size();
     test_large();
+    test_skinny();
     test_addmm();
     test_dtypes_and_errors();
     test_tensordot();

@@ -49,7 +49,8 @@ void ax__blas_gemv(ax_dtype ct, bool trans, int rows, int cols, double alpha, co
     }
 }
 
-void ax__blas_sync_threads(void) {
-    int want = ax__num_threads();
-    if (openblas_get_num_threads() != want) openblas_set_num_threads(want);
+void ax__blas_sync_threads(void) { ax__blas_set_threads(ax__num_threads()); }
+
+void ax__blas_set_threads(int n) {
+    if (openblas_get_num_threads() != n) openblas_set_num_threads(n);
 }

@@ -9,11 +9,15 @@
  * doubles), rounded once. Fast: CBLAS. Operands whose matrices are row-major
  * or transposed-contiguous are handed to BLAS as they are (CblasTrans for the
  * latter); others are copied contiguous once. float16/bfloat16 are converted
- * to float32, multiplied by sgemm and rounded once. A batch of matrices that
- * shares one b is folded into a single taller product when a's batch is
- * contiguous; other batches run one gemm each, spread over ax's pool when
- * each is too small for OpenBLAS to thread itself. N == 1 or M == 1 uses
- * gemv. ADDMM copies the broadcast c into the output first and passes beta. */
+ * to float32, multiplied by sgemm and rounded once. float32 products with a
+ * narrow row-major b (16 <= N <= 64) and row-major a skip BLAS: an unpacked
+ * AVX-512 kernel (gemm_skinny.c) runs blocks of rows, spread over ax's pool.
+ * A batch of matrices that shares one b is folded into a single taller
+ * product when a's batch is contiguous; other batches run one gemm each,
+ * spread over ax's pool: products too small for OpenBLAS to thread itself
+ * when there are enough of them, larger ones whole per pool thread with
+ * OpenBLAS single-threaded inside. N == 1 or M == 1 uses gemv. ADDMM copies
+ * the broadcast c into the output first and passes beta. */
 #include <limits.h>
 
 #include "backend/cpu/cpu.h"
@@ -285,6 +289,25 @@ static bool can_fold(const mm_desc *d, bool ta, int64_t lda) {
     return d->nbatch * d->M <= INT_MAX;
 }
 
+/* Rows of C per task of the skinny kernel. */
+#define SKINNY_ROWS 96
+
+/* Tasks of up to SKINNY_ROWS rows of one product for the skinny kernel
+ * (float32, row-major a and b, alpha 1, no c). */
+static void skinny_tasks(void *ud, int64_t begin, int64_t end) {
+    const blas_plan *pl = ud;
+    const mm_desc *d = pl->d;
+    int64_t per = (d->M + SKINNY_ROWS - 1) / SKINNY_ROWS;
+    for (int64_t t = begin; t < end; t++) {
+        int64_t bt = t / per, r0 = t % per * SKINNY_ROWS;
+        int64_t rows = d->M - r0 < SKINNY_ROWS ? d->M - r0 : SKINNY_ROWS;
+        const float *pa = (const float *)d->a.p + batch_offset(d, d->a.bs, bt) + r0 * pl->lda;
+        const float *pb = (const float *)d->b.p + batch_offset(d, d->b.bs, bt);
+        float *po = (float *)pl->out + (bt * d->M + r0) * d->N;
+        ax__gemm_skinny_f32(rows, d->N, d->K, pa, pl->lda, pb, pl->ldb, po, d->N);
+    }
+}
+
 /* Products of at most this many multiply-adds run in the reference loop. */
 #define TINY_MNK 4096
 
@@ -327,7 +350,14 @@ static ax_status fast(ax_ctx *ctx, const ax_node *node, ax_array *out, ax_array 
     else if (d.M == 1 || d.N == 1) /* gemv scales y by beta = 0: give it zeros, not garbage */
         memset(pl.out, 0, (size_t)out->size * pl.cis);
     ax__blas_sync_threads();
-    if (can_fold(&d, pl.ta, pl.lda)) {
+    if (ct == AX_FLOAT32 && !pl.ta && !pl.tb && d.alpha == 1 && !d.has_c && d.M > 1 &&
+        ax__gemm_skinny_ok(d.M, d.N, d.K)) {
+        /* narrow b: the unpacked kernel, row blocks spread over ax's pool
+         * (chunks of at least 2^21 multiply-adds) */
+        int64_t per = (d.M + SKINNY_ROWS - 1) / SKINNY_ROWS;
+        int64_t grain = ((int64_t)1 << 21) / (SKINNY_ROWS * d.N * d.K) + 1;
+        ax__parallel_for(d.nbatch * per, grain, skinny_tasks, &pl);
+    } else if (can_fold(&d, pl.ta, pl.lda)) {
         blas_one(&pl, d.a.p, d.b.p, pl.out, d.nbatch * d.M);
     } else {
         /* OpenBLAS runs a product single-threaded below its thresholds; only
@@ -338,9 +368,22 @@ static ax_status fast(ax_ctx *ctx, const ax_node *node, ax_array *out, ax_array 
         bool gemv = d.M == 1 || d.N == 1;
         bool small = d.nbatch > 1 && mnk < (gemv ? AX_BLAS_SMALL_MN_GEMV : AX_BLAS_SMALL_MNK) &&
                      (double)mnk * (double)d.nbatch >= BATCH_PARALLEL_MIN;
+        int nt = ax__num_threads();
         if (small) {
             int64_t grain = (int64_t)(BATCH_PARALLEL_MIN / 8) / (mnk > 0 ? mnk : 1);
             ax__parallel_for(d.nbatch, grain < 1 ? 1 : grain, blas_batches, &pl);
+        } else if (nt > 1 && d.nbatch >= nt) {
+            /* Products OpenBLAS would thread: whole products per pool thread
+             * with OpenBLAS single-threaded inside, for the largest multiple
+             * of the thread count (no thread idles); the few left over run
+             * one by one with OpenBLAS threaded (OpenBLAS's own split of
+             * one product cost its threads ~20% in sched_yield and sync on 2
+             * cores: perf, 128 products 512x512 @ 512x64). */
+            int64_t whole = d.nbatch - d.nbatch % nt;
+            ax__blas_set_threads(1);
+            ax__parallel_for(whole, 1, blas_batches, &pl);
+            ax__blas_set_threads(nt);
+            if (whole < d.nbatch) blas_batches(&pl, whole, d.nbatch);
         } else {
             blas_batches(&pl, 0, d.nbatch);
         }
