@@ -289,8 +289,9 @@ static void test_fast_vs_reference(void) {
         {AX_FLOAT32, {6, 7, 7, 300}, {48, 3, 3, 300}, {1, 1}, {1, 1}, {1, 1}, 1, false},
         {AX_FLOAT32, {1, 7, 7, 300}, {48, 3, 3, 300}, {1, 1}, {1, 1}, {1, 1}, 1, false},
         /* many channel blocks (528 = 8 x 64 + 16) over few pixels: each unit packs its
-         * own block's weights (up to 4 threads) */
+         * own chunks of weights (up to 4 threads); C_in = 200: chunks of 128 + 72 channels */
         {AX_FLOAT32, {2, 5, 6, 40}, {528, 3, 3, 40}, {1, 1}, {1, 1}, {1, 1}, 1, false},
+        {AX_FLOAT32, {3, 5, 5, 200}, {528, 3, 3, 200}, {2, 1}, {1, 1}, {1, 1}, 1, false},
         /* 1x1 with an output over 2 MiB: the direct kernel's streaming stores
          * (2 x 96 x 96 x 80 floats), C_out 80 = blocks of 64 + 16 */
         {AX_FLOAT32, {2, 96, 96, 32}, {80, 1, 1, 32}, {1, 1}, {0, 0}, {1, 1}, 1, false},

@@ -61,7 +61,7 @@ typedef struct dc_job {
     const float *xorig; /* with a padded copy: the original input (xsrc is the copy) */
     float *xpad;
     bool border; /* blocks may have taps in the padding */
-    bool self_pack; /* one range: each unit packs its own channel block first */
+    bool self_pack; /* one range: each unit packs its chunks of weights itself */
     int64_t oH, oW, olo_h, olo_w; /* the original input's size and padding */
     int64_t npad, pad_rows;       /* padding parts, padded rows per part */
     float *w;          /* packed weights: per channel block [KV * C][nb * 16] */
@@ -139,12 +139,46 @@ static void dc_call(const float *const *xb, const float *const *ptab, const dc_r
     switch (p) { DC_CASE_P(1) DC_CASE_P(2) DC_CASE_P(3) DC_CASE_P(4) DC_CASE_P(5) DC_CASE_P(6) }
 }
 
+/* 16 rows of 16 floats (row r at src + r * ld, the first n columns valid)
+ * transposed: column i goes to dst + i * dld, for i < n. */
+static inline void dc_transpose16(const float *src, int64_t ld, int n, float *dst, int64_t dld) {
+    __mmask16 m = (__mmask16)(n >= 16 ? 0xffff : (1u << n) - 1);
+    __m512 r[16], t[16];
+    for (int i = 0; i < 16; i++) r[i] = _mm512_maskz_loadu_ps(m, src + i * ld);
+    /* 2x2 blocks of single floats, then pairs, then 4x4 blocks of 128-bit lanes */
+    for (int i = 0; i < 16; i += 2) {
+        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+        r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
+        r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xee);
+        r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
+        r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xee);
+    }
+    /* r[4a + b] holds, in each 128-bit lane l, column 4l + b of rows 4a..4a+3 */
+    for (int b = 0; b < 4; b++) {
+        __m512 a0 = r[b], a1 = r[4 + b], a2 = r[8 + b], a3 = r[12 + b];
+        __m512 u0 = _mm512_shuffle_f32x4(a0, a1, 0x88); /* lanes 0,2 of a0, lanes 0,2 of a1 */
+        __m512 u1 = _mm512_shuffle_f32x4(a0, a1, 0xdd); /* lanes 1,3 */
+        __m512 u2 = _mm512_shuffle_f32x4(a2, a3, 0x88);
+        __m512 u3 = _mm512_shuffle_f32x4(a2, a3, 0xdd);
+        t[b] = _mm512_shuffle_f32x4(u0, u2, 0x88);      /* lane 0 of each: column b */
+        t[8 + b] = _mm512_shuffle_f32x4(u0, u2, 0xdd);  /* lane 2: column 8 + b */
+        t[4 + b] = _mm512_shuffle_f32x4(u1, u3, 0x88);  /* lane 1: column 4 + b */
+        t[12 + b] = _mm512_shuffle_f32x4(u1, u3, 0xdd); /* lane 3: column 12 + b */
+    }
+    for (int i = 0; i < n; i++) _mm512_storeu_ps(dst + i * dld, t[i]);
+}
+
 /* One unit: channel block cb, flat output pixels [m0, m1). */
 static void dc_unit(const dc_job *j, int64_t cb, int64_t m0, int64_t m1) {
     int64_t co0 = cb * CB * 16, KV = j->KH * j->KW, C = j->C;
     int nb = (int)((j->Cout - co0) / 16 < CB ? (j->Cout - co0) / 16 : CB);
-    const float *w = j->w + co0 * j->KC;
+    const float *w = j->self_pack ? NULL : j->w + co0 * j->KC;
     int64_t wstep = (int64_t)nb * 16;
+    /* with self_pack: this chunk's packed weights, 32 KiB, kept in L1 */
+    _Alignas(64) float wl[DC_CHUNK_STEPS * CB * 16];
     /* chunks of whole taps when C_in is small, else of part of one tap's channels */
     int64_t tchunk = C >= DC_CHUNK_STEPS ? 1 : DC_CHUNK_STEPS / C;
     int64_t cchunk = C >= DC_CHUNK_STEPS ? DC_CHUNK_STEPS : C;
@@ -162,8 +196,18 @@ static void dc_unit(const dc_job *j, int64_t cb, int64_t m0, int64_t m1) {
             int64_t c1 = c0 + cchunk < C ? c0 + cchunk : C;
             bool first = t0 == 0 && c0 == 0;
             int64_t nruns = 0, ntruns = t1 - t0;
+            if (j->self_pack) { /* pack this chunk into wl, [tap][channel][nb * 16] */
+                for (int64_t k = 0; k < wstep; k += 16)
+                    for (int64_t t = t0; t < t1; t++)
+                        for (int64_t c = c0; c < c1; c += 16)
+                            dc_transpose16(j->wsrc + (co0 + k) * j->KC + t * C + c, j->KC,
+                                           (int)(c1 - c < 16 ? c1 - c : 16),
+                                           wl + ((t - t0) * (c1 - c0) + c - c0) * wstep + k, wstep);
+                w = wl;
+            }
             for (int64_t t = t0; t < t1; t++) {
-                dc_run r = {j->toff[t] + c0, (t * C + c0) * wstep, c1 - c0};
+                int64_t wo = j->self_pack ? (t - t0) * (c1 - c0) * wstep : (t * C + c0) * wstep;
+                dc_run r = {j->toff[t] + c0, wo, c1 - c0};
                 truns[t - t0] = r;
                 if (merge && nruns && t % j->KW) runs[nruns - 1].n += r.n;
                 else runs[nruns++] = r;
@@ -206,38 +250,6 @@ static void dc_unit(const dc_job *j, int64_t cb, int64_t m0, int64_t m1) {
             }
         }
     }
-}
-
-/* 16 rows of 16 floats (row r at src + r * ld, the first n columns valid)
- * transposed: column i goes to dst + i * dld, for i < n. */
-static inline void dc_transpose16(const float *src, int64_t ld, int n, float *dst, int64_t dld) {
-    __mmask16 m = (__mmask16)(n >= 16 ? 0xffff : (1u << n) - 1);
-    __m512 r[16], t[16];
-    for (int i = 0; i < 16; i++) r[i] = _mm512_maskz_loadu_ps(m, src + i * ld);
-    /* 2x2 blocks of single floats, then pairs, then 4x4 blocks of 128-bit lanes */
-    for (int i = 0; i < 16; i += 2) {
-        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
-        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
-    }
-    for (int i = 0; i < 16; i += 4) {
-        r[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
-        r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xee);
-        r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
-        r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xee);
-    }
-    /* r[4a + b] holds, in each 128-bit lane l, column 4l + b of rows 4a..4a+3 */
-    for (int b = 0; b < 4; b++) {
-        __m512 a0 = r[b], a1 = r[4 + b], a2 = r[8 + b], a3 = r[12 + b];
-        __m512 u0 = _mm512_shuffle_f32x4(a0, a1, 0x88); /* lanes 0,2 of a0, lanes 0,2 of a1 */
-        __m512 u1 = _mm512_shuffle_f32x4(a0, a1, 0xdd); /* lanes 1,3 */
-        __m512 u2 = _mm512_shuffle_f32x4(a2, a3, 0x88);
-        __m512 u3 = _mm512_shuffle_f32x4(a2, a3, 0xdd);
-        t[b] = _mm512_shuffle_f32x4(u0, u2, 0x88);      /* lane 0 of each: column b */
-        t[8 + b] = _mm512_shuffle_f32x4(u0, u2, 0xdd);  /* lane 2: column 8 + b */
-        t[4 + b] = _mm512_shuffle_f32x4(u1, u3, 0x88);  /* lane 1: column 4 + b */
-        t[12 + b] = _mm512_shuffle_f32x4(u1, u3, 0xdd); /* lane 3: column 12 + b */
-    }
-    for (int i = 0; i < n; i++) _mm512_storeu_ps(dst + i * dld, t[i]);
 }
 
 /* Packing part: channel block cb, piece q of its KC taps x channels:
@@ -299,8 +311,6 @@ static void dc_worker(void *ud, int64_t begin, int64_t end) {
         int64_t u = i - j->nprep, cb, r;
         if (j->cb_major) cb = u / j->nranges, r = u % j->nranges;
         else r = u / j->ncb, cb = u % j->ncb;
-        if (j->self_pack) /* this unit is the only user of its block's weights */
-            for (int64_t q = 0; q < j->qpack; q++) dc_pack_part(j, cb * j->qpack + q);
         dc_wait_prep(j);
         int64_t m0 = r * j->range_px, m1 = m0 + j->range_px < j->M ? m0 + j->range_px : j->M;
         dc_unit(j, cb, m0, m1);
@@ -355,23 +365,6 @@ bool ax__conv_direct(ax_ctx *ctx, const conv_geom *g, const float *x, const floa
         j.pad_rows = (rows + parts - 1) / parts;
         j.npad = (rows + j.pad_rows - 1) / j.pad_rows;
     }
-    /* tap tables (offset, row and column offset) and a row of C zeros */
-    if (!(wp = ax__conv_temp(ctx, AX_FLOAT32, (int64_t[]){g->cout * j.KC}, 1)) ||
-        !(tp = ax__conv_temp(ctx, AX_INT64, (int64_t[]){3 * KV + (C + 1) / 2}, 1))) {
-        ax_release(wp);
-        ax_release(xp);
-        return false;
-    }
-    j.w = (float *)ax__ptr(wp);
-    int64_t *toff = (int64_t *)ax__ptr(tp), *tdy = toff + KV, *tdx = tdy + KV;
-    for (int64_t t = 0; t < KV; t++) {
-        tdy[t] = t / j.KW * j.dh;
-        tdx[t] = t % j.KW * j.dw;
-        toff[t] = (tdy[t] * W + tdx[t]) * C;
-    }
-    float *zeros = (float *)(tdx + KV);
-    memset(zeros, 0, sizeof(float) * (size_t)C);
-    j.toff = toff, j.tdy = tdy, j.tdx = tdx, j.zeros = zeros;
     /* packing pieces of at least 64 KiB of weights, at least 2 per thread */
     int64_t steps = (j.KC + 15) / 16, blkb = j.KC * CB * 16 * (int64_t)sizeof(float);
     j.qpack = blkb / ((int64_t)64 << 10);
@@ -390,7 +383,9 @@ bool ax__conv_direct(ax_ctx *ctx, const conv_geom *g, const float *x, const floa
     /* many channel blocks and few pixels (14x14x256 -> 256 at batch 1,
      * 7x7x512 -> 512 at batch 8): one range of all pixels (up to 4 times the
      * budget, which still fits L2), so each unit alone uses its block's
-     * weights and packs them itself, into its own cache, with no barrier */
+     * weights: it packs each chunk itself into a buffer that stays in L1
+     * just before using it (no shared packing, no barrier, and no packed
+     * block competing with the input for L2) */
     j.self_pack = j.ncb >= 2 * nt && j.M <= 4 * range;
     if (j.self_pack) nr = 1;
     else if (nr * j.ncb < want) nr = (want + j.ncb - 1) / j.ncb;
@@ -412,6 +407,24 @@ bool ax__conv_direct(ax_ctx *ctx, const conv_geom *g, const float *x, const floa
     j.stream = ((uintptr_t)out % 64) == 0 && (C >= DC_CHUNK_STEPS ? C == DC_CHUNK_STEPS && KV == 1
                                                                    : KV <= DC_CHUNK_STEPS / C) &&
                j.M * j.Cout * (int64_t)sizeof(float) > ((int64_t)2 << 20);
+    /* the packed weights (none with self_pack), tap tables (offset, row and
+     * column offset) and a row of C zeros */
+    if (!(wp = ax__conv_temp(ctx, AX_FLOAT32, (int64_t[]){j.self_pack ? 1 : g->cout * j.KC}, 1)) ||
+        !(tp = ax__conv_temp(ctx, AX_INT64, (int64_t[]){3 * KV + (C + 1) / 2}, 1))) {
+        ax_release(wp);
+        ax_release(xp);
+        return false;
+    }
+    j.w = (float *)ax__ptr(wp);
+    int64_t *toff = (int64_t *)ax__ptr(tp), *tdy = toff + KV, *tdx = tdy + KV;
+    for (int64_t t = 0; t < KV; t++) {
+        tdy[t] = t / j.KW * j.dh;
+        tdx[t] = t % j.KW * j.dw;
+        toff[t] = (tdy[t] * W + tdx[t]) * C;
+    }
+    float *zeros = (float *)(tdx + KV);
+    memset(zeros, 0, sizeof(float) * (size_t)C);
+    j.toff = toff, j.tdy = tdy, j.tdx = tdx, j.zeros = zeros;
     atomic_init(&j.next, 0);
     atomic_init(&j.prep_done, 0);
     ax__parallel_for(nt, 1, dc_worker, &j);
