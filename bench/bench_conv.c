@@ -162,9 +162,9 @@ int main(int argc, char **argv) {
             snprintf(size, sizeof size, "N=%lld %s k%lld s%lld p%lld", (long long)s.n, dims,
                      (long long)s.k, (long long)s.s, (long long)s.p);
             /* the kernel ax's dispatch picks (src/backend/cpu/conv.c) */
-            const char *path = (s.cin <= 256 || s.n * ho * wo >= 256) && s.cout % 16 == 0
+            const char *path = s.cout % 16 == 0
                                    ? "direct AVX-512 kernel (im2col + sgemm without AVX-512)"
-                                   : "im2col + OpenBLAS sgemm (C_in > 256, < 256 output pixels)";
+                                   : "im2col + OpenBLAS sgemm (C_out not a multiple of 16)";
             if (best_name)
                 bench_row(r,
                           "\"op\": \"conv2d_%s\", \"size\": \"%s\", \"dtype\": \"float32\", "
@@ -174,8 +174,6 @@ int main(int argc, char **argv) {
                           s.name, size, t * 1e3, flops / t / 1e9, tt * 1e3, tn * 1e3, best_name,
                           best * 1e3, best / t, path,
                           best / t >= 0.833 ? ""
-                          : s.cin > 256 && s.n * ho * wo < 256 ? ", \"note\": \"im2col + sgemm path: OpenBLAS reaches 85-100 GFLOP/s "
-                                          "per core on these GEMMs, oneDNN's direct JIT kernel more\""
                                         : ", \"note\": \"see docs/conv.md (timings under load vary run to run)\"");
             else
                 bench_row(r,

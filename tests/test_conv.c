@@ -278,14 +278,13 @@ static void test_fast_vs_reference(void) {
         {AX_FLOAT32, {3, 9, 9, 10}, {20, 1, 1, 5}, {2, 2}, {0, 0}, {1, 1}, 2, false},
         /* the direct AVX-512 path: C_out 96 = blocks of 64 + 32, C_in 128 */
         {AX_FLOAT32, {1, 15, 17, 128}, {96, 3, 3, 128}, {2, 1}, {1, 1}, {1, 2}, 1, false},
-        /* direct path with C_in > 256 (at least 256 output pixels) */
+        /* direct path with C_in > 256 */
         {AX_FLOAT32, {1, 16, 17, 272}, {32, 3, 3, 272}, {1, 1}, {1, 1}, {1, 1}, 1, false},
         /* direct path, pixel blocks of 6 that straddle rows and images (widths 7 and 11),
          * C_in not a multiple of 16 (packing's masked tail), strides and dilation */
         {AX_FLOAT32, {3, 9, 11, 17}, {32, 3, 3, 17}, {2, 1}, {1, 1}, {2, 1}, 1, false},
         {AX_FLOAT32, {2, 13, 7, 5}, {48, 5, 3, 5}, {1, 2}, {2, 1}, {1, 1}, 1, true},
-        /* C_in > 256 on small images: direct once the batch has >= 256 output pixels
-         * (6 x 7 x 7 = 294), im2col below (1 x 7 x 7) */
+        /* C_in > 256 on small images, batch 6 and 1 (one channel block: shared packing) */
         {AX_FLOAT32, {6, 7, 7, 300}, {48, 3, 3, 300}, {1, 1}, {1, 1}, {1, 1}, 1, false},
         {AX_FLOAT32, {1, 7, 7, 300}, {48, 3, 3, 300}, {1, 1}, {1, 1}, {1, 1}, 1, false},
         /* many channel blocks (528 = 8 x 64 + 16) over few pixels: each unit packs its

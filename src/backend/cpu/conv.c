@@ -22,9 +22,9 @@
  * == 1) are products of width 1 and run directly (conv_depthwise.c).
  * float16/bfloat16 are converted to float32 once, the product runs in sgemm
  * and the result is rounded once; float64 uses dgemm. float32-computed
- * convolutions with one group and C_out % 16 == 0 (1-D/2-D, 1x1 included;
- * C_in <= 256 or >= 256 output pixels per image) use the direct AVX-512
- * kernel of conv_direct.c instead. */
+ * convolutions with one group and C_out % 16 == 0 (1-D/2-D, 1x1 included:
+ * the direct kernel beats sgemm on the 1x1 GEMMs too) use the direct
+ * AVX-512 kernel of conv_direct.c instead. */
 #include <limits.h>
 #include <stdlib.h>
 

@@ -1,7 +1,6 @@
 /* Direct float32 convolution with AVX-512 register blocking, for the common
  * 1-D/2-D case (one group, no input dilation, padding >= 0, C_out a
- * multiple of 16; see ax__conv_direct_ok for the size rule): no column
- * matrix at all.
+ * multiple of 16): no column matrix at all.
  *
  * Layouts: the input is read in place; the weight is packed per block of up
  * to 64 output channels as [tap][C_in][64] (16x16 register transposes).
@@ -320,12 +319,11 @@ static void dc_worker(void *ud, int64_t begin, int64_t end) {
 
 bool ax__conv_direct_ok(const conv_geom *g, ax_dtype ct) {
     const ax_conv_params *p = g->p;
-    /* C_in > 256 needs enough output pixels (over the batch) to share each
-     * weight chunk: the packed weights (KV * C_in * C_out floats, 9.4 MB at
-     * 3x3x512 -> 512) are streamed once per pixel range; with few pixels
-     * im2col + sgemm is as fast and skips the packing. */
-    if (ct != AX_FLOAT32 || g->G != 1 || g->nsp > 2 || g->cout % 16 != 0 || g->cin < 1 ||
-        (g->cin > 256 && g->N * g->OV < 256))
+    /* Any C_in: with the weights packed per chunk by the unit that uses them
+     * (self_pack), wide inputs on few pixels beat im2col + sgemm too (one
+     * core: 7x7x512 -> 512 1.7 ms against 2.2-2.5, 3x3x512 -> 512 0.66
+     * against 1.2, 14x14x512 -> 64 0.75 against 1.23). */
+    if (ct != AX_FLOAT32 || g->G != 1 || g->nsp > 2 || g->cout % 16 != 0 || g->cin < 1)
         return false;
     for (int d = 0; d < g->nsp; d++)
         if (p->idil[d] != 1 || p->pad_lo[d] < 0 || p->pad_hi[d] < 0) return false;

@@ -73,8 +73,7 @@ bool ax__conv_depthwise(ax_ctx *ctx, const conv_geom *g, ax_dtype ct, const char
 
 /* Direct AVX-512 float32 convolution (conv_direct.c): usable when
  * ax__conv_direct_ok (one group, 1 or 2 spatial dims, no input dilation,
- * padding >= 0, C_out % 16 == 0, C_in <= 256 or >= 256 output pixels
- * per image, AVX-512 built in). x dense (N, I..., C_in),
+ * padding >= 0, C_out % 16 == 0, AVX-512 built in). x dense (N, I..., C_in),
  * w dense (C_out, K..., C_in) flip applied, out dense. false on OOM. */
 bool ax__conv_direct_ok(const conv_geom *g, ax_dtype ct);
 bool ax__conv_direct(ax_ctx *ctx, const conv_geom *g, const float *x, const float *w, float *out);
