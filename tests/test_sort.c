@@ -459,6 +459,14 @@ static double *sort_pattern(int p, int64_t n, bool isf) {
         case 2: x = (double)(n - i); break;                                    /* reverse */
         case 3: x = 5; break;                                                  /* all equal */
         case 4: x = (double)(r % 4); break;                                    /* few distinct */
+        case 6: /* specials without NaN: zeros of both signs in a float line */
+            if (isf) {
+                const double sp[] = {INFINITY, -INFINITY, -0.0, 0.0, 1.5, -2.0, 0.0, -0.0};
+                x = r % 3 ? (double)(int64_t)(r % 2001) - 1000.0 : sp[(r >> 8) % 8];
+            } else {
+                x = r % 3 ? (double)(int64_t)(r % 2001) - 1000.0 : 0;
+            }
+            break;
         default: /* specials */
             if (isf) {
                 const double sp[] = {NAN, -NAN, INFINITY, -INFINITY, -0.0, 0.0, 1.5, -2.0};
@@ -478,8 +486,10 @@ static double *sort_pattern(int p, int64_t n, bool isf) {
 /* ax_sort of float32 / int32 / float64 / int64 (the AVX-512 quicksort where built, else the
  * radix sort) equals the stable reference bytewise (NaNs last in input
  * order, -0.0 / 0.0 in input order): every length 0..300 (the in-register
- * networks and the first partitions), the patterns above, 1M elements,
- * non-contiguous lines (axis 0), batched lines, 1 and 2 threads. */
+ * networks and the first partitions), 513 and 1000 (the out-of-place first
+ * partition), 131075 and 1M (the bucket pass over the threads), the patterns
+ * above (pattern 6: -0.0 without NaN, which stays on the out-of-place
+ * path), non-contiguous lines (axis 0), batched lines, 1 to 3 threads. */
 static void check_sort_vs_ref(ax_ctx *ctx, ax_array *x, int axis, const char *what, int p,
                               int64_t n) {
     ax_array *f = ax_sort(ctx, x, axis);
@@ -499,7 +509,7 @@ static void test_value_sort_patterns(void) {
     for (int k = 0; k < 4; k++) {
         bool isf = ts[k] == AX_FLOAT32 || ts[k] == AX_FLOAT64;
         for (int64_t n = 0; n <= 300; n++)
-            for (int p = 0; p < 6; p++) {
+            for (int p = 0; p < 7; p++) {
                 ax_scope_begin(ctx);
                 double *v = sort_pattern(p, n, isf);
                 ax_array *x = test_from_f64(ctx, v, ts[k], &n, 1);
@@ -507,13 +517,13 @@ static void test_value_sort_patterns(void) {
                 check_sort_vs_ref(ctx, x, 0, ax_dtype_name(ts[k]), p, n);
                 ax_scope_end(ctx);
             }
-        for (int th = 1; th <= 2; th++) {
+        for (int th = 1; th <= 3; th++) {
             ax_set_num_threads(th);
-            const int64_t lens[] = {1000, 4097, 1 << 20};
-            for (int li = 0; li < 3; li++)
-                for (int p = 0; p < 6; p++) {
+            const int64_t lens[] = {513, 1000, 4097, 131075, 1 << 20};
+            for (int li = 0; li < 5; li++)
+                for (int p = 0; p < 7; p++) {
                     int64_t n = lens[li];
-                    if (li == 2 && p != 0 && p != 5) continue; /* 1M: two patterns */
+                    if (li >= 3 && p != 0 && p != 5 && p != 6) continue; /* long: three patterns */
                     ax_scope_begin(ctx);
                     double *v = sort_pattern(p, n, isf);
                     ax_array *x = test_from_f64(ctx, v, ts[k], &n, 1);
@@ -523,7 +533,7 @@ static void test_value_sort_patterns(void) {
                     int64_t sh[2] = {n / 8, 8}, sh2[2] = {8, n / 8};
                     ax_array *c = test_from_f64(ctx, v, ts[k], sh, 2);
                     check_sort_vs_ref(ctx, c, 0, "columns", p, n);
-                    if (li < 2) {
+                    if (li < 3) {
                         ax_array *rows = test_from_f64(ctx, v, ts[k], sh2, 2);
                         check_sort_vs_ref(ctx, rows, 1, "rows", p, n);
                     }

@@ -33,7 +33,7 @@
 #if defined(__AVX512F__)
 #include <immintrin.h>
 
-enum { SIMD_PAR_N = 1 << 17, SIMD_MAX_TASKS = 64 };
+enum { SIMD_PAR_N = 1 << 17, SIMD_MAX_TASKS = 64, SIMD_MAX_BUCKETS = 8 };
 
 static int depth_limit(int64_t n) {
     int d = 4;
@@ -41,61 +41,180 @@ static int depth_limit(int64_t n) {
     return d;
 }
 
-/* 32-bit keys: float32 and int32. */
-#define T int32_t
+/* Lane i <- lane i ^ x (x a constant after inlining): in-lane shuffles where
+ * they reach, else a full permute. */
+static inline __attribute__((always_inline)) __m512i xperm32(__m512i v, int x) {
+    switch (x) {
+    case 1: return _mm512_shuffle_epi32(v, _MM_PERM_CDAB);
+    case 2: return _mm512_shuffle_epi32(v, _MM_PERM_BADC);
+    case 3: return _mm512_shuffle_epi32(v, _MM_PERM_ABCD);
+    case 4: return _mm512_shuffle_i32x4(v, v, 0xB1);
+    case 8: return _mm512_shuffle_i32x4(v, v, 0x4E);
+    default:
+        return _mm512_permutexvar_epi32(
+            _mm512_xor_si512(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                             _mm512_set1_epi32(x)),
+            v);
+    }
+}
+static inline __attribute__((always_inline)) __m512i xperm64(__m512i v, int x) {
+    switch (x) {
+    case 1: return _mm512_shuffle_epi32(v, _MM_PERM_BADC);
+    case 2: return _mm512_shuffle_i64x2(v, v, 0xB1);
+    case 4: return _mm512_shuffle_i64x2(v, v, 0x4E);
+    default:
+        return _mm512_permutexvar_epi64(
+            _mm512_xor_si512(_mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0), _mm512_set1_epi64(x)), v);
+    }
+}
+
+/* Float vector ops on __m512i (casts are free). */
+#define PS(v) _mm512_castsi512_ps(v)
+#define PD(v) _mm512_castsi512_pd(v)
+static inline __m512i min_f32(__m512i a, __m512i b) { return _mm512_castps_si512(_mm512_min_ps(PS(a), PS(b))); }
+static inline __m512i max_f32(__m512i a, __m512i b) { return _mm512_castps_si512(_mm512_max_ps(PS(a), PS(b))); }
+static inline __m512i mask_max_f32(__m512i s, __mmask16 m, __m512i a, __m512i b) {
+    return _mm512_castps_si512(_mm512_mask_max_ps(PS(s), m, PS(a), PS(b)));
+}
+static inline __mmask16 lt_f32(__m512i a, __m512i b) { return _mm512_cmp_ps_mask(PS(a), PS(b), _CMP_LT_OQ); }
+static inline __mmask16 le_f32(__m512i a, __m512i b) { return _mm512_cmp_ps_mask(PS(a), PS(b), _CMP_LE_OQ); }
+static inline __mmask16 isnan_f32(__m512i a) { return _mm512_cmp_ps_mask(PS(a), PS(a), _CMP_UNORD_Q); }
+static inline __mmask16 isnegz_f32(__m512i a) {
+    return _mm512_cmpeq_epi32_mask(a, _mm512_set1_epi32((int32_t)0x80000000u));
+}
+static inline __m512i set1_f32(float x) { return _mm512_castps_si512(_mm512_set1_ps(x)); }
+static inline __m512i min_f64(__m512i a, __m512i b) { return _mm512_castpd_si512(_mm512_min_pd(PD(a), PD(b))); }
+static inline __m512i max_f64(__m512i a, __m512i b) { return _mm512_castpd_si512(_mm512_max_pd(PD(a), PD(b))); }
+static inline __m512i mask_max_f64(__m512i s, __mmask8 m, __m512i a, __m512i b) {
+    return _mm512_castpd_si512(_mm512_mask_max_pd(PD(s), m, PD(a), PD(b)));
+}
+static inline __mmask8 lt_f64(__m512i a, __m512i b) { return _mm512_cmp_pd_mask(PD(a), PD(b), _CMP_LT_OQ); }
+static inline __mmask8 le_f64(__m512i a, __m512i b) { return _mm512_cmp_pd_mask(PD(a), PD(b), _CMP_LE_OQ); }
+static inline __mmask8 isnan_f64(__m512i a) { return _mm512_cmp_pd_mask(PD(a), PD(a), _CMP_UNORD_Q); }
+static inline __mmask8 isnegz_f64(__m512i a) {
+    return _mm512_cmpeq_epi64_mask(a, _mm512_set1_epi64((int64_t)0x8000000000000000ull));
+}
+static inline __m512i set1_f64(double x) { return _mm512_castpd_si512(_mm512_set1_pd(x)); }
+
+/* 32-bit types: 16 lanes. */
 #define UT uint32_t
-#define SFX(name) name##_i32
 #define LANES 16
 #define MASK __mmask16
 #define FULL_MASK 0xFFFFu
 #define LANES_WITH_BIT(j) ((j) == 1 ? 0xAAAAu : (j) == 2 ? 0xCCCCu : (j) == 4 ? 0xF0F0u : (j) == 8 ? 0xFF00u : 0u)
-#define V_IOTA _mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0)
-#define V_SET1 _mm512_set1_epi32
-#define V_MIN _mm512_min_epi32
-#define V_MAX _mm512_max_epi32
-#define V_BLEND _mm512_mask_blend_epi32
-#define V_PERMX _mm512_permutexvar_epi32
+#define V_XPERM xperm32
 #define V_MASK_LOADU _mm512_mask_loadu_epi32
 #define V_MASK_STOREU _mm512_mask_storeu_epi32
 #define V_MASKZ_LOADU _mm512_maskz_loadu_epi32
-#define V_CMPLT _mm512_cmplt_epi32_mask
-#define V_CMPLE _mm512_cmple_epi32_mask
 #define V_COMPRESS _mm512_mask_compressstoreu_epi32
-#define T_MAX INT32_MAX
 #define SMALL_N 256
 #define PAR_SAMPLES 256
 #define SIGN_BITS 0x80000000u
 #define ABS_BITS 0x7fffffffu
 #define INF_BITS 0x7f800000u
+
+#define T int32_t
+#define SFX(name) name##_i32
+#define IS_FLOAT 0
+#define V_SET1 _mm512_set1_epi32
+#define V_MIN _mm512_min_epi32
+#define V_MAX _mm512_max_epi32
+#define V_MASK_MAX _mm512_mask_max_epi32
+#define V_CMPLT _mm512_cmplt_epi32_mask
+#define V_CMPLE _mm512_cmple_epi32_mask
+#define T_MAX INT32_MAX
 #include "backend/cpu/sort_simd_tmpl.h"
 
-/* 64-bit keys: float64 and int64. */
-#define T int64_t
+#define T float
+#define SFX(name) name##_f32
+#define IS_FLOAT 1
+#define V_SET1 set1_f32
+#define V_MIN min_f32
+#define V_MAX max_f32
+#define V_MASK_MAX mask_max_f32
+#define V_CMPLT lt_f32
+#define V_CMPLE le_f32
+#define V_ISNAN isnan_f32
+#define V_ISNEGZ isnegz_f32
+#define T_MAX INFINITY
+#include "backend/cpu/sort_simd_tmpl.h"
+
+#undef UT
+#undef LANES
+#undef MASK
+#undef FULL_MASK
+#undef LANES_WITH_BIT
+#undef V_XPERM
+#undef V_MASK_LOADU
+#undef V_MASK_STOREU
+#undef V_MASKZ_LOADU
+#undef V_COMPRESS
+#undef SMALL_N
+#undef PAR_SAMPLES
+#undef SIGN_BITS
+#undef ABS_BITS
+#undef INF_BITS
+
+/* 64-bit types: 8 lanes. */
 #define UT uint64_t
-#define SFX(name) name##_i64
 #define LANES 8
 #define MASK __mmask8
 #define FULL_MASK 0xFFu
 #define LANES_WITH_BIT(j) ((j) == 1 ? 0xAAu : (j) == 2 ? 0xCCu : (j) == 4 ? 0xF0u : 0u)
-#define V_IOTA _mm512_set_epi64(7, 6, 5, 4, 3, 2, 1, 0)
-#define V_SET1 _mm512_set1_epi64
-#define V_MIN _mm512_min_epi64
-#define V_MAX _mm512_max_epi64
-#define V_BLEND _mm512_mask_blend_epi64
-#define V_PERMX _mm512_permutexvar_epi64
+#define V_XPERM xperm64
 #define V_MASK_LOADU _mm512_mask_loadu_epi64
 #define V_MASK_STOREU _mm512_mask_storeu_epi64
 #define V_MASKZ_LOADU _mm512_maskz_loadu_epi64
-#define V_CMPLT _mm512_cmplt_epi64_mask
-#define V_CMPLE _mm512_cmple_epi64_mask
 #define V_COMPRESS _mm512_mask_compressstoreu_epi64
-#define T_MAX INT64_MAX
 #define SMALL_N 128
 #define PAR_SAMPLES 128
 #define SIGN_BITS 0x8000000000000000ull
 #define ABS_BITS 0x7fffffffffffffffull
 #define INF_BITS 0x7ff0000000000000ull
+
+#define T int64_t
+#define SFX(name) name##_i64
+#define IS_FLOAT 0
+#define V_SET1 _mm512_set1_epi64
+#define V_MIN _mm512_min_epi64
+#define V_MAX _mm512_max_epi64
+#define V_MASK_MAX _mm512_mask_max_epi64
+#define V_CMPLT _mm512_cmplt_epi64_mask
+#define V_CMPLE _mm512_cmple_epi64_mask
+#define T_MAX INT64_MAX
 #include "backend/cpu/sort_simd_tmpl.h"
+
+#define T double
+#define SFX(name) name##_f64
+#define IS_FLOAT 1
+#define V_SET1 set1_f64
+#define V_MIN min_f64
+#define V_MAX max_f64
+#define V_MASK_MAX mask_max_f64
+#define V_CMPLT lt_f64
+#define V_CMPLE le_f64
+#define V_ISNAN isnan_f64
+#define V_ISNEGZ isnegz_f64
+#define T_MAX INFINITY
+#include "backend/cpu/sort_simd_tmpl.h"
+
+#undef UT
+#undef LANES
+#undef MASK
+#undef FULL_MASK
+#undef LANES_WITH_BIT
+#undef V_XPERM
+#undef V_MASK_LOADU
+#undef V_MASK_STOREU
+#undef V_MASKZ_LOADU
+#undef V_COMPRESS
+#undef SMALL_N
+#undef PAR_SAMPLES
+#undef SIGN_BITS
+#undef ABS_BITS
+#undef INF_BITS
+#undef PS
+#undef PD
 
 typedef struct simd_job {
     const ax_array *x;
@@ -106,13 +225,15 @@ typedef struct simd_job {
 } simd_job;
 
 static void simd_line(const simd_job *j, int64_t io, int64_t oo, void *buf, int tasks) {
-    ax_dtype t = j->x->dtype;
-    if (t == AX_FLOAT64 || t == AX_INT64)
-        line_i64(ax__ptr(j->x) + 8 * io, j->L.istride, ax__ptr(j->y) + 8 * oo, j->L.ostride,
-                 j->L.n, t == AX_FLOAT64, buf, tasks);
-    else
-        line_i32(ax__ptr(j->x) + 4 * io, j->L.istride, ax__ptr(j->y) + 4 * oo, j->L.ostride,
-                 j->L.n, t == AX_FLOAT32, buf, tasks);
+    const char *x = ax__ptr(j->x);
+    char *y = ax__ptr(j->y);
+    int64_t n = j->L.n, xs = j->L.istride, ys = j->L.ostride;
+    switch (j->x->dtype) {
+    case AX_FLOAT32: line_f32(x + 4 * io, xs, y + 4 * oo, ys, n, buf, tasks); break;
+    case AX_INT32: line_i32(x + 4 * io, xs, y + 4 * oo, ys, n, buf, tasks); break;
+    case AX_FLOAT64: line_f64(x + 8 * io, xs, y + 8 * oo, ys, n, buf, tasks); break;
+    default: line_i64(x + 8 * io, xs, y + 8 * oo, ys, n, buf, tasks); break;
+    }
 }
 
 static void simd_slot(void *ud, int64_t b, int64_t e) {

@@ -1,90 +1,161 @@
-/* The AVX-512 quicksort of sort_simd.c for one key width, included once per
- * width with these defined (and undefined here at the end):
- *   T, UT        the key type and its unsigned twin (int32_t / int64_t)
- *   SFX(name)    name with the width's suffix (name_i32 / name_i64)
- *   LANES        keys per 512-bit vector (16 / 8); MASK its __mmask type,
+/* The AVX-512 quicksort of sort_simd.c for one element type, included once
+ * per type with these defined (those of the type, not of the width, are
+ * undefined here at the end):
+ *   T, UT        the element type (int32_t, float, int64_t, double) and the
+ *                unsigned integer of its width
+ *   SFX(name)    name with the type's suffix (name_i32, name_f32, ...)
+ *   IS_FLOAT     1 for float32 / float64 (NaN and -0.0 handling), else 0
+ *   LANES        elements per 512-bit vector (16 / 8); MASK its __mmask type,
  *                FULL_MASK all lanes; LANES_WITH_BIT(j) the lanes whose
- *                index has bit j set; V_IOTA the vector 0, 1, .., LANES - 1
- *   V_SET1, V_MIN, V_MAX, V_BLEND, V_PERMX, V_MASK_LOADU, V_MASK_STOREU,
- *   V_MASKZ_LOADU, V_CMPLT, V_CMPLE, V_COMPRESS   the width's intrinsics
- *   T_MAX        padding key of the sorting networks
+ *                index has bit j set
+ *   V_SET1       broadcast of a T; V_MIN, V_MAX, V_MASK_MAX (mask_max: the
+ *                max in the mask's lanes, src elsewhere), V_CMPLT, V_CMPLE
+ *                in T's order (ordered float compares for floats; the sorted
+ *                part never holds a NaN)
+ *   V_XPERM(v, x) lane i <- lane i ^ x (x a constant)
+ *   V_MASK_LOADU, V_MASK_STOREU, V_MASKZ_LOADU, V_COMPRESS  width's intrinsics
+ *   V_ISNAN(v), V_ISNEGZ(v)   masks of NaN lanes and of -0.0 lanes (floats)
+ *   T_MAX        padding of the sorting networks (+inf for floats)
  *   SMALL_N      ranges up to this size go to the network (16 registers)
  *   PAR_SAMPLES  samples for the pivots that split a line over the threads
  *   SIGN_BITS, ABS_BITS, INF_BITS   the float format of the same width
- * It defines SFX(sort) (a key array over `tasks` threads) and SFX(line) (one
- * strided line of floats or integers, NaN / -0.0 order restored). */
+ * It defines SFX(line): one strided line sorted into the output with the
+ * stable reference's bytes (NaN / -0.0 order restored). */
+
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+#define UNROLL _Pragma("GCC unroll 16")
 
 /* ---------------------------------------------------------------- networks */
 
-/* Lanes with bit j of the lane index set. */
-static inline MASK SFX(lanes_with_bit)(int j) { return (MASK)LANES_WITH_BIT(j); }
-
-/* Compare-exchange of lane i with lane i ^ j; lanes in `maxmask` keep the max. */
-static inline __m512i SFX(cx_lanes)(__m512i v, int j, MASK maxmask) {
-    const __m512i iota = V_IOTA;
-    __m512i p = V_PERMX(_mm512_xor_si512(iota, V_SET1(j)), v);
-    return V_BLEND(maxmask, V_MIN(v, p), V_MAX(v, p));
+/* Compare-exchange of lane i with lane i ^ x; lanes with bit j of the index
+ * keep the max. For floats, min(v, p) / max(v, p) return p on equal values
+ * (±0.0), so the two lanes swap: the multiset of bit patterns is kept. */
+ALWAYS_INLINE __m512i SFX(cx)(__m512i v, int x, int j) {
+    __m512i p = V_XPERM(v, x);
+    return V_MASK_MAX(V_MIN(v, p), (MASK)LANES_WITH_BIT(j), v, p);
 }
 
-/* Bitonic sort of the LANES * nv keys in v[0, nv) (nv a power of two <= 16),
- * ascending in lane-major order. */
-static void SFX(bitonic)(__m512i *v, int nv) {
-    int total = LANES * nv;
-    for (int k = 2; k <= total; k <<= 1) {
-        for (int j = k >> 1; j > 0; j >>= 1) {
-            if (j >= LANES) {
-                int jv = j / LANES;
-                for (int a = 0; a < nv; a++) {
-                    if (a & jv) continue;
-                    int b = a | jv;
-                    __m512i mn = V_MIN(v[a], v[b]), mx = V_MAX(v[a], v[b]);
-                    bool desc = ((a * LANES) & k) != 0;
-                    v[a] = desc ? mx : mn;
-                    v[b] = desc ? mn : mx;
-                }
-            } else {
-                for (int a = 0; a < nv; a++) {
-                    /* ascending lanes: the upper lane of each pair keeps the max */
-                    MASK m = SFX(lanes_with_bit)(j);
-                    if (k < LANES) m ^= SFX(lanes_with_bit)(k);
-                    else if ((a * LANES) & k) m ^= FULL_MASK;
-                    v[a] = SFX(cx_lanes)(v[a], j, m);
-                }
+/* Bitonic sort of one register (ascending lanes): blocks of k lanes are
+ * merged by comparing lane i with lane i ^ (k - 1) (the mirror image), then
+ * half-cleaners i ^ j. */
+ALWAYS_INLINE __m512i SFX(sort_reg)(__m512i v) {
+    UNROLL for (int k = 2; k <= LANES; k *= 2) {
+        v = SFX(cx)(v, k - 1, k / 2);
+        UNROLL for (int j = k / 4; j >= 1; j /= 2) v = SFX(cx)(v, j, j);
+    }
+    return v;
+}
+
+/* Half-cleaners inside one register: a bitonic register becomes sorted. */
+ALWAYS_INLINE __m512i SFX(clean_reg)(__m512i v) {
+    UNROLL for (int j = LANES / 2; j >= 1; j /= 2) v = SFX(cx)(v, j, j);
+    return v;
+}
+
+/* Sort the LANES * NV elements of v[0, NV) (NV a power of two, a
+ * constant after inlining) in lane-major order. Blocks of 2, 4, .. registers
+ * are merged: register a against the mirror image of its partner, then
+ * half-cleaners across registers, then inside registers. Equal floats swap
+ * (min(a, b) gives b, max(b, a) gives a), so no bit pattern is lost. */
+ALWAYS_INLINE void SFX(net)(__m512i *v, const int nv) {
+    UNROLL for (int i = 0; i < nv; i++) v[i] = SFX(sort_reg)(v[i]);
+    UNROLL for (int blk = 2; blk <= nv; blk *= 2) {
+        UNROLL for (int b0 = 0; b0 < nv; b0 += blk) {
+            UNROLL for (int a = 0; a < blk / 2; a++) {
+                int ra = b0 + a, rb = b0 + blk - 1 - a;
+                __m512i r = V_XPERM(v[rb], LANES - 1);
+                __m512i lo = V_MIN(v[ra], r), hi = V_MAX(r, v[ra]);
+                v[ra] = lo;
+                v[rb] = V_XPERM(hi, LANES - 1);
             }
         }
+        UNROLL for (int d = blk / 4; d >= 1; d /= 2) {
+            UNROLL for (int a = 0; a < nv; a++) {
+                if (a & d) continue;
+                __m512i lo = V_MIN(v[a], v[a + d]), hi = V_MAX(v[a + d], v[a]);
+                v[a] = lo;
+                v[a + d] = hi;
+            }
+        }
+        UNROLL for (int i = 0; i < nv; i++) v[i] = SFX(clean_reg)(v[i]);
     }
 }
 
-/* Sort a[0, n), n <= SMALL_N, in registers. */
+/* Sort a[0, n), LANES * NV / 2 < n <= LANES * NV, in registers (lanes past n
+ * padded with T_MAX, which sorts last). */
+#define NET_FN(NV)                                                                          \
+    static __attribute__((noinline)) void SFX(net##NV)(T * a, int64_t n) {                 \
+        __m512i v[NV];                                                                      \
+        const __m512i pad = V_SET1(T_MAX);                                                  \
+        UNROLL for (int i = 0; i < NV; i++) {                                               \
+            int64_t r = n - LANES * i;                                                      \
+            MASK m = r >= LANES ? (MASK)FULL_MASK : r > 0 ? (MASK)((1u << r) - 1) : 0;      \
+            v[i] = V_MASK_LOADU(pad, m, a + LANES * i);                                     \
+        }                                                                                   \
+        SFX(net)(v, NV);                                                                    \
+        UNROLL for (int i = 0; i < NV; i++) {                                               \
+            int64_t r = n - LANES * i;                                                      \
+            MASK m = r >= LANES ? (MASK)FULL_MASK : r > 0 ? (MASK)((1u << r) - 1) : 0;      \
+            V_MASK_STOREU(a + LANES * i, m, v[i]);                                          \
+        }                                                                                   \
+    }
+NET_FN(1)
+NET_FN(2)
+NET_FN(4)
+NET_FN(8)
+NET_FN(16)
+#undef NET_FN
+
+_Static_assert(SMALL_N <= 16 * LANES && PAR_SAMPLES <= SMALL_N, "the networks hold 16 registers");
+
+/* Sort a[0, n), n <= SMALL_N <= 16 * LANES. */
 static void SFX(small)(T *a, int64_t n) {
     if (n <= 1) return;
-    int nv = 1;
-    while (LANES * nv < n) nv <<= 1;
-    __m512i v[16];
-    const __m512i pad = V_SET1(T_MAX);
-    for (int i = 0; i < nv; i++) {
-        int64_t r = n - LANES * i;
-        MASK m = r >= LANES ? (MASK)FULL_MASK : r > 0 ? (MASK)((1u << r) - 1) : 0;
-        v[i] = V_MASK_LOADU(pad, m, a + LANES * i);
-    }
-    SFX(bitonic)(v, nv);
-    for (int i = 0; i < nv; i++) {
-        int64_t r = n - LANES * i;
-        MASK m = r >= LANES ? (MASK)FULL_MASK : r > 0 ? (MASK)((1u << r) - 1) : 0;
-        V_MASK_STOREU(a + LANES * i, m, v[i]);
-    }
+    if (n <= LANES) SFX(net1)(a, n);
+    else if (n <= 2 * LANES) SFX(net2)(a, n);
+    else if (n <= 4 * LANES) SFX(net4)(a, n);
+    else if (n <= 8 * LANES) SFX(net8)(a, n);
+    else SFX(net16)(a, n);
 }
 
 /* ---------------------------------------------------------------- partition */
 
-/* Reorder a[0, n) (n >= 32) so that the elements with x < piv (le = 0) or
- * x <= piv (le = 1) come first; returns their count. */
-static inline __attribute__((always_inline)) int64_t SFX(part)(T *a, int64_t n, T piv,
-                                                              const int le) {
+/* Write the lanes of v below the pivot (le: not above it) at the left front
+ * and the others below the right front. */
+ALWAYS_INLINE void SFX(part_vec)(T *a, int64_t *lw, int64_t *rw, __m512i v, __m512i pv,
+                                 const int le, MASK valid) {
+    MASK m = (le ? V_CMPLE(v, pv) : V_CMPLT(v, pv)) & valid, o = (MASK)(~m & valid);
+    int c = __builtin_popcount((unsigned)m), co = __builtin_popcount((unsigned)o);
+    V_COMPRESS(a + *lw, m, v);
+    *lw += c;
+    *rw -= co;
+    V_COMPRESS(a + *rw, o, v);
+}
+
+/* Reorder a[0, n) (n >= (2 * U + 1) * LANES) in place so that the elements
+ * with x < piv (le = 0) or x <= piv (le = 1) come first; returns their
+ * count. U vectors at each end wait in registers; each step reads U vectors
+ * from the side with less free room, so the write fronts never overrun
+ * unread data. */
+ALWAYS_INLINE int64_t SFX(part_u)(T *a, int64_t n, T piv, const int le, const int U) {
     const __m512i pv = V_SET1(piv);
-#define PART_PRED(v) (le ? V_CMPLE(v, pv) : V_CMPLT(v, pv))
-    __m512i vl = _mm512_loadu_si512(a), vr = _mm512_loadu_si512(a + n - LANES);
-    int64_t lw = 0, rw = n, lr = LANES, rr = n - LANES;
+    __m512i hl[8], hr[8];
+    UNROLL for (int i = 0; i < U; i++) {
+        hl[i] = _mm512_loadu_si512(a + i * LANES);
+        hr[i] = _mm512_loadu_si512(a + n - (i + 1) * LANES);
+    }
+    int64_t lw = 0, rw = n, lr = U * LANES, rr = n - U * LANES;
+    while (rr - lr >= U * LANES) {
+        __m512i v[8];
+        if (lr - lw <= rw - rr) {
+            UNROLL for (int i = 0; i < U; i++) v[i] = _mm512_loadu_si512(a + lr + i * LANES);
+            lr += U * LANES;
+        } else {
+            rr -= U * LANES;
+            UNROLL for (int i = 0; i < U; i++) v[i] = _mm512_loadu_si512(a + rr + i * LANES);
+        }
+        UNROLL for (int i = 0; i < U; i++) SFX(part_vec)(a, &lw, &rw, v[i], pv, le, FULL_MASK);
+    }
     while (rr - lr >= LANES) {
         __m512i v;
         if (lr - lw <= rw - rr) {
@@ -94,30 +165,56 @@ static inline __attribute__((always_inline)) int64_t SFX(part)(T *a, int64_t n, 
             rr -= LANES;
             v = _mm512_loadu_si512(a + rr);
         }
-        MASK m = PART_PRED(v);
-        int c = __builtin_popcount((unsigned)m);
-        V_COMPRESS(a + lw, m, v);
-        lw += c;
-        rw -= LANES - c;
-        V_COMPRESS(a + rw, (MASK)~m, v);
+        SFX(part_vec)(a, &lw, &rw, v, pv, le, FULL_MASK);
     }
     /* everything is read now: [lw, rw) is free and exactly fits the rest */
     MASK tail = (MASK)((1u << (rr - lr)) - 1);
-    __m512i vt = V_MASKZ_LOADU(tail, a + lr);
-    __m512i rest[3] = {vt, vl, vr};
-    MASK valid[3] = {tail, FULL_MASK, FULL_MASK};
-    for (int i = 0; i < 3; i++) {
-        MASK m = PART_PRED(rest[i]) & valid[i], o = (MASK)(~m & valid[i]);
-        V_COMPRESS(a + lw, m, rest[i]);
-        lw += __builtin_popcount((unsigned)m);
-        rw -= __builtin_popcount((unsigned)o);
-        V_COMPRESS(a + rw, o, rest[i]);
+    SFX(part_vec)(a, &lw, &rw, V_MASKZ_LOADU(tail, a + lr), pv, le, tail);
+    UNROLL for (int i = 0; i < U; i++) {
+        SFX(part_vec)(a, &lw, &rw, hl[i], pv, le, FULL_MASK);
+        SFX(part_vec)(a, &lw, &rw, hr[i], pv, le, FULL_MASK);
     }
-#undef PART_PRED
     return lw;
+}
+/* n >= 3 * LANES: 8 vectors a step where n allows. */
+ALWAYS_INLINE int64_t SFX(part)(T *a, int64_t n, T piv, const int le) {
+    return n >= 17 * LANES ? SFX(part_u)(a, n, piv, le, 8) : SFX(part_u)(a, n, piv, le, 1);
 }
 static int64_t SFX(part_lt)(T *a, int64_t n, T piv) { return SFX(part)(a, n, piv, 0); }
 static int64_t SFX(part_le)(T *a, int64_t n, T piv) { return SFX(part)(a, n, piv, 1); }
+
+/* Out of place: x[0, n) into y[0, n), the elements below piv first (at y's
+ * left front, ascending), the others from y's end down; returns their count.
+ * For floats, *special gets bit 0 when x holds a NaN (y is then not a
+ * partition) and bit 1 when it holds a -0.0. */
+static int64_t SFX(part_copy)(const T *x, T *y, int64_t n, T piv, int *special) {
+    const __m512i pv = V_SET1(piv);
+    int64_t lw = 0, rw = n, i = 0;
+    MASK nan = 0, nz = 0;
+    (void)nan, (void)nz;
+    for (; i + 4 * LANES <= n; i += 4 * LANES) {
+        __m512i v[4];
+        UNROLL for (int u = 0; u < 4; u++) v[u] = _mm512_loadu_si512(x + i + u * LANES);
+        UNROLL for (int u = 0; u < 4; u++) {
+#if IS_FLOAT
+            nan |= V_ISNAN(v[u]);
+            nz |= V_ISNEGZ(v[u]);
+#endif
+            SFX(part_vec)(y, &lw, &rw, v[u], pv, 0, FULL_MASK);
+        }
+    }
+    for (; i < n; i += LANES) {
+        MASK valid = n - i >= LANES ? (MASK)FULL_MASK : (MASK)((1u << (n - i)) - 1);
+        __m512i v = V_MASKZ_LOADU(valid, x + i);
+#if IS_FLOAT
+        nan |= V_ISNAN(v) & valid;
+        nz |= V_ISNEGZ(v) & valid;
+#endif
+        SFX(part_vec)(y, &lw, &rw, v, pv, 0, valid);
+    }
+    *special = (nan != 0) | (nz != 0) << 1;
+    return lw;
+}
 
 /* Median of `s` (16 or PAR_SAMPLES) evenly spaced samples of a[0, n), n >= s. */
 static T SFX(pivot)(const T *a, int64_t n, int s) {
@@ -177,8 +274,7 @@ static void SFX(qsort)(T *a, int64_t n, int depth) {
     SFX(small)(a, n);
 }
 
-/* One long array over `tasks` threads: split into ranges by partitions,
- * then sort the ranges on the pool. */
+/* Ranges of one array sorted on the pool, one task per range. */
 typedef struct SFX(par_job) {
     T *a;
     int64_t lo[SIMD_MAX_TASKS], hi[SIMD_MAX_TASKS];
@@ -192,6 +288,8 @@ static void SFX(par_range)(void *ud, int64_t b, int64_t e) {
     }
 }
 
+/* In place, over `tasks` threads: split into ranges by partitions (the
+ * largest range first), then sort the ranges on the pool. */
 static void SFX(sort)(T *a, int64_t n, int tasks) {
     if (tasks < 2 || n < SIMD_PAR_N) {
         SFX(qsort)(a, n, depth_limit(n));
@@ -222,102 +320,219 @@ static void SFX(sort)(T *a, int64_t n, int tasks) {
     ax__parallel_for(cnt, 1, SFX(par_range), &j);
 }
 
-/* ---------------------------------------------------------------- lines */
+/* Out of place over `tasks` threads (a sample sort's first pass): pivots
+ * from PAR_SAMPLES samples cut the values into nb <= SIMD_MAX_BUCKETS
+ * buckets; every chunk of x counts its elements per bucket (and NaN / -0.0),
+ * then writes them with compress-stores at its own offsets in each bucket
+ * of y; the buckets are then sorted on the pool. Chunks are fixed by the
+ * task index, so the result does not depend on timing. */
+typedef struct SFX(bucket_job) {
+    const T *x;
+    T *y;
+    int64_t n, chunk;
+    int nb;
+    T piv[SIMD_MAX_BUCKETS - 1];
+    int64_t off[SIMD_MAX_TASKS][SIMD_MAX_BUCKETS]; /* counts, then write offsets */
+    int special[SIMD_MAX_TASKS];
+    int64_t start[SIMD_MAX_BUCKETS + 1];
+} SFX(bucket_job);
 
-/* float bits <-> integer keys of the same width (an involution). */
-static inline T SFX(float_key)(UT b) {
-    return (T)(b ^ ((UT)((T)b >> (8 * sizeof(T) - 1)) & ABS_BITS));
-}
-static inline bool SFX(key_is_nan)(T k) {
-    return k > (T)INF_BITS || k < (T)(SIGN_BITS | (ABS_BITS ^ INF_BITS));
+/* Masks of the lanes of v in each bucket: bucket b holds piv[b-1] <= v < piv[b]. */
+ALWAYS_INLINE void SFX(bucket_masks)(const SFX(bucket_job) * j, __m512i v, MASK valid,
+                                     MASK *bm) {
+    MASK below = 0;
+    for (int b = 0; b < j->nb - 1; b++) {
+        MASK lt = V_CMPLT(v, V_SET1(j->piv[b])) & valid;
+        bm[b] = (MASK)(lt & ~below);
+        below = lt;
+    }
+    bm[j->nb - 1] = (MASK)(valid & ~below);
 }
 
-/* Sort one line of n elements (x: stride xs; y: stride ys); buf: n keys
- * of scratch, used when ys != 1. */
-static void SFX(line)(const char *x, int64_t xs, char *y, int64_t ys, int64_t n, bool isf,
-                     T *buf, int tasks) {
-    const UT *p = (const UT *)x;
-    T *k = ys == 1 ? (T *)y : buf;
-    int64_t m = n;
-    bool negz = false;
-    if (isf) {
-        UT nan = 0, nz = 0;
-        if (xs == 1) {
-            for (int64_t i = 0; i < n; i++) {
-                UT b = p[i];
-                nan |= (b & ABS_BITS) > INF_BITS;
-                nz |= b == SIGN_BITS;
-                k[i] = SFX(float_key)(b);
-            }
-        } else {
-            for (int64_t i = 0; i < n; i++) {
-                UT b = p[i * xs];
-                nan |= (b & ABS_BITS) > INF_BITS;
-                nz |= b == SIGN_BITS;
-                k[i] = SFX(float_key)(b);
+static void SFX(bucket_count)(void *ud, int64_t b, int64_t e) {
+    SFX(bucket_job) *j = ud;
+    for (int64_t c = b; c < e; c++) {
+        int64_t lo = c * j->chunk, hi = lo + j->chunk < j->n ? lo + j->chunk : j->n;
+        int64_t cnt[SIMD_MAX_BUCKETS] = {0};
+        MASK nan = 0, nz = 0;
+        (void)nan, (void)nz;
+        for (int64_t i = lo; i < hi; i += LANES) {
+            MASK valid = hi - i >= LANES ? (MASK)FULL_MASK : (MASK)((1u << (hi - i)) - 1);
+            __m512i v = V_MASKZ_LOADU(valid, j->x + i);
+#if IS_FLOAT
+            nan |= V_ISNAN(v) & valid;
+            nz |= V_ISNEGZ(v) & valid;
+#endif
+            MASK bm[SIMD_MAX_BUCKETS];
+            SFX(bucket_masks)(j, v, valid, bm);
+            for (int k = 0; k < j->nb; k++) cnt[k] += __builtin_popcount((unsigned)bm[k]);
+        }
+        for (int k = 0; k < j->nb; k++) j->off[c][k] = cnt[k];
+        j->special[c] = (nan != 0) | (nz != 0) << 1;
+    }
+}
+
+static void SFX(bucket_scatter)(void *ud, int64_t b, int64_t e) {
+    SFX(bucket_job) *j = ud;
+    for (int64_t c = b; c < e; c++) {
+        int64_t lo = c * j->chunk, hi = lo + j->chunk < j->n ? lo + j->chunk : j->n;
+        int64_t off[SIMD_MAX_BUCKETS];
+        memcpy(off, j->off[c], sizeof off);
+        for (int64_t i = lo; i < hi; i += LANES) {
+            MASK valid = hi - i >= LANES ? (MASK)FULL_MASK : (MASK)((1u << (hi - i)) - 1);
+            __m512i v = V_MASKZ_LOADU(valid, j->x + i);
+            MASK bm[SIMD_MAX_BUCKETS];
+            SFX(bucket_masks)(j, v, valid, bm);
+            for (int k = 0; k < j->nb; k++) {
+                V_COMPRESS(j->y + off[k], bm[k], v);
+                off[k] += __builtin_popcount((unsigned)bm[k]);
             }
         }
+    }
+}
+
+static void SFX(bucket_sort)(void *ud, int64_t b, int64_t e) {
+    SFX(bucket_job) *j = ud;
+    for (int64_t k = b; k < e; k++) {
+        int64_t n = j->start[k + 1] - j->start[k];
+        SFX(qsort)(j->y + j->start[k], n, depth_limit(n));
+    }
+}
+
+/* Sort x[0, n) (contiguous, n > 2 * SMALL_N) into y[0, n). Floats: returns
+ * false when x holds a NaN (y is then garbage); *negz tells whether x holds
+ * a -0.0 (the zeros of y are then in no particular order). */
+static bool SFX(sort_copy)(const T *x, T *y, int64_t n, int tasks, bool *negz) {
+    if (tasks > SIMD_MAX_TASKS) tasks = SIMD_MAX_TASKS;
+    if (tasks < 2 || n < SIMD_PAR_N) {
+        int special;
+        T piv = SFX(pivot)(x, n, 16);
+        int64_t m = SFX(part_copy)(x, y, n, piv, &special);
+        if (special & 1) return false;
+        *negz = (special & 2) != 0;
+        SFX(qsort)(y, m, depth_limit(m));
+        SFX(qsort)(y + m, n - m, depth_limit(n - m));
+        return true;
+    }
+    SFX(bucket_job) *j = malloc(sizeof *j);
+    if (!j) { /* copy and sort in place */
+        memcpy(y, x, sizeof(T) * (size_t)n);
+        bool nan = false, nz = false;
+        for (int64_t i = 0; IS_FLOAT && i < n; i++) {
+            UT b;
+            memcpy(&b, y + i, sizeof b);
+            nan |= (b & ABS_BITS) > INF_BITS;
+            nz |= b == SIGN_BITS;
+        }
+        if (nan) return false;
+        *negz = nz;
+        SFX(sort)(y, n, tasks);
+        return true;
+    }
+    j->x = x, j->y = y, j->n = n;
+    j->nb = tasks < SIMD_MAX_BUCKETS ? tasks : SIMD_MAX_BUCKETS;
+    j->chunk = ((n + tasks - 1) / tasks + LANES - 1) / LANES * LANES;
+    int chunks = (int)((n + j->chunk - 1) / j->chunk);
+    T s[PAR_SAMPLES];
+    for (int i = 0; i < PAR_SAMPLES; i++)
+        s[i] = x[(int64_t)i * (n / PAR_SAMPLES) + (n / PAR_SAMPLES) / 2];
+    SFX(small)(s, PAR_SAMPLES);
+    for (int b = 0; b < j->nb - 1; b++) j->piv[b] = s[(b + 1) * PAR_SAMPLES / j->nb];
+    ax__parallel_for(chunks, 1, SFX(bucket_count), j);
+    int special = 0;
+    for (int c = 0; c < chunks; c++) special |= j->special[c];
+    bool ok = !(special & 1);
+    if (ok) {
+        *negz = (special & 2) != 0;
+        int64_t sum = 0;
+        for (int k = 0; k < j->nb; k++) {
+            j->start[k] = sum;
+            for (int c = 0; c < chunks; c++) {
+                int64_t cnt = j->off[c][k];
+                j->off[c][k] = sum;
+                sum += cnt;
+            }
+        }
+        j->start[j->nb] = n;
+        ax__parallel_for(chunks, 1, SFX(bucket_scatter), j);
+        ax__parallel_for(j->nb, 1, SFX(bucket_sort), j);
+    }
+    free(j);
+    return ok;
+}
+
+/* ---------------------------------------------------------------- lines */
+
+/* Sort one line of n elements (x: stride xs; y: stride ys); buf: n elements
+ * of scratch, used when ys != 1. The quicksort is not stable, so for floats
+ * the stable order of the values that compare equal with different bits is
+ * restored: NaNs go to the end in input order before the sort (a line with a
+ * NaN leaves the out-of-place path), and when the line holds a -0.0 the run
+ * of zeros is rewritten afterwards from the input, in input order. Equal
+ * non-zero floats and equal integers have equal bits. */
+static void SFX(line)(const char *x, int64_t xs, char *y, int64_t ys, int64_t n, T *buf,
+                      int tasks) {
+    const UT *p = (const UT *)x;
+    T *k = ys == 1 ? (T *)y : buf;
+    UT *kb = (UT *)k;
+    int64_t m = n;
+    bool negz = false;
+    if (!(xs == 1 && n > 2 * SMALL_N && SFX(sort_copy)((const T *)x, k, n, tasks, &negz))) {
+#if IS_FLOAT
+        UT nan = 0, nz = 0;
+        for (int64_t i = 0; i < n; i++) {
+            UT b = p[i * xs];
+            nan |= (b & ABS_BITS) > INF_BITS;
+            nz |= b == SIGN_BITS;
+            kb[i] = b;
+        }
         negz = nz != 0;
-        if (nan) { /* non-NaN keys first, then the NaNs in input order */
+        if (nan) { /* the non-NaNs first, then the NaNs in input order */
             m = 0;
             for (int64_t i = 0; i < n; i++)
-                if (!SFX(key_is_nan)(k[i])) k[m++] = k[i];
+                if ((kb[i] & ABS_BITS) <= INF_BITS) kb[m++] = kb[i];
             int64_t t = m;
             for (int64_t i = 0; i < n; i++) {
                 UT b = p[i * xs];
-                if ((b & ABS_BITS) > INF_BITS) k[t++] = SFX(float_key)(b);
+                if ((b & ABS_BITS) > INF_BITS) kb[t++] = b;
             }
         }
-    } else if (xs == 1) {
-        memcpy(k, x, sizeof(T) * (size_t)n);
-    } else {
-        for (int64_t i = 0; i < n; i++) k[i] = (T)p[i * xs];
+#else
+        if (xs == 1) memcpy(k, x, sizeof(T) * (size_t)n);
+        else
+            for (int64_t i = 0; i < n; i++) kb[i] = p[i * xs];
+#endif
+        SFX(sort)(k, m, tasks);
     }
-    SFX(sort)(k, m, tasks);
-    if (negz) { /* zeros (keys -1 and 0) back in input order */
+#if IS_FLOAT
+    if (negz) { /* the zeros back in input order, from the first k >= 0 */
         int64_t lo = 0, hi = m;
         while (lo < hi) {
             int64_t mid = lo + (hi - lo) / 2;
-            if (k[mid] < -1) lo = mid + 1;
+            if (k[mid] < 0) lo = mid + 1;
             else hi = mid;
         }
         for (int64_t i = 0; i < n; i++) {
             UT b = p[i * xs];
-            if ((b & ABS_BITS) == 0) k[lo++] = SFX(float_key)(b);
+            if ((b & ABS_BITS) == 0) kb[lo++] = b;
         }
     }
-    if (isf) {
-        if (ys == 1)
-            for (int64_t i = 0; i < n; i++) k[i] = SFX(float_key)((UT)k[i]);
-        else
-            for (int64_t i = 0; i < n; i++) ((T *)y)[i * ys] = SFX(float_key)((UT)k[i]);
-    } else if (ys != 1) {
-        for (int64_t i = 0; i < n; i++) ((T *)y)[i * ys] = k[i];
-    }
+#endif
+    if (ys != 1)
+        for (int64_t i = 0; i < n; i++) ((UT *)y)[i * ys] = kb[i];
 }
 
+#undef ALWAYS_INLINE
+#undef UNROLL
 #undef T
-#undef UT
 #undef SFX
-#undef LANES
-#undef MASK
-#undef FULL_MASK
-#undef LANES_WITH_BIT
-#undef V_IOTA
+#undef IS_FLOAT
 #undef V_SET1
 #undef V_MIN
 #undef V_MAX
-#undef V_BLEND
-#undef V_PERMX
-#undef V_MASK_LOADU
-#undef V_MASK_STOREU
-#undef V_MASKZ_LOADU
+#undef V_MASK_MAX
 #undef V_CMPLT
 #undef V_CMPLE
-#undef V_COMPRESS
+#undef V_ISNAN
+#undef V_ISNEGZ
 #undef T_MAX
-#undef SMALL_N
-#undef PAR_SAMPLES
-#undef SIGN_BITS
-#undef ABS_BITS
-#undef INF_BITS
