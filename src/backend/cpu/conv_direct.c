@@ -13,24 +13,30 @@
  * (in parallel, before the units) and every block reads it in place.
  *
  * Micro-kernel: up to 6 output pixels x up to 64 channels in 24 zmm
- * accumulators; per input channel of each tap it loads the block's weight
- * vectors once and broadcasts each pixel's input value into 4 FMAs (6
- * broadcasts + 4 loads per 24 FMAs, so the FMA units, not the loads, bound
- * it). The 6 pixels are consecutive in the flattened (image, row, column)
- * order and may straddle rows and images, so narrow images (14 or 7 columns)
- * keep full blocks.
+ * accumulators; per input channel it loads the block's weight vectors once
+ * and broadcasts each pixel's input value into 4 FMAs (6 broadcasts + 4
+ * loads per 24 FMAs, so the FMA units, not the loads, bound it). It walks a
+ * list of runs: steps consecutive in both the input and the packed weights
+ * (part of one tap's channels, or a kernel row of taps when there is no
+ * dilation along it). The 6 pixels are consecutive in the flattened (image,
+ * row, column) order and may straddle rows and images, so narrow images
+ * (14 or 7 columns) keep full blocks.
  *
  * Work: a unit is (channel block, range of output pixels). The taps x input
  * channels are taken in chunks of 32 KiB of weights that every pixel of the
  * range uses while they are in L1 (later chunks add to the output); a range
  * is sized so its input and output stay in L2. Ranges may span images, so a
- * batch of small images shares each weight chunk.
+ * batch of small images shares each weight chunk. With many channel blocks
+ * and few pixels each block has one range, and its unit packs each chunk
+ * itself just before using it (self_pack) instead of the whole block up
+ * front.
  *
- * Threads: the weight packing and the units are one job on ax's pool: each
- * thread takes the next part from a shared counter, packing parts first; a
- * unit waits (spins, then yields) until every packing part is done. Every
- * packing part has been taken by a running thread before any unit is, so
- * the wait always ends. One job means one wake-up of the pool per call.
+ * Threads: the weight packing, the padding copy and the units are one job
+ * on ax's pool: each thread takes the next part from a shared counter,
+ * preparation parts first; a unit waits (spins, then yields) until every
+ * preparation part is done. Every preparation part has been taken by a
+ * running thread before any unit is, so the wait always ends. One job means
+ * one wake-up of the pool per call.
  *
  * Without AVX-512 the path is not taken (ax__conv_direct_ok is false). */
 #include "backend/cpu/conv_impl.h"
@@ -48,8 +54,8 @@
  * them. */
 #define DC_CHUNK_STEPS 128
 /* Bytes of input and output a unit's pixel range may touch (L2 is 2 MiB
- * per core on the machines measured; a quarter leaves room for the weight
- * block). */
+ * per core on the machines measured; a fifth leaves room for the weights;
+ * self_pack allows 4 times this, its weights taking no L2). */
 #define DC_RANGE_BYTES ((int64_t)384 << 10)
 
 typedef struct dc_job {
@@ -58,12 +64,12 @@ typedef struct dc_job {
     const float *wsrc; /* weights (C_out, KV * C) */
     const float *zeros; /* C zeros: the input row of a tap in the padding */
     const float *xorig; /* with a padded copy: the original input (xsrc is the copy) */
-    float *xpad;
-    bool border; /* blocks may have taps in the padding */
-    bool self_pack; /* one range: each unit packs its chunks of weights itself */
+    float *xpad;        /* the padded copy (C_in < 32 with padding), else NULL */
+    bool border;        /* blocks may have taps in the padding */
+    bool self_pack;     /* one range per block: each unit packs its chunks of weights */
     int64_t oH, oW, olo_h, olo_w; /* the original input's size and padding */
     int64_t npad, pad_rows;       /* padding parts, padded rows per part */
-    float *w;          /* packed weights: per channel block [KV * C][nb * 16] */
+    float *w;          /* packed weights: per channel block [KV * C][nb * 16] (not self_pack) */
     float *out;        /* (N, Ho, Wo, C_out) */
     int64_t H, W, lo_h, lo_w;
     int64_t Ho, Wo, KH, KW, sh, sw, dh, dw, C, Cout, ncb, KC, M;
