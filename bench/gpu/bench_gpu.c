@@ -35,7 +35,10 @@
  *   chain_compiled  the same through ax_compile (one fused kernel); same bytes
  *   latency         c = a + b on float32 [1] arrays resident on the GPU: build
  *                   the op and ax_eval it (which returns once the GPU is done);
- *                   microseconds per call */
+ *                   microseconds per call. With it, in CUDA builds, the row
+ *                   latency_floor: the same add as a bare CUDA kernel launch
+ *                   + cudaStreamSynchronize (launch_floor.cu), the floor of
+ *                   any synchronous GPU op on this host */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
 #include <stdio.h>
@@ -105,6 +108,10 @@ static ax_array *make(ax_ctx *ctx, ax_dtype t, const int64_t *shape, int nd, uin
     if (!a) die(ctx, "input");
     return a;
 }
+
+#ifdef AX_BENCH_LAUNCH_FLOOR
+#include "launch_floor.h"
+#endif
 
 /* ---------------------------------------------------------------- timing */
 
@@ -388,6 +395,12 @@ static void row_latency(ax_ctx *ctx) {
     ax_scope_end(ctx);
     emit("latency", "one-element add: build + eval (synchronous)", "1 float32", sec, "us", sec * 1e6, 0,
          *why ? why : "ok");
+#ifdef AX_BENCH_LAUNCH_FLOOR
+    double fl = ax_bench_launch_floor(200, quick ? 2000 : 20000);
+    if (fl > 0)
+        emit("latency_floor", "one-element add kernel: CUDA launch + stream synchronize, no ax", "1 float32", fl,
+             "us", fl * 1e6, 0, "ok");
+#endif
 }
 
 /* gemm_tf32 in a child process with AX_CUDA_TF32=1 (ax reads it once per
