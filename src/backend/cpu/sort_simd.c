@@ -105,6 +105,7 @@ static inline __m512i set1_f64(double x) { return _mm512_castpd_si512(_mm512_set
 #define V_XPERM xperm32
 #define V_MASK_LOADU _mm512_mask_loadu_epi32
 #define V_MASK_STOREU _mm512_mask_storeu_epi32
+#define V_MASK_MOV _mm512_mask_mov_epi32
 #define V_MASKZ_LOADU _mm512_maskz_loadu_epi32
 #define V_COMPRESS _mm512_mask_compressstoreu_epi32
 #define SMALL_N 256
@@ -147,6 +148,7 @@ static inline __m512i set1_f64(double x) { return _mm512_castpd_si512(_mm512_set
 #undef V_XPERM
 #undef V_MASK_LOADU
 #undef V_MASK_STOREU
+#undef V_MASK_MOV
 #undef V_MASKZ_LOADU
 #undef V_COMPRESS
 #undef SMALL_N
@@ -164,6 +166,7 @@ static inline __m512i set1_f64(double x) { return _mm512_castpd_si512(_mm512_set
 #define V_XPERM xperm64
 #define V_MASK_LOADU _mm512_mask_loadu_epi64
 #define V_MASK_STOREU _mm512_mask_storeu_epi64
+#define V_MASK_MOV _mm512_mask_mov_epi64
 #define V_MASKZ_LOADU _mm512_maskz_loadu_epi64
 #define V_COMPRESS _mm512_mask_compressstoreu_epi64
 #define SMALL_N 128
@@ -206,6 +209,7 @@ static inline __m512i set1_f64(double x) { return _mm512_castpd_si512(_mm512_set
 #undef V_XPERM
 #undef V_MASK_LOADU
 #undef V_MASK_STOREU
+#undef V_MASK_MOV
 #undef V_MASKZ_LOADU
 #undef V_COMPRESS
 #undef SMALL_N
