@@ -273,6 +273,20 @@ static int64_t SFX(part_copy)(const T *x, T *y, int64_t n, T piv, int *special) 
 
 /* Median of `s` (16 or PAR_SAMPLES) evenly spaced samples of a[0, n), n >= s. */
 static T SFX(pivot)(const T *a, int64_t n, int s) {
+#if LANES == 16
+    if (s == 16 && n < ((int64_t)1 << 31)) { /* one gather, one register network */
+        int32_t st = (int32_t)(n / 16);
+        __m512i idx = _mm512_add_epi32(
+            _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                               _mm512_set1_epi32(st)),
+            _mm512_set1_epi32(st / 2));
+        __m512i v = SFX(sort_reg)(_mm512_i32gather_epi32(idx, (const void *)a, 4));
+        T r;
+        int32_t b = _mm_cvtsi128_si32(_mm512_castsi512_si128(_mm512_permutexvar_epi32(_mm512_set1_epi32(8), v)));
+        memcpy(&r, &b, sizeof r);
+        return r;
+    }
+#endif
     T t[PAR_SAMPLES];
     for (int i = 0; i < s; i++) t[i] = a[(int64_t)i * (n / s) + (n / s) / 2];
     SFX(small)(t, s);
