@@ -390,7 +390,7 @@ static void SFX(sort)(T *a, int64_t n, int tasks) {
 }
 
 /* Out of place over `tasks` threads (a sample sort's first pass): pivots
- * from PAR_SAMPLES samples cut the values into nb <= SIMD_MAX_BUCKETS
+ * from 1024 samples cut the values into nb <= SIMD_MAX_BUCKETS
  * buckets; every chunk of x counts its elements per bucket (and NaN / -0.0),
  * then writes them with compress-stores at its own offsets in each bucket
  * of y; the buckets are then sorted on the pool. Chunks are fixed by the
@@ -502,11 +502,13 @@ static bool SFX(sort_copy)(const T *x, T *y, int64_t n, int tasks, bool *negz) {
     j->nb = tasks < SIMD_MAX_BUCKETS ? tasks : SIMD_MAX_BUCKETS;
     j->chunk = ((n + tasks - 1) / tasks + LANES - 1) / LANES * LANES;
     int chunks = (int)((n + j->chunk - 1) / j->chunk);
-    T s[PAR_SAMPLES];
-    for (int i = 0; i < PAR_SAMPLES; i++)
-        s[i] = x[(int64_t)i * (n / PAR_SAMPLES) + (n / PAR_SAMPLES) / 2];
-    SFX(small)(s, PAR_SAMPLES);
-    for (int b = 0; b < j->nb - 1; b++) j->piv[b] = s[(b + 1) * PAR_SAMPLES / j->nb];
+    /* 1024 samples: bucket sizes within about 1.5% of n / nb (the slowest
+     * thread sets the time) */
+    enum { NS = 1024 };
+    T s[NS];
+    for (int i = 0; i < NS; i++) s[i] = x[(int64_t)i * (n / NS) + (n / NS) / 2];
+    SFX(qsort)(s, NS, depth_limit(NS));
+    for (int b = 0; b < j->nb - 1; b++) j->piv[b] = s[(b + 1) * NS / j->nb];
     ax__parallel_for(chunks, 1, SFX(bucket_count), j);
     int special = 0;
     for (int c = 0; c < chunks; c++) special |= j->special[c];
