@@ -1,0 +1,102 @@
+/* GPU kernels at the shapes where their dispatch changes, which the
+ * conformance cases (small shapes) do not reach: each result on gpu:0
+ * against the CPU kernel's, row by row with the conformance harness's
+ * bound (max |gpu - cpu| over a row <= the dtype's bound * max |cpu|; an
+ * elementwise relative bound would not hold for float16 outputs in the
+ * subnormal range, where one unit of the output is larger than it, for
+ * any two float computations that round differently), and NaN exactly
+ * where the CPU has NaN.
+ *
+ *   softmax over 16-bit rows (src/backend/cuda/kernels/reduce.cu):
+ *   16384 and 32768 elements (rows held by one block, k_softmax_row), 32776
+ *   and 65536 (k_softmax_reg), 65544 (k_softmax_loop); few rows and more
+ *   rows than the device holds at once; rows with -inf, +inf, NaN and
+ *   nothing but -inf.
+ *
+ * Exits 77 (skipped) without a CUDA device. */
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ax/device.h"
+#include "testutil.h"
+
+static double bound_of(ax_dtype t) { return t == AX_BFLOAT16 ? 1.6e-2 : 2e-3; }
+
+/* (rows, R) float32 values, then rounded to dtype t on the CPU: a ramp with
+ * a spread of 20 (exps over e^-20..1), row 1 with a -inf, row 2 with a +inf,
+ * row 3 all -inf, row 4 with a NaN (rows that exist). */
+static ax_array *rows_input(ax_ctx *ctx, int64_t rows, int64_t R, ax_dtype t) {
+    float *v = malloc(sizeof(float) * (size_t)(rows * R));
+    uint32_t s = 12345u;
+    for (int64_t i = 0; i < rows * R; i++) {
+        s = s * 1664525u + 1013904223u;
+        v[i] = 20.0f * (float)(s >> 8) / 16777216.0f - 10.0f;
+    }
+    if (rows > 1) v[1 * R + 7] = -INFINITY;
+    if (rows > 2) v[2 * R + R / 2] = INFINITY;
+    if (rows > 3)
+        for (int64_t j = 0; j < R; j++) v[3 * R + j] = -INFINITY;
+    if (rows > 4) v[4 * R + R - 1] = NAN;
+    int64_t shape[2] = {rows, R};
+    ax_array *a = ax_astype(ctx, ax_array_from_data(ctx, v, AX_FLOAT32, shape, 2), t);
+    free(v);
+    return a;
+}
+
+static void check_softmax(ax_ctx *ctx, int64_t rows, int64_t R, ax_dtype t) {
+    ax_scope_begin(ctx);
+    CHECK(ax_set_default_device(ctx, ax_cpu()) == AX_OK);
+    ax_array *x = rows_input(ctx, rows, R, t);
+    int axis = -1;
+    ax_array *want = ax_astype(ctx, ax_softmax(ctx, x, &axis, 1), AX_FLOAT32);
+    CHECK(ax_eval1(ctx, want) == AX_OK);
+    CHECK(ax_set_default_device(ctx, ax_gpu(0)) == AX_OK);
+    ax_array *got = ax_softmax(ctx, x, &axis, 1);
+    CHECK(ax_set_default_device(ctx, ax_cpu()) == AX_OK);
+    got = ax_astype(ctx, got, AX_FLOAT32); /* the GPU's values, rounded to t there, read as float32 */
+    const float *g = ax_data(ctx, got), *w = ax_data(ctx, want);
+    CHECK_OK(ctx);
+    if (!g || !w) {
+        ax_scope_end(ctx);
+        return;
+    }
+    /* per row: the worst difference against the largest reference value */
+    int64_t bad_rows = 0, first = -1;
+    double b = bound_of(t), worst = 0;
+    for (int64_t r = 0; r < rows; r++) {
+        double dmax = 0, wmax = 0;
+        bool nan_ok = true;
+        for (int64_t j = r * R; j < (r + 1) * R; j++) {
+            if (isnan(w[j]) || isnan(g[j])) {
+                nan_ok &= isnan(w[j]) && isnan(g[j]);
+                continue;
+            }
+            dmax = fmax(dmax, fabs((double)g[j] - w[j]));
+            wmax = fmax(wmax, fabs((double)w[j]));
+        }
+        double err = dmax / (wmax + 1e-300);
+        worst = fmax(worst, err);
+        if ((!nan_ok || err > b) && bad_rows++ == 0) first = r;
+    }
+    CHECK_MSG(bad_rows == 0, "softmax %s (%lld, %lld): %lld rows differ, first row %lld; worst error %.3g (bound %.3g)",
+              ax_dtype_name(t), (long long)rows, (long long)R, (long long)bad_rows, (long long)first, worst, b);
+    ax_scope_end(ctx);
+}
+
+int main(void) {
+    if (ax_gpu_count() == 0) {
+        printf("skipped: no CUDA device%s\n", ax_cuda_built() ? "" : " (ax was built without CUDA)");
+        return 77;
+    }
+    ax_ctx *ctx = ax_ctx_new();
+    const ax_dtype types[] = {AX_BFLOAT16, AX_FLOAT16};
+    const int64_t lens[] = {16384, 32768, 32776, 65536, 65544};
+    const int64_t nrows[] = {5, 300};
+    for (int ti = 0; ti < 2; ti++)
+        for (int li = 0; li < 5; li++)
+            for (int ri = 0; ri < 2; ri++) check_softmax(ctx, nrows[ri], lens[li], types[ti]);
+    ax_ctx_free(ctx);
+    return test_summary("test_gpu_shapes");
+}
