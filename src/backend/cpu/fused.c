@@ -440,9 +440,10 @@ static void operand(fz_sbuf *b, const ax_fused_prog *prog, const int *seg_of, in
  * lines without reading them first: a plain store's read for ownership adds
  * half the traffic again to a one-input, one-output kernel. No fence per
  * call (an sfence after each 4 KB row of a broadcast chain cost 10%): each
- * worker's locked handshake with the thread pool drains its write-combining
- * buffers (Intel SDM vol. 3, 11.3.1), and fused_kernel fences the calling
- * thread once. */
+ * worker's handshake with the thread pool is a locked operation, which waits
+ * until all its buffered writes, write-combining ones included, have drained
+ * (Intel SDM vol. 3, "Strengthening or weakening the memory-ordering
+ * model"), and fused_kernel fences the calling thread once. */
 static const char stream_helper[] =
     "#if defined(__AVX512F__) || defined(__AVX__)\n"
     "#include <immintrin.h>\n"
