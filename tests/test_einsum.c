@@ -371,16 +371,17 @@ static void test_dtypes(ax_ctx *ctx) {
 /* ---------------------------------------------------------------- batched */
 
 /* Attention-shaped contractions whose batched matmul has products large
- * enough (>= 262144 multiply-adds) to be split over the thread pool whole,
- * with odd batch counts, transposed and permuted operands and a batch label
- * only one side has. Inputs are multiples of 1/8 below 2 in magnitude and
- * each output sums at most 144 products, so every result is exact in
- * float32: it must equal the brute-force sum. */
+ * enough (> 10^6 multiply-adds) for the float32 skinny kernel (N = d = 64)
+ * or to be split over the thread pool whole (N = k = 128, and float64), with
+ * transposed and permuted operands and a batch label only one side has.
+ * Inputs are multiples of 1/8 below 2 in magnitude and each output sums at
+ * most 256 products, so every result is exact in float32: it must equal the
+ * brute-force sum. */
 static void test_batched(ax_ctx *ctx) {
     static const char *subs[] = {"bhqk,bhkd->bhqd", "bhkq,bhkd->bhqd", "hbqk,bhkd->bhqd",
                                  "bhqd,bhkd->bhqk", "bhqk,hkd->bhqd", "bqk,bkd->bqd"};
     int64_t size[128] = {0};
-    size['b'] = 3, size['h'] = 3, size['q'] = 72, size['k'] = 72, size['d'] = 64;
+    size['b'] = 3, size['h'] = 2, size['q'] = 128, size['k'] = 128, size['d'] = 64;
     int old = ax_get_num_threads();
     for (int nt = 1; nt <= 4; nt += 3) { /* 1 thread, and more threads than some batches */
         ax_set_num_threads(nt);

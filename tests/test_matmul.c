@@ -333,39 +333,46 @@ static void test_large(void) {
 }
 
 /* The unpacked kernel for a narrow b (float32, row-major a and b, 16 <= N <=
- * 64, K >= 32; AVX-512 builds): N at both ends and around a vector's 16
- * lanes (and outside, through BLAS), fewer rows than a tile, K over one
- * block (1024), strided rows of a and b, a NaN in a. Other builds run the
- * same cases through BLAS. */
+ * 64, K >= 32, over 10^6 multiply-adds; AVX-512 builds): N at both ends and
+ * around a vector's 16 lanes (and outside, through BLAS), fewer rows than a
+ * tile, K over one block (1024), strided rows of a and b, a NaN in a. Other
+ * builds run the same cases through BLAS. */
 static void test_skinny(void) {
     ax_ctx *ctx = ax_ctx_new();
     ax_dtype t = AX_FLOAT32;
     ax_scope_begin(ctx);
     int64_t ns[] = {4, 5, 15, 16, 17, 31, 48, 63, 64, 65};
-    for (int i = 0; i < (int)(sizeof ns / sizeof *ns); i++)
-        check_matmul(ctx, rand_array(ctx, t, SH(37, 40)), rand_array(ctx, t, (int64_t[]){40, ns[i]}, 2),
-                     (int64_t[]){37, ns[i]}, 2, "skinny, N");
-    check_matmul(ctx, rand_array(ctx, t, SH(5, 300)), rand_array(ctx, t, SH(300, 64)), SH(5, 64),
+    for (int i = 0; i < (int)(sizeof ns / sizeof *ns); i++) {
+        int64_t k = 1100000 / (40 * ns[i]) + 1; /* just over 10^6 multiply-adds */
+        check_matmul(ctx, rand_array(ctx, t, (int64_t[]){40, k}, 2),
+                     rand_array(ctx, t, (int64_t[]){k, ns[i]}, 2), (int64_t[]){40, ns[i]}, 2,
+                     "skinny, N");
+    }
+    check_matmul(ctx, rand_array(ctx, t, SH(5, 4000)), rand_array(ctx, t, SH(4000, 64)), SH(5, 64),
                  "skinny, one partial tile");
-    check_matmul(ctx, rand_array(ctx, t, SH(2, 13, 1100)), rand_array(ctx, t, SH(2, 1100, 24)),
-                 SH(2, 13, 24), "skinny, K over a block");
-    check_matmul(ctx, rand_array(ctx, t, SH(3, 250, 2100)), rand_array(ctx, t, SH(2100, 40)),
-                 SH(3, 250, 40), "skinny, two row blocks and K blocks, shared b");
-    ax_array *as = ax_slice(ctx, rand_array(ctx, t, SH(50, 100)), (int64_t[]){0, 3},
-                            (int64_t[]){50, 73}, NULL, 2);
-    ax_array *bs = ax_slice(ctx, rand_array(ctx, t, SH(70, 80)), (int64_t[]){0, 10},
-                            (int64_t[]){70, 42}, NULL, 2);
-    check_matmul(ctx, as, bs, SH(50, 32), "skinny, strided rows");
+    check_matmul(ctx, rand_array(ctx, t, SH(2, 41, 1100)), rand_array(ctx, t, SH(2, 1100, 24)),
+                 SH(2, 41, 24), "skinny, K over a block");
+    check_matmul(ctx, rand_array(ctx, t, SH(2, 100, 2100)), rand_array(ctx, t, SH(2100, 40)),
+                 SH(2, 100, 40), "skinny, two row blocks and K blocks, shared b");
+    ax_array *as = ax_slice(ctx, rand_array(ctx, t, SH(200, 400)), (int64_t[]){0, 3},
+                            (int64_t[]){200, 303}, NULL, 2);
+    ax_array *bs = ax_slice(ctx, rand_array(ctx, t, SH(300, 80)), (int64_t[]){0, 10},
+                            (int64_t[]){300, 42}, NULL, 2);
+    check_matmul(ctx, as, bs, SH(200, 32), "skinny, strided rows");
     /* a NaN in row 7 of a: that row of the product is NaN, the others not */
-    float av[20 * 40], bv[40 * 20];
-    for (int i = 0; i < 20 * 40; i++) av[i] = bv[i] = (float)urand();
-    av[7 * 40 + 11] = NAN;
-    ax_array *r = ax_matmul(ctx, ax_array_from_data(ctx, av, t, SH(20, 40)),
-                            ax_array_from_data(ctx, bv, t, SH(40, 20)));
+    enum { NM = 60, NK = 1000, NN = 20 };
+    float *av = malloc(sizeof(float) * NM * NK), *bv = malloc(sizeof(float) * NK * NN);
+    for (int i = 0; i < NM * NK; i++) av[i] = (float)urand();
+    for (int i = 0; i < NK * NN; i++) bv[i] = (float)urand();
+    av[7 * NK + 11] = NAN;
+    ax_array *r = ax_matmul(ctx, ax_array_from_data(ctx, av, t, SH(NM, NK)),
+                            ax_array_from_data(ctx, bv, t, SH(NK, NN)));
     const float *rv = ax_data(ctx, r);
     int wrong = 0;
-    for (int i = 0; rv && i < 20 * 20; i++) wrong += (i / 20 == 7) != (rv[i] != rv[i]);
+    for (int i = 0; rv && i < NM * NN; i++) wrong += (i / NN == 7) != (rv[i] != rv[i]);
     CHECK_MSG(rv && wrong == 0, "skinny, NaN: %d elements wrong", wrong);
+    free(av);
+    free(bv);
     ax_scope_end(ctx);
     CHECK_OK(ctx);
     ax_ctx_free(ctx);
@@ -610,12 +617,12 @@ static void test_threads(void) {
      * the machine); OpenBLAS is back to ax's count afterwards */
     for (int dt = 0; dt < 2; dt++) {
         ax_dtype t = dt ? AX_FLOAT64 : AX_FLOAT32;
-        ax_array *ba = rand_array(ctx, t, SH(7, 90, 70)), *bb = rand_array(ctx, t, SH(7, 70, 50));
-        for (int nt = 1; nt <= 8; nt++) {
+        ax_array *ba = rand_array(ctx, t, SH(7, 100, 210)), *bb = rand_array(ctx, t, SH(7, 210, 50));
+        for (int nt = 1; nt <= 8; nt = nt < 3 ? nt + 1 : nt + 5) { /* 1, 2, 3, 8 */
             ax_set_num_threads(nt);
-            for (int64_t nb = 1; nb <= 7; nb += 2) {
-                ax_array *x = ax_slice(ctx, ba, (int64_t[]){0, 0, 0}, (int64_t[]){nb, 90, 70}, NULL, 3);
-                ax_array *y = ax_slice(ctx, bb, (int64_t[]){0, 0, 0}, (int64_t[]){nb, 70, 50}, NULL, 3);
+            for (int64_t nb = 1; nb <= 7; nb = nb * 2 + 1) { /* 1, 3, 7 */
+                ax_array *x = ax_slice(ctx, ba, (int64_t[]){0, 0, 0}, (int64_t[]){nb, 100, 210}, NULL, 3);
+                ax_array *y = ax_slice(ctx, bb, (int64_t[]){0, 0, 0}, (int64_t[]){nb, 210, 50}, NULL, 3);
                 ax_array *r = ax_matmul(ctx, x, y);
                 CHECK(ax_eval1(ctx, r) == AX_OK);
                 CHECK_MSG(openblas_get_num_threads() == nt,

@@ -29,16 +29,19 @@ void ax__blas_set_threads(int n);
 /* float32 C (M x N, leading dim ldc) = A B for row-major A (M x K, lda) and
  * B (K x N, ldb) with a narrow B, without BLAS's packing (gemm_skinny.c);
  * single-threaded. ax__gemm_skinny_ok says whether it has a fast kernel for
- * the shape: AVX-512 builds, N in [MIN_N, MAX_N], K >= MIN_K. Measured one
- * thread against OpenBLAS 0.3.21 (sgemm, same layout): 1.3-1.8x faster from
- * N = 24 up, 0.94-1.2x at N = 16-17 with M, K <= 96; N < 16 wastes lanes and
- * can lose (0.75x at N = 5). */
+ * the shape: AVX-512 builds, N in [MIN_N, MAX_N], K >= MIN_K, and more
+ * than MIN_MNK multiply-adds (below that OpenBLAS's own small-matrix kernel,
+ * which does not pack either, is as fast or up to 8% faster on data in
+ * cache). Measured one thread against OpenBLAS 0.3.21 (sgemm, same layout):
+ * 1.3-1.8x faster from N = 24 up, 0.94-1.2x at N = 16-17 with M, K <= 96;
+ * N < 16 wastes lanes and can lose (0.75x at N = 5). */
 bool ax__gemm_skinny_ok(int64_t M, int64_t N, int64_t K);
 void ax__gemm_skinny_f32(int64_t M, int64_t N, int64_t K, const float *a, int64_t lda,
                          const float *b, int64_t ldb, float *c, int64_t ldc);
 #define AX_GEMM_SKINNY_MIN_N 16
 #define AX_GEMM_SKINNY_MAX_N 64
 #define AX_GEMM_SKINNY_MIN_K 32
+#define AX_GEMM_SKINNY_MIN_MNK 1e6
 #define AX_BLAS_SMALL_MNK (int64_t)262144
 #define AX_BLAS_SMALL_MN_GEMV (int64_t)9216
 

@@ -78,8 +78,8 @@ TILES(6)
 static const tile_fn tiles[SK_MR][4] = {ROW(1), ROW(2), ROW(3), ROW(4), ROW(5), ROW(6)};
 
 bool ax__gemm_skinny_ok(int64_t M, int64_t N, int64_t K) {
-    (void)M;
-    return N >= AX_GEMM_SKINNY_MIN_N && N <= AX_GEMM_SKINNY_MAX_N && K >= AX_GEMM_SKINNY_MIN_K;
+    return N >= AX_GEMM_SKINNY_MIN_N && N <= AX_GEMM_SKINNY_MAX_N && K >= AX_GEMM_SKINNY_MIN_K &&
+           (double)M * (double)N * (double)K > AX_GEMM_SKINNY_MIN_MNK;
 }
 
 void ax__gemm_skinny_f32(int64_t M, int64_t N, int64_t K, const float *a, int64_t lda,
