@@ -1,27 +1,27 @@
-/* Fast SORT (values) of float32, int32, float64 and int64 on AVX-512: an
- * in-place vectorized quicksort (16 int32 or 8 int64 lanes). Written for ax from the published ideas (no code
- * taken from other projects):
- *  - partition: 16 lanes compared with the pivot, the lanes of each side
- *    written with compress-stores to the left / right write fronts; the first
- *    and last vectors are held in registers so the fronts never overrun
- *    unread data (the side with less free room is read next);
- *  - pivot: median of 16 evenly spaced samples (of 256 for the split that
- *    feeds the threads); a range whose pivot is its minimum is split into
- *    (== pivot) and (> pivot), so runs of equal values end the recursion;
- *  - blocks of <= 256 (32-bit) / 128 (64-bit) elements: bitonic sorting
- *    network over up to 16 registers, padded with the largest key;
+/* Fast SORT (values) of float32, int32, float64 and int64 on AVX-512: a
+ * vectorized quicksort (16 32-bit or 8 64-bit lanes), one template
+ * (sort_simd_tmpl.h) instantiated per type. Written for ax from the
+ * published ideas (no code taken from other projects):
+ *  - first pass: the copy into the output is the first partition (out of
+ *    place), or with several threads a bucket pass (per-chunk counts, then
+ *    compress-store scatter), noting NaN / -0.0 on the way;
+ *  - partition (in place): lanes compared with the pivot, each side written
+ *    with compress-stores to a left / right write front; 8 vectors at each
+ *    end wait in registers so the fronts never overrun unread data (the side
+ *    with less free room is read next);
+ *  - pivot: median of 16 evenly spaced samples (1024 for the buckets); a
+ *    range whose pivot is its minimum is split into (== pivot) and
+ *    (> pivot), so runs of equal values end the recursion;
+ *  - ranges of <= 256 (32-bit) / 128 (64-bit) elements: bitonic networks in
+ *    registers (the 16-register one in a transposed layout);
  *  - recursion depth above 2 log2(n) + 4: heapsort (worst case n log n).
- * float32 / float64 are sorted as int32 / int64 keys (b ^ (sign ? 0x7fff.. : 0): the integer
- * order of the keys is the float order, -0.0 just below +0.0). To give
- * exactly the stable reference result (NumPy's order: NaN last, -0.0 == 0.0,
- * equal elements in input order), NaNs are moved to the end in input order
- * before the sort, and when the line holds a -0.0 the run of zeros is
- * rewritten afterwards with the zeros in input order. So the output equals
- * the reference bit for bit although the quicksort is not stable.
+ * Floats are compared as floats. To give exactly the stable reference
+ * result (NumPy's order: NaN last, -0.0 == 0.0, equal elements in input
+ * order), NaNs are moved to the end in input order before the sort, and when
+ * the line holds a -0.0 the run of zeros is rewritten afterwards with the
+ * zeros in input order. So the output equals the reference bit for bit
+ * although the quicksort is not stable.
  *
- * Threads: many lines are spread over the pool; one long line
- * (n >= SIMD_PAR_N) is first split by partitions (pivot: median of 256
- * samples) into one range per task, then the ranges are sorted on the pool.
  * Built only when the compiler targets AVX-512F (-march=native on such a
  * machine); elsewhere ax__cpu_sort_simd returns false and the radix sort
  * (sort_radix.c) runs. */

@@ -13,7 +13,8 @@
  *                in T's order (ordered float compares for floats; the sorted
  *                part never holds a NaN)
  *   V_XPERM(v, x) lane i <- lane i ^ x (x a constant)
- *   V_MASK_LOADU, V_MASK_STOREU, V_MASKZ_LOADU, V_COMPRESS  width's intrinsics
+ *   V_MASK_LOADU, V_MASK_STOREU, V_MASKZ_LOADU, V_MASK_MOV, V_COMPRESS
+ *                the width's intrinsics
  *   V_ISNAN(v), V_ISNEGZ(v)   masks of NaN lanes and of -0.0 lanes (floats)
  *   T_MAX        padding of the sorting networks (+inf for floats)
  *   SMALL_N      ranges up to this size go to the network (16 registers)
