@@ -281,7 +281,17 @@ static T SFX(pivot)(const T *a, int64_t n, int s) {
             _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
                                _mm512_set1_epi32(st)),
             _mm512_set1_epi32(st / 2));
-        __m512i v = SFX(sort_reg)(_mm512_i32gather_epi32(idx, (const void *)a, 4));
+        __m512i v = _mm512_i32gather_epi32(idx, (const void *)a, 4);
+#if IS_FLOAT
+        /* floats as order-preserving int keys (an involution): the network of
+         * sort_i32 (integer min / max, latency 1 rather than 4) */
+        const __m512i abs = _mm512_set1_epi32(0x7fffffff);
+        v = _mm512_xor_si512(v, _mm512_and_si512(_mm512_srai_epi32(v, 31), abs));
+        v = sort_reg_i32(v);
+        v = _mm512_xor_si512(v, _mm512_and_si512(_mm512_srai_epi32(v, 31), abs));
+#else
+        v = SFX(sort_reg)(v);
+#endif
         T r;
         int32_t b = _mm_cvtsi128_si32(_mm512_castsi512_si128(_mm512_permutexvar_epi32(_mm512_set1_epi32(8), v)));
         memcpy(&r, &b, sizeof r);
