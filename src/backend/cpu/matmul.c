@@ -10,8 +10,9 @@
  * or transposed-contiguous are handed to BLAS as they are (CblasTrans for the
  * latter); others are copied contiguous once. float16/bfloat16 are converted
  * to float32, multiplied by sgemm and rounded once. float32 products with a
- * narrow row-major b (16 <= N <= 64) and row-major a skip BLAS: an unpacked
- * AVX-512 kernel (gemm_skinny.c) runs blocks of rows, spread over ax's pool.
+ * narrow row-major b (16 <= N <= 64; ax__gemm_skinny_ok has the exact rule)
+ * and row-major a skip BLAS: an unpacked AVX-512 kernel (gemm_skinny.c) runs
+ * blocks of rows, spread over ax's pool.
  * A batch of matrices that shares one b is folded into a single taller
  * product when a's batch is contiguous; other batches run one gemm each,
  * spread over ax's pool: products too small for OpenBLAS to thread itself
