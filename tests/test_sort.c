@@ -575,6 +575,39 @@ static void test_value_sort_patterns(void) {
     ax_ctx_free(ctx);
 }
 
+/* searchsorted's batched branchless search (sort_select.c) against the
+ * reference binary search: sorted arrays of lengths around powers of two
+ * and the batch width, value counts that leave partial batches, both
+ * sides, each key type (float32/64, int32/64 and the generic ones), with
+ * repeats, NaN, -0.0 and values outside the array's range. */
+static void test_searchsorted_batches(void) {
+    ax_ctx *ctx = ax_ctx_new();
+    const ax_dtype types[] = {AX_FLOAT32, AX_FLOAT64, AX_INT32, AX_INT64, AX_FLOAT16, AX_UINT8, AX_UINT64};
+    const int64_t lens[] = {0, 1, 2, 3, 15, 16, 17, 1000, 4097};
+    const int64_t counts[] = {1, 15, 16, 17, 100};
+    for (size_t ti = 0; ti < sizeof types / sizeof *types; ti++)
+        for (size_t li = 0; li < sizeof lens / sizeof *lens; li++)
+            for (size_t ci = 0; ci < sizeof counts / sizeof *counts; ci++) {
+                ax_scope_begin(ctx);
+                int range = lens[li] > 40 ? 60 : 8; /* repeats in every array */
+                ax_array *a = ax_sort(ctx, messy(ctx, types[ti], (int64_t[]){lens[li]}, 1, range), 0);
+                ax_array *v = messy(ctx, types[ti], (int64_t[]){counts[ci]}, 1, range + 3);
+                for (int side = 0; side < 2; side++) {
+                    ax_array *f = ax_searchsorted(ctx, a, v, (ax_search_side)side, NULL);
+                    ax_eval1(ctx, f);
+                    ax__cpu_force_reference(true);
+                    ax_array *r = ax_searchsorted(ctx, a, v, (ax_search_side)side, NULL);
+                    ax_eval1(ctx, r);
+                    ax__cpu_force_reference(false);
+                    CHECK_MSG(same_bytes(ctx, f, r), "searchsorted %s n=%lld m=%lld side %d: fast != reference",
+                              ax_dtype_name(types[ti]), (long long)lens[li], (long long)counts[ci], side);
+                }
+                CHECK_OK(ctx);
+                ax_scope_end(ctx);
+            }
+    ax_ctx_free(ctx);
+}
+
 int main(void) {
     test_numpy_refs();
     test_fast_vs_reference();
@@ -583,5 +616,6 @@ int main(void) {
     test_views();
     test_errors();
     test_edges();
+    test_searchsorted_batches();
     return test_summary("test_sort");
 }
