@@ -1,47 +1,34 @@
-// The floor of bench_gpu's latency row, measured in the same process: one
-// launch of a one-element add kernel on a non-blocking stream plus
-// cudaStreamSynchronize, through the CUDA runtime alone (no ax). What a
+// The floor of bench_gpu's latency row: one launch of a one-element add
+// kernel on a non-blocking stream plus cudaStreamSynchronize, through the
+// CUDA runtime alone (no ax). bench_gpu times it as it times ax's add; what a
 // synchronous one-element op costs above this is ax's own overhead.
 #include <cuda_runtime_api.h>
-#include <stdlib.h>
-#include <time.h>
 
 #include "launch_floor.h"
 
 static __global__ void floor_add(float *o, const float *a, const float *b) { o[0] = a[0] + b[0]; }
 
-static double now_s(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+static float *buf;
+static cudaStream_t stream;
+
+extern "C" int ax_bench_floor_begin(void) {
+    if (cudaMalloc((void **)&buf, 3 * sizeof(float)) == cudaSuccess &&
+        cudaMemset(buf, 0, 3 * sizeof(float)) == cudaSuccess &&
+        cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking) == cudaSuccess)
+        return 0;
+    ax_bench_floor_end();
+    return -1;
 }
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+extern "C" int ax_bench_floor_step(void) {
+    floor_add<<<1, 32, 0, stream>>>(buf, buf + 1, buf + 2);
+    return cudaStreamSynchronize(stream) == cudaSuccess ? 0 : -1;
 }
 
-extern "C" double ax_bench_launch_floor(int warmup, int reps) {
-    float *d = NULL;
-    cudaStream_t s = NULL;
-    double *t = (double *)malloc(sizeof(double) * (size_t)(reps > 0 ? reps : 1));
-    double med = -1;
-    if (!t || reps <= 0 || cudaMalloc((void **)&d, 3 * sizeof(float)) != cudaSuccess ||
-        cudaMemset(d, 0, 3 * sizeof(float)) != cudaSuccess ||
-        cudaStreamCreateWithFlags(&s, cudaStreamNonBlocking) != cudaSuccess)
-        goto done;
-    for (int r = 0; r < warmup + reps; r++) {
-        double t0 = now_s();
-        floor_add<<<1, 32, 0, s>>>(d, d + 1, d + 2);
-        if (cudaStreamSynchronize(s) != cudaSuccess) goto done;
-        if (r >= warmup) t[r - warmup] = now_s() - t0;
-    }
-    qsort(t, (size_t)reps, sizeof *t, cmp_double);
-    med = reps % 2 ? t[reps / 2] : 0.5 * (t[reps / 2 - 1] + t[reps / 2]);
-done:
+extern "C" void ax_bench_floor_end(void) {
     (void)cudaGetLastError();
-    if (s) cudaStreamDestroy(s);
-    if (d) cudaFree(d);
-    free(t);
-    return med;
+    if (stream) cudaStreamDestroy(stream);
+    if (buf) cudaFree(buf);
+    stream = NULL;
+    buf = NULL;
 }
