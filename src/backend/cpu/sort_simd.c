@@ -140,22 +140,7 @@ static inline __m512i set1_f64(double x) { return _mm512_castpd_si512(_mm512_set
 #define T_MAX INFINITY
 #include "backend/cpu/sort_simd_tmpl.h"
 
-#undef UT
-#undef LANES
-#undef MASK
-#undef FULL_MASK
-#undef LANES_WITH_BIT
-#undef V_XPERM
-#undef V_MASK_LOADU
-#undef V_MASK_STOREU
-#undef V_MASK_MOV
-#undef V_MASKZ_LOADU
-#undef V_COMPRESS
-#undef SMALL_N
-#undef PAR_SAMPLES
-#undef SIGN_BITS
-#undef ABS_BITS
-#undef INF_BITS
+#include "backend/cpu/sort_simd_width_end.h"
 
 /* 64-bit types: 8 lanes. */
 #define UT uint64_t
@@ -201,22 +186,7 @@ static inline __m512i set1_f64(double x) { return _mm512_castpd_si512(_mm512_set
 #define T_MAX INFINITY
 #include "backend/cpu/sort_simd_tmpl.h"
 
-#undef UT
-#undef LANES
-#undef MASK
-#undef FULL_MASK
-#undef LANES_WITH_BIT
-#undef V_XPERM
-#undef V_MASK_LOADU
-#undef V_MASK_STOREU
-#undef V_MASK_MOV
-#undef V_MASKZ_LOADU
-#undef V_COMPRESS
-#undef SMALL_N
-#undef PAR_SAMPLES
-#undef SIGN_BITS
-#undef ABS_BITS
-#undef INF_BITS
+#include "backend/cpu/sort_simd_width_end.h"
 #undef PS
 #undef PD
 
