@@ -4,6 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "core/device.h"
 #include "core/internal.h"
@@ -84,6 +87,25 @@ static void *take_small(size_t c) {
     return data;
 }
 
+/* Buffers of HUGE_MIN bytes and more are aligned to 2 MiB and offered to
+ * transparent huge pages (THP in "madvise" mode, the common default, gives
+ * them only on request): a streaming kernel over a 256 MiB array then takes
+ * 128 page faults instead of 65,536 and misses the TLB 512 times less. */
+#define HUGE_PAGE ((size_t)2 << 20)
+#define HUGE_MIN ((size_t)4 << 20)
+
+static void *host_alloc(size_t size) {
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (size >= HUGE_MIN) {
+        void *p = NULL;
+        if (posix_memalign(&p, HUGE_PAGE, size) != 0) return NULL;
+        (void)madvise(p, size, MADV_HUGEPAGE); /* advice only: refusal is harmless */
+        return p;
+    }
+#endif
+    return aligned_alloc(POOL_ALIGN, size);
+}
+
 /* A fresh block of `size` bytes from the system (lock held; released on
  * failure): checks the limit, empties the cache and retries before giving up,
  * and counts the block as active. `request` is what the caller asked for. */
@@ -100,10 +122,10 @@ static void *system_alloc_locked(ax_ctx *ctx, size_t request, size_t size) {
             return NULL;
         }
     }
-    void *p = aligned_alloc(POOL_ALIGN, size);
+    void *p = host_alloc(size);
     if (!p) {
         clear_cache_locked();
-        p = aligned_alloc(POOL_ALIGN, size);
+        p = host_alloc(size);
     }
     if (!p) {
         pthread_mutex_unlock(&pool.lock);
