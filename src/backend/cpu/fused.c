@@ -537,6 +537,19 @@ char *ax__fused_codegen(const ax_fused_prog *prog) {
     }
     ax__fz_printf(&b, "    for (int64_t off = 0; off < n; off += B) {\n"
                       "        const int64_t m = n - off < B ? n - off : B;\n");
+    /* streaming inputs: prefetch FZ_PREFETCH_BYTES ahead (see fused.h) */
+    for (int v = 0; v < nv; v++) {
+        const fz_val *val = &prog->vals[v];
+        if (val->kind != FZ_IN) continue;
+        const size_t sz = ax_dtype_size(val->dtype);
+        int j = n_out + val->a[0];
+        ax__fz_printf(&b,
+                      "        if (stream && bs[%d] == %zu) {\n"
+                      "            const uintptr_t q = (uintptr_t)p[%d] + (uintptr_t)off * %zu + %d;\n"
+                      "            for (int k = 0; k < B * %zu; k += 64) __builtin_prefetch((const void *)(q + k), 0, 3);\n"
+                      "        }\n",
+                      j, sz, j, sz, FZ_PREFETCH_BYTES, sz);
+    }
     /* inputs */
     for (int v = 0; v < nv; v++) {
         const fz_val *val = &prog->vals[v];
