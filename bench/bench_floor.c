@@ -16,7 +16,7 @@ int main(int argc, char **argv) {
         int t = ths[i];
         double copy = bench_copy_bandwidth(t), read = bench_read_bandwidth(t);
         double fma = bench_fma_peak(t);
-        printf("   %-26s %8d %9.1f GB/s\n", "copy (memcpy, rd+wr)", t, copy / 1e9);
+        printf("   %-26s %8d %9.1f GB/s\n", "copy (rd+wr, best of 2)", t, copy / 1e9);
         printf("   %-26s %8d %9.1f GB/s\n", "read (vector sum)", t, read / 1e9);
         printf("   %-26s %8d %9.1f GFLOP/s\n", "fp32 FMA peak", t, fma / 1e9);
         if (r)

@@ -26,7 +26,8 @@ double bench_time(bench_fn fn, void *arg, int warmup, int min_reps, int max_reps
                   double min_seconds);
 
 /* Measured floors of this machine, with `threads` threads:
- * copy: memcpy between two 256 MiB buffers, bytes read + written per second;
+ * copy: between two 256 MiB buffers (2 MiB pages), the faster of memcpy and a
+ *       streaming-store copy, bytes read + written per second;
  * read: a vectorized sum over a 256 MiB float array, bytes read per second;
  * fma:  float32 FMA throughput from independent vector accumulators, FLOP/s. */
 double bench_copy_bandwidth(int threads);
