@@ -505,8 +505,9 @@ char *ax__fused_codegen(const ax_fused_prog *prog) {
                   "#include \"backend/cpu/ew_math.h\"\n"
                   "#define B %d\n"
                   "%s"
-                  "void ax_fused_kernel(char **p, const int64_t *bs, int64_t n, int stream) {\n",
-                  FZ_BLOCK, stream_helper);
+                  "void ax_fused_kernel(char **p, const int64_t *bs, int64_t n, int flags) {\n"
+                  "    const int stream = flags & %d;\n",
+                  FZ_BLOCK, stream_helper, FZ_STREAM);
     for (int v = 0; v < nv; v++) {
         const fz_val *val = &prog->vals[v];
         const char *T = ctype(val->dtype);
@@ -537,18 +538,18 @@ char *ax__fused_codegen(const ax_fused_prog *prog) {
     }
     ax__fz_printf(&b, "    for (int64_t off = 0; off < n; off += B) {\n"
                       "        const int64_t m = n - off < B ? n - off : B;\n");
-    /* streaming inputs: prefetch FZ_PREFETCH_BYTES ahead (see fused.h) */
+    /* large inputs: prefetch FZ_PREFETCH_BYTES ahead (see fused.h) */
     for (int v = 0; v < nv; v++) {
         const fz_val *val = &prog->vals[v];
         if (val->kind != FZ_IN) continue;
         const size_t sz = ax_dtype_size(val->dtype);
         int j = n_out + val->a[0];
         ax__fz_printf(&b,
-                      "        if (stream && bs[%d] == %zu) {\n"
+                      "        if ((flags & %d) && bs[%d] == %zu) {\n"
                       "            const uintptr_t q = (uintptr_t)p[%d] + (uintptr_t)off * %zu + %d;\n"
                       "            for (int k = 0; k < B * %zu; k += 64) __builtin_prefetch((const void *)(q + k), 0, 3);\n"
                       "        }\n",
-                      j, sz, j, sz, FZ_PREFETCH_BYTES, sz);
+                      FZ_PREFETCH(val->a[0]), j, sz, j, sz, FZ_PREFETCH_BYTES, sz);
     }
     /* inputs */
     for (int v = 0; v < nv; v++) {
@@ -656,12 +657,12 @@ char *ax__fused_codegen(const ax_fused_prog *prog) {
 
 typedef struct fused_call {
     const ax_fused_prog *prog;
-    int stream;
+    int flags; /* FZ_STREAM, FZ_PREFETCH(j) */
 } fused_call;
 
 static void fused_inner(char **p, const int64_t *bs, int64_t n, void *ud) {
     const fused_call *c = ud;
-    if (c->prog->fn && !ax__cpu_use_reference()) c->prog->fn(p, bs, n, c->stream);
+    if (c->prog->fn && !ax__cpu_use_reference()) c->prog->fn(p, bs, n, c->flags);
     else ax__fused_interpret(c->prog, p, bs, n);
 }
 
@@ -691,10 +692,12 @@ static ax_status fused_kernel(ax_ctx *ctx, const ax_node *node, ax_array *const 
         strides[n_out + i] = st[i];
         items[n_out + i] = ax_dtype_size(a->dtype);
     }
-    fused_call call = {prog, out_bytes >= FZ_STREAM_BYTES};
+    fused_call call = {prog, out_bytes >= FZ_STREAM_BYTES ? FZ_STREAM : 0};
+    for (int i = 0; i < n_in && call.flags; i++)
+        if (node->inputs[i]->size * (int64_t)items[n_out + i] >= FZ_PREFETCH_MIN) call.flags |= FZ_PREFETCH(i);
     ax__cpu_loop(n_out + n_in, base, strides, items, o0->shape, nd, fused_inner, &call, true);
 #if defined(__SSE__)
-    if (call.stream) _mm_sfence(); /* this thread's non-temporal stores (see stream_helper) */
+    if (call.flags & FZ_STREAM) _mm_sfence(); /* this thread's non-temporal stores (see stream_helper) */
 #endif
     return AX_OK;
 }
