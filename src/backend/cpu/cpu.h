@@ -50,6 +50,17 @@ void ax__cpu_loop(int nops, char *const *base, const int64_t *const *strides,
                   const size_t *itemsizes, const int64_t *shape, int ndim, ax_loop_fn fn,
                   void *ud, bool parallel);
 
+/* Batches of rows: fn(ptrs, bstrides, n, rows, rstrides, ud) covers `rows`
+ * consecutive runs of n elements, run r of operand o starting at ptrs[o] +
+ * r * rstrides[o] (one call per run of the second-innermost dim, so a kernel
+ * over a (R, C) broadcast pays its setup once per batch, not per row).
+ * Otherwise as ax__cpu_loop, which it splits over threads the same way. */
+typedef void (*ax_rows_fn)(char **ptrs, const int64_t *bstrides, int64_t n, int64_t rows,
+                           const int64_t *rstrides, void *ud);
+void ax__cpu_loop_rows(int nops, char *const *base, const int64_t *const *strides,
+                       const size_t *itemsizes, const int64_t *shape, int ndim, ax_rows_fn fn,
+                       void *ud, bool parallel);
+
 /* Elementwise convenience: out (row-major, shape of out) and n_in inputs
  * broadcast to out's shape. ptrs[0] is the output, ptrs[1..] the inputs. */
 void ax__cpu_ew_loop(ax_array *out, ax_array *const *ins, int n_in, ax_loop_fn fn, void *ud,

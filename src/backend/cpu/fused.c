@@ -505,7 +505,8 @@ char *ax__fused_codegen(const ax_fused_prog *prog) {
                   "#include \"backend/cpu/ew_math.h\"\n"
                   "#define B %d\n"
                   "%s"
-                  "void ax_fused_kernel(char **p, const int64_t *bs, int64_t n, int flags) {\n"
+                  "void ax_fused_kernel(char **p0, const int64_t *bs, int64_t n, int64_t rows,\n"
+                  "                     const int64_t *rs, int flags) {\n"
                   "    const int stream = flags & %d;\n",
                   FZ_BLOCK, stream_helper, FZ_STREAM);
     for (int v = 0; v < nv; v++) {
@@ -523,18 +524,25 @@ char *ax__fused_codegen(const ax_fused_prog *prog) {
             ax__fz_printf(&b, "    _Alignas(64) %s s%d[B];\n", T, v);
         }
     }
+    /* rows: run r of operand j starts at p0[j] + r * rs[j] */
+    ax__fz_printf(&b,
+                  "    for (int64_t r = 0; r < rows; r++) {\n"
+                  "    char *p[%d];\n"
+                  "    for (int j = 0; j < %d; j++) p[j] = p0[j] + r * rs[j];\n",
+                  n_out + prog->n_in, n_out + prog->n_in);
     /* a broadcast input (stride 0 along the run) is one value for the whole
-     * call: its block is filled once here instead of gathered per block */
+     * run: its block is filled once here instead of gathered per block, and
+     * again for each row only where it changes from row to row */
     for (int v = 0; v < nv; v++) {
         const fz_val *val = &prog->vals[v];
         if (val->kind != FZ_IN) continue;
         int j = n_out + val->a[0];
         ax__fz_printf(&b,
-                      "    if (bs[%d] == 0) {\n"
+                      "    if (bs[%d] == 0 && (r == 0 || rs[%d] != 0)) {\n"
                       "        %s c; memcpy(&c, p[%d], sizeof c);\n"
                       "        for (int64_t i = 0; i < (n < B ? n : B); i++) s%d[i] = c;\n"
                       "    }\n",
-                      j, ctype(val->dtype), j, v);
+                      j, j, ctype(val->dtype), j, v);
     }
     ax__fz_printf(&b, "    for (int64_t off = 0; off < n; off += B) {\n"
                       "        const int64_t m = n - off < B ? n - off : B;\n");
@@ -645,7 +653,7 @@ char *ax__fused_codegen(const ax_fused_prog *prog) {
                           "            for (int64_t i = 0; i < m; i++) memcpy(p[%d] + (off + i) * bs[%d], &v%d[i], %zu);\n",
                           o, sz, o, sz, w, sz, o, o, w, sz);
     }
-    ax__fz_printf(&b, "    }\n}\n");
+    ax__fz_printf(&b, "    }\n    }\n}\n");
     if (b.oom) {
         free(b.s);
         return NULL;
@@ -660,10 +668,19 @@ typedef struct fused_call {
     int flags; /* FZ_STREAM, FZ_PREFETCH(j) */
 } fused_call;
 
-static void fused_inner(char **p, const int64_t *bs, int64_t n, void *ud) {
+static void fused_rows(char **p, const int64_t *bs, int64_t n, int64_t rows, const int64_t *rs,
+                       void *ud) {
     const fused_call *c = ud;
-    if (c->prog->fn && !ax__cpu_use_reference()) c->prog->fn(p, bs, n, c->flags);
-    else ax__fused_interpret(c->prog, p, bs, n);
+    if (c->prog->fn && !ax__cpu_use_reference()) {
+        c->prog->fn(p, bs, n, rows, rs, c->flags);
+        return;
+    }
+    const int nops = c->prog->n_out + c->prog->n_in;
+    for (int64_t r = 0; r < rows; r++) {
+        char *q[FZ_MAX_OPERANDS];
+        for (int j = 0; j < nops; j++) q[j] = p[j] + r * rs[j];
+        ax__fused_interpret(c->prog, q, bs, n);
+    }
 }
 
 static ax_status fused_kernel(ax_ctx *ctx, const ax_node *node, ax_array *const *out) {
@@ -695,7 +712,7 @@ static ax_status fused_kernel(ax_ctx *ctx, const ax_node *node, ax_array *const 
     fused_call call = {prog, out_bytes >= FZ_STREAM_BYTES ? FZ_STREAM : 0};
     for (int i = 0; i < n_in && call.flags; i++)
         if (node->inputs[i]->size * (int64_t)items[n_out + i] >= FZ_PREFETCH_MIN) call.flags |= FZ_PREFETCH(i);
-    ax__cpu_loop(n_out + n_in, base, strides, items, o0->shape, nd, fused_inner, &call, true);
+    ax__cpu_loop_rows(n_out + n_in, base, strides, items, o0->shape, nd, fused_rows, &call, true);
 #if defined(__SSE__)
     if (call.flags & FZ_STREAM) _mm_sfence(); /* this thread's non-temporal stores (see stream_helper) */
 #endif

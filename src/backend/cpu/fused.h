@@ -45,7 +45,9 @@ typedef struct fz_val {
     double imm;     /* FZ_IMM (exact for every supported dtype) */
 } fz_val;
 
-/* flags: FZ_STREAM: write the contiguous outputs with non-temporal stores
+/* A kernel call covers `rows` runs of n elements (operand j of run r at
+ * p[j] + r * rs[j], element i of it i * bs[j] further; see
+ * ax__cpu_loop_rows). flags: FZ_STREAM: write the contiguous outputs with non-temporal stores
  * (set when the outputs together reach FZ_STREAM_BYTES, too large to stay
  * in cache); FZ_PREFETCH(j): input j is large (FZ_PREFETCH_MIN bytes or
  * more) and its blocks are prefetched FZ_PREFETCH_BYTES ahead where it is
@@ -56,7 +58,8 @@ typedef struct fz_val {
  * 1 KB ahead was as good, 4 KB and more worse (prefetches queue for the
  * line-fill buffers the non-temporal stores also use). Small inputs (a
  * layer norm's gain and bias rows) stay in cache and are not prefetched. */
-typedef void (*fz_kernel_fn)(char **p, const int64_t *bs, int64_t n, int flags);
+typedef void (*fz_kernel_fn)(char **p, const int64_t *bs, int64_t n, int64_t rows, const int64_t *rs,
+                             int flags);
 #define FZ_STREAM 1
 #define FZ_PREFETCH(j) (2 << (j))
 #define FZ_STREAM_BYTES ((int64_t)8 << 20)
@@ -94,7 +97,8 @@ ax_fused_prog *ax__fused_node_prog(const ax_node *node);
 void ax__fused_interpret(const ax_fused_prog *prog, char **p, const int64_t *bs, int64_t n);
 
 /* C source of the program's kernel (malloc'd, NULL on OOM): defines
- * `void ax_fused_kernel(char **p, const int64_t *bs, int64_t n, int flags)`
+ * `void ax_fused_kernel(char **p0, const int64_t *bs, int64_t n, int64_t rows,
+ * const int64_t *rs, int flags)` (an fz_kernel_fn)
  * with the interpreter's semantics. Needs backend/cpu/ew_math.h on the include path. */
 char *ax__fused_codegen(const ax_fused_prog *prog);
 

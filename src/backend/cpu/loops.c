@@ -53,15 +53,14 @@ static void span_task(void *ud, int64_t b, int64_t e) {
     p->fn(ptrs, p->bstrides, e - b, p->ud);
 }
 
-void ax__cpu_loop(int nops, char *const *base, const int64_t *const *strides,
-                  const size_t *itemsizes, const int64_t *shape, int ndim, ax_loop_fn fn,
-                  void *ud, bool parallel) {
-    int64_t total = 1;
-    for (int d = 0; d < ndim; d++) total *= shape[d];
-    if (total == 0) return;
-    int64_t sh[AX_MAX_NDIM], st[AX_MAX_NDIM * AX_LOOP_MAX_OPS]; /* ndim <= AX_MAX_NDIM */
-    /* Drop size-1 dims, then merge a dim into the next when every operand's
-     * stride allows (stride[d] == stride[d+1] * shape[d+1]). */
+/* Coalesce the index space: drop size-1 dims, then merge a dim into the
+ * next when every operand's stride allows (stride[d] == stride[d+1] *
+ * shape[d+1]). Fills sh (ndim) and st (byte strides, [dim * nops + op]);
+ * returns the number of dims (at least 1), or 0 when the space is empty. */
+static int coalesce(int nops, const int64_t *const *strides, const size_t *itemsizes,
+                    const int64_t *shape, int ndim, int64_t *sh, int64_t *st) {
+    for (int d = 0; d < ndim; d++)
+        if (shape[d] == 0) return 0;
     int nd = 0;
     for (int d = 0; d < ndim; d++) {
         if (shape[d] == 1) continue;
@@ -86,6 +85,17 @@ void ax__cpu_loop(int nops, char *const *base, const int64_t *const *strides,
         for (int o = 0; o < nops; o++) st[o] = (int64_t)itemsizes[o];
         nd = 1;
     }
+    return nd;
+}
+
+void ax__cpu_loop(int nops, char *const *base, const int64_t *const *strides,
+                  const size_t *itemsizes, const int64_t *shape, int ndim, ax_loop_fn fn,
+                  void *ud, bool parallel) {
+    int64_t sh[AX_MAX_NDIM], st[AX_MAX_NDIM * AX_LOOP_MAX_OPS]; /* ndim <= AX_MAX_NDIM */
+    int nd = coalesce(nops, strides, itemsizes, shape, ndim, sh, st);
+    if (nd == 0) return;
+    int64_t total = 1;
+    for (int d = 0; d < nd; d++) total *= sh[d];
     loop_plan p = {.nops = nops, .ndim = nd, .shape = sh, .bstrides = st, .fn = fn, .ud = ud};
     for (int o = 0; o < nops; o++) p.base[o] = base[o];
     bool par = parallel && total >= PARALLEL_MIN_ELEMS && ax__num_threads() > 1;
@@ -98,6 +108,70 @@ void ax__cpu_loop(int nops, char *const *base, const int64_t *const *strides,
         if (par && rows > 1) ax__parallel_for(rows, grain < 1 ? 1 : grain, rows_task, &p);
         else run_rows(&p, 0, rows);
     }
+}
+
+/* ---------------------------------------------------------------- row batches */
+
+typedef struct rows_plan {
+    int nops, ndim;
+    char *base[AX_LOOP_MAX_OPS];
+    const int64_t *shape, *bstrides; /* coalesced, as in loop_plan */
+    ax_rows_fn fn;
+    void *ud;
+} rows_plan;
+
+/* Rows [begin, end) of the plan (a row is the innermost dim), passed in
+ * batches of consecutive rows along the second-innermost dim. */
+static void run_row_batches(const rows_plan *p, int64_t begin, int64_t end) {
+    const int nops = p->nops, nd = p->ndim;
+    const int64_t inner = p->shape[nd - 1], span = p->shape[nd - 2];
+    const int64_t *inner_str = p->bstrides + (size_t)(nd - 1) * nops;
+    const int64_t *row_str = p->bstrides + (size_t)(nd - 2) * nops;
+    for (int64_t r = begin; r < end;) {
+        /* r = outer * span + k: operands at outer's offset plus k rows */
+        int64_t k = r % span, outer = r / span, count = span - k;
+        if (count > end - r) count = end - r;
+        char *ptrs[AX_LOOP_MAX_OPS];
+        for (int o = 0; o < nops; o++) ptrs[o] = p->base[o] + k * row_str[o];
+        for (int d = nd - 3; d >= 0; d--) {
+            int64_t i = outer % p->shape[d];
+            outer /= p->shape[d];
+            for (int o = 0; o < nops; o++) ptrs[o] += i * p->bstrides[(size_t)d * nops + o];
+        }
+        p->fn(ptrs, inner_str, inner, count, row_str, p->ud);
+        r += count;
+    }
+}
+
+static void row_batches_task(void *ud, int64_t b, int64_t e) { run_row_batches(ud, b, e); }
+
+/* Elements [b, e) of a 1-D plan: one row (the row strides are unused). */
+static void row_span_task(void *ud, int64_t b, int64_t e) {
+    const rows_plan *p = ud;
+    char *ptrs[AX_LOOP_MAX_OPS];
+    for (int o = 0; o < p->nops; o++) ptrs[o] = p->base[o] + b * p->bstrides[o];
+    p->fn(ptrs, p->bstrides, e - b, 1, p->bstrides, p->ud);
+}
+
+void ax__cpu_loop_rows(int nops, char *const *base, const int64_t *const *strides,
+                       const size_t *itemsizes, const int64_t *shape, int ndim, ax_rows_fn fn,
+                       void *ud, bool parallel) {
+    int64_t sh[AX_MAX_NDIM], st[AX_MAX_NDIM * AX_LOOP_MAX_OPS];
+    int nd = coalesce(nops, strides, itemsizes, shape, ndim, sh, st);
+    if (nd == 0) return;
+    int64_t total = 1;
+    for (int d = 0; d < nd; d++) total *= sh[d];
+    bool par = parallel && total >= PARALLEL_MIN_ELEMS && ax__num_threads() > 1;
+    rows_plan rp = {.nops = nops, .ndim = nd, .shape = sh, .bstrides = st, .fn = fn, .ud = ud};
+    for (int o = 0; o < nops; o++) rp.base[o] = base[o];
+    if (nd == 1) { /* one run, split like ax__cpu_loop's */
+        if (par) ax__parallel_for(sh[0], PARALLEL_MIN_ELEMS / 4, row_span_task, &rp);
+        else fn(rp.base, st, sh[0], 1, st, ud);
+        return;
+    }
+    int64_t rows = total / sh[nd - 1], grain = PARALLEL_MIN_ELEMS / sh[nd - 1];
+    if (par && rows > 1) ax__parallel_for(rows, grain < 1 ? 1 : grain, row_batches_task, &rp);
+    else run_row_batches(&rp, 0, rows);
 }
 
 void ax__cpu_ew_loop(ax_array *out, ax_array *const *ins, int n_in, ax_loop_fn fn, void *ud,
