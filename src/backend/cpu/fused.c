@@ -546,10 +546,12 @@ char *ax__fused_codegen(const ax_fused_prog *prog) {
     }
     ax__fz_printf(&b, "    for (int64_t off = 0; off < n; off += B) {\n"
                       "        const int64_t m = n - off < B ? n - off : B;\n");
-    /* large inputs: prefetch FZ_PREFETCH_BYTES ahead (see fused.h) */
+    /* inputs: large ones prefetched FZ_PREFETCH_BYTES ahead (see fused.h),
+     * then the block's pointer (in place, the broadcast block, or gathered) */
     for (int v = 0; v < nv; v++) {
         const fz_val *val = &prog->vals[v];
         if (val->kind != FZ_IN) continue;
+        const char *T = ctype(val->dtype);
         const size_t sz = ax_dtype_size(val->dtype);
         int j = n_out + val->a[0];
         ax__fz_printf(&b,
@@ -558,14 +560,6 @@ char *ax__fused_codegen(const ax_fused_prog *prog) {
                       "            for (int k = 0; k < B * %zu; k += 64) __builtin_prefetch((const void *)(q + k), 0, 3);\n"
                       "        }\n",
                       FZ_PREFETCH(val->a[0]), j, sz, j, sz, FZ_PREFETCH_BYTES, sz);
-    }
-    /* inputs */
-    for (int v = 0; v < nv; v++) {
-        const fz_val *val = &prog->vals[v];
-        if (val->kind != FZ_IN) continue;
-        const char *T = ctype(val->dtype);
-        const size_t sz = ax_dtype_size(val->dtype);
-        int j = n_out + val->a[0];
         ax__fz_printf(&b,
                       "        const %s *v%d;\n"
                       "        if (bs[%d] == %zu) v%d = (const %s *)(p[%d] + off * %zu);\n"
