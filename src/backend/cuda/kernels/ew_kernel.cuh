@@ -185,12 +185,22 @@ template <class Op, typename TO, typename TA, typename TB, int NIN> struct ew_ti
 // use, which serializes them again.
 #define EW_CONTIG_MINB 4
 
+// The parameters of ew_k_contig: the size, the output and input pointers,
+// and which inputs are broadcast scalars. About 48 bytes where the whole
+// layout (ax_cu_ew) is about 1 KB: a launch's cost grows with its parameter
+// block, and one-element ops are nothing but launch.
+struct ew_flat_args {
+    int64_t size;
+    void *ptr[4]; // output, then NIN <= 3 inputs
+    unsigned scalar; // bit k: input k has stride 0
+};
+
 // One flat dim: the output and every input dense (stride 1), or an input a
 // scalar broadcast (stride 0, e.g. x * 2: read with the vectors of each tile,
 // an independent cached load rather than one more latency before them).
 template <class Op, typename TO, typename TA, typename TB, int NIN>
 __global__ void __launch_bounds__(AX_CU_THREADS, EW_CONTIG_MINB)
-    ew_k_contig(const __grid_constant__ ax_cu_ew l, const Op op) {
+    ew_k_contig(const ew_flat_args l, const Op op) {
     constexpr int V = ew_width<TO, TA, TB, NIN>::V, NB = EW_NB(NIN),
                   U = ew_tile_u<Op, TO, TA, TB, NIN>::value;
     const int64_t n = l.size;
@@ -198,13 +208,13 @@ __global__ void __launch_bounds__(AX_CU_THREADS, EW_CONTIG_MINB)
     const int64_t nth = (int64_t)gridDim.x * blockDim.x;
     TO *o = (TO *)l.ptr[0];
     const TA *a = (const TA *)l.ptr[1];
-    const bool sa = l.strides[1][0] == 0;
+    const bool sa = l.scalar & 1u;
     const TB *b[NB];
     bool sb[NB];
 #pragma unroll
     for (int k = 0; k < NB; k++) {
         b[k] = NIN > 1 ? (const TB *)l.ptr[k + 2] : nullptr;
-        sb[k] = NIN > 1 && l.strides[k + 2][0] == 0;
+        sb[k] = NIN > 1 && (l.scalar >> (k + 1) & 1u);
     }
     bool aligned = (uintptr_t)o % (sizeof(TO) * V) == 0 && (sa || (uintptr_t)a % (sizeof(TA) * V) == 0);
 #pragma unroll
@@ -436,7 +446,11 @@ static cudaError_t ew_launch(const ax_cu_ew *l, cudaStream_t s, Op op = Op()) {
         constexpr int V = ew_width<TO, TA, TB, NIN>::V;
         int64_t nv = (l->size + V - 1) / V; // a block a tile (grid-stride past 2M blocks)
         constexpr int U = ew_tile_u<Op, TO, TA, TB, NIN>::value;
-        ew_k_contig<Op, TO, TA, TB, NIN><<<ax_cu_blocks(nv, U), AX_CU_THREADS, 0, s>>>(*l, op);
+        ew_flat_args fa = {l->size, {l->ptr[0], l->ptr[1], NIN > 1 ? l->ptr[2] : nullptr,
+                                     NIN > 2 ? l->ptr[3] : nullptr}, 0u};
+        for (int k = 0; k < NIN; k++)
+            if (l->strides[k + 1][0] == 0) fa.scalar |= 1u << k;
+        ew_k_contig<Op, TO, TA, TB, NIN><<<ax_cu_blocks(nv, U), AX_CU_THREADS, 0, s>>>(fa, op);
     } else {
         int64_t inner = l->shape[l->ndim - 1];
         dim3 grid;
