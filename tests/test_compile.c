@@ -274,7 +274,7 @@ static ax_status norm_fn(ax_ctx *c, ax_array *const *in, int n_in, ax_array **ou
     return ax_error_code(c);
 }
 
-/* Outputs of FZ_STREAM_BYTES (8 MiB) and more are written with non-temporal
+/* Outputs of EW_STREAM_BYTES (8 MiB) and more are written with non-temporal
  * stores; (R, 1) operands are filled once per run. Odd sizes, rows that do
  * not start on a cache line, two outputs, float64, strided inputs, NaN. */
 static void test_large_outputs(void) {

@@ -13,6 +13,7 @@
 #include <complex.h>
 
 #include "backend/cpu/ew_common.h"
+#include "backend/cpu/ew_stream.h"
 
 EW_DEF_DIVMOD(double, f64)
 EW_DEF_DIVMOD(float, f32)
@@ -336,6 +337,7 @@ static void fill_fast(void) {
 typedef struct bfast {
     bvec_fn fn;
     ax_dtype t, ot, ct, cot; /* input / output dtypes and the loop's */
+    bool stream;             /* the output reaches EW_STREAM_BYTES (ew_stream.h) */
 } bfast;
 
 static void fast_inner(char **p, const int64_t *bs, int64_t n, void *ud) {
@@ -343,13 +345,18 @@ static void fast_inner(char **p, const int64_t *bs, int64_t n, void *ud) {
     int64_t isz = (int64_t)ax_dtype_size(u->t), osz = (int64_t)ax_dtype_size(u->ot);
     bool ca = bs[1] == isz || bs[1] == 0, cb = bs[2] == isz || bs[2] == 0;
     if (u->t == u->ct && u->ot == u->cot && bs[0] == osz && ca && cb) {
-        for (int64_t off = 0; off < n; off += EW_BLOCK) {
-            int64_t m = n - off < EW_BLOCK ? n - off : EW_BLOCK;
+        _Alignas(64) char blk[EW_STREAM_BLOCK * 8];
+        const int64_t bl = u->stream ? EW_STREAM_BLOCK : EW_BLOCK;
+        const int64_t ahead = u->stream ? EW_STREAM_AHEAD : EW_PREFETCH_AHEAD;
+        for (int64_t off = 0; off < n; off += bl) {
+            int64_t m = n - off < bl ? n - off : bl;
             if (n > 4 * EW_BLOCK) {
-                if (bs[1]) ew_prefetch(p[1] + off * isz, m * isz);
-                if (bs[2]) ew_prefetch(p[2] + off * isz, m * isz);
+                if (bs[1]) ew_prefetch(p[1] + off * isz, m * isz, ahead);
+                if (bs[2]) ew_prefetch(p[2] + off * isz, m * isz, ahead);
             }
-            u->fn(p[0] + off * osz, p[1] + off * bs[1], bs[1] != 0, p[2] + off * bs[2], bs[2] != 0, m);
+            char *o = u->stream ? blk : p[0] + off * osz;
+            u->fn(o, p[1] + off * bs[1], bs[1] != 0, p[2] + off * bs[2], bs[2] != 0, m);
+            if (u->stream) ew_stream_store(p[0] + off * osz, blk, m * osz);
         }
         return;
     }
@@ -373,8 +380,9 @@ static ax_status binary_kernel(ax_ctx *ctx, const ax_node *node, ax_array *const
     bvec_fn fn = in[1]->dtype == t ? fast[node->op][t] : NULL;
     if (!ax__cpu_use_reference() && fn) {
         ax_dtype ct = ew_compute_type(t);
-        bfast u = {fn, t, ot, ct, ot == AX_BOOL ? AX_BOOL : ct};
+        bfast u = {fn, t, ot, ct, ot == AX_BOOL ? AX_BOOL : ct, ax_nbytes(out[0]) >= (size_t)EW_STREAM_BYTES};
         ax__cpu_ew_loop(out[0], in, 2, fast_inner, &u, true);
+        if (u.stream) ew_stream_end();
     } else {
         bref u = {node->op, t, ot};
         ax__cpu_ew_loop(out[0], in, 2, ref_inner, &u, true);

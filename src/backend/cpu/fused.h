@@ -48,8 +48,8 @@ typedef struct fz_val {
 /* A kernel call covers `rows` runs of n elements (operand j of run r at
  * p[j] + r * rs[j], element i of it i * bs[j] further; see
  * ax__cpu_loop_rows). flags: FZ_STREAM: write the contiguous outputs with non-temporal stores
- * (set when the outputs together reach FZ_STREAM_BYTES, too large to stay
- * in cache); FZ_PREFETCH(j): input j is large (FZ_PREFETCH_MIN bytes or
+ * (backend/cpu/ew_stream.h; set when the outputs together reach
+ * EW_STREAM_BYTES, too large to stay in cache); FZ_PREFETCH(j): input j is large (FZ_PREFETCH_MIN bytes or
  * more) and its blocks are prefetched FZ_PREFETCH_BYTES ahead where it is
  * contiguous along the run. The L2 streamer stops at every 4 KB page, and a
  * compute-heavy block (GELU's tanh) leaves it idle long enough to expose
@@ -62,7 +62,6 @@ typedef void (*fz_kernel_fn)(char **p, const int64_t *bs, int64_t n, int64_t row
                              int flags);
 #define FZ_STREAM 1
 #define FZ_PREFETCH(j) (2 << (j))
-#define FZ_STREAM_BYTES ((int64_t)8 << 20)
 #define FZ_PREFETCH_MIN ((int64_t)1 << 20)
 #define FZ_PREFETCH_BYTES 2048
 

@@ -264,7 +264,8 @@ static bool toolchain_hash(uint64_t out[2]) {
     fnv(h, banner, len);
     free(banner);
     fnv(h, JIT_FLAGS, sizeof JIT_FLAGS);
-    static const char *const headers[] = {"src/backend/cpu/ew_math.h", "include/ax/core.h"};
+    static const char *const headers[] = {"src/backend/cpu/ew_math.h", "src/backend/cpu/ew_stream.h",
+                                           "include/ax/core.h"};
     for (size_t i = 0; i < sizeof headers / sizeof *headers; i++) {
         char path[4200];
         snprintf(path, sizeof path, "%s/%s", root, headers[i]);

@@ -12,6 +12,7 @@
 #include <complex.h>
 
 #include "backend/cpu/ew_common.h"
+#include "backend/cpu/ew_stream.h"
 
 /* ---------------------------------------------------------------- reference */
 
@@ -403,6 +404,7 @@ typedef struct ufast {
     uvec_fn fn;
     int sp;
     ax_dtype it, ot, ct, cot; /* input/output dtypes and the loop's (compute) dtypes */
+    bool stream; /* the output reaches EW_STREAM_BYTES (ew_stream.h) */
 } ufast;
 
 static void fast_inner(char **p, const int64_t *bs, int64_t n, void *ud) {
@@ -419,10 +421,15 @@ static void fast_inner(char **p, const int64_t *bs, int64_t n, void *ud) {
         return;
     }
     if (u->it == u->ct && u->ot == u->cot && bs[0] == osz && bs[1] == isz) {
-        for (int64_t off = 0; off < n; off += EW_BLOCK) {
-            int64_t m = n - off < EW_BLOCK ? n - off : EW_BLOCK;
-            if (n > 4 * EW_BLOCK) ew_prefetch(p[1] + off * isz, m * isz);
-            u->fn(p[0] + off * osz, p[1] + off * isz, m);
+        _Alignas(64) char blk[EW_STREAM_BLOCK * 8];
+        const int64_t bl = u->stream ? EW_STREAM_BLOCK : EW_BLOCK;
+        const int64_t ahead = u->stream ? EW_STREAM_AHEAD : EW_PREFETCH_AHEAD;
+        for (int64_t off = 0; off < n; off += bl) {
+            int64_t m = n - off < bl ? n - off : bl;
+            if (n > 4 * EW_BLOCK) ew_prefetch(p[1] + off * isz, m * isz, ahead);
+            char *o = u->stream ? blk : p[0] + off * osz;
+            u->fn(o, p[1] + off * isz, m);
+            if (u->stream) ew_stream_store(p[0] + off * osz, blk, m * osz);
         }
         return;
     }
@@ -443,8 +450,10 @@ static ax_status unary_kernel(ax_ctx *ctx, const ax_node *node, ax_array *const 
     int sp = special[node->op][it];
     if (!ax__cpu_use_reference() && (fn || sp)) {
         ax_dtype ct = ew_compute_type(it);
-        ufast u = {fn, sp, it, ot, ct, ot == AX_BOOL ? AX_BOOL : ct};
+        ufast u = {fn, sp, it, ot, ct, ot == AX_BOOL ? AX_BOOL : ct,
+                   ax_nbytes(out[0]) >= (size_t)EW_STREAM_BYTES};
         ax__cpu_ew_loop(out[0], &in, 1, fast_inner, &u, true);
+        if (u.stream) ew_stream_end();
     } else {
         uref u = {node->op, it, ot};
         ax__cpu_ew_loop(out[0], &in, 1, ref_inner, &u, true);

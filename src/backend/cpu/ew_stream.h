@@ -1,0 +1,57 @@
+/* Non-temporal ("streaming") stores of a contiguous output block, shared by
+ * the eager elementwise kernels (unary.c, binary.c) and the code ax_compile
+ * generates (fused.c includes this header in its source, fused_jit.c hashes
+ * it into the kernel cache key).
+ *
+ * They write whole lines without reading them first: a plain store's read
+ * for ownership adds half the traffic again to a one-input, one-output
+ * kernel (a third to a two-input one). Worth it only for outputs too large to
+ * stay in cache: callers stream when the whole output reaches
+ * EW_STREAM_BYTES. No fence per block (an sfence after each 4 KB row of a
+ * broadcast chain cost 10%): each pool worker's handshake with the thread
+ * pool is a locked operation, which waits until all its buffered writes,
+ * write-combining ones included, have drained (Intel SDM vol. 3,
+ * "Strengthening or weakening the memory-ordering model"), and the kernel
+ * fences the calling thread once with ew_stream_end. */
+#ifndef AX_EW_STREAM_H
+#define AX_EW_STREAM_H
+
+#include <stdint.h>
+#include <string.h>
+#if defined(__AVX512F__) || defined(__AVX__) || defined(__SSE__)
+#include <immintrin.h>
+#endif
+
+#define EW_STREAM_BYTES ((int64_t)8 << 20)
+
+/* Copy bytes from src (a block in cache) to d with streaming stores where d
+ * is 64-byte aligned, plain copies for the unaligned head and the tail. */
+static inline void ew_stream_store(char *d, const void *src, int64_t bytes) {
+    const char *s = (const char *)src;
+#if defined(__AVX512F__) || defined(__AVX__)
+    int64_t h = (int64_t)((64 - ((uintptr_t)d & 63)) & 63);
+    if (h > bytes) h = bytes;
+    memcpy(d, s, (size_t)h);
+    int64_t i = h;
+#if defined(__AVX512F__)
+    for (; i + 64 <= bytes; i += 64)
+        _mm512_stream_si512((void *)(d + i), _mm512_loadu_si512((const void *)(s + i)));
+#else
+    for (; i + 32 <= bytes; i += 32)
+        _mm256_stream_si256((__m256i *)(d + i), _mm256_loadu_si256((const __m256i *)(s + i)));
+#endif
+    memcpy(d + i, s + i, (size_t)(bytes - i));
+#else
+    memcpy(d, s, (size_t)bytes);
+#endif
+}
+
+/* After a kernel that streamed: order the calling thread's streaming stores
+ * before whatever reads the output next (see above for the workers). */
+static inline void ew_stream_end(void) {
+#if defined(__SSE__)
+    _mm_sfence();
+#endif
+}
+
+#endif
