@@ -66,7 +66,9 @@ typedef float v16f __attribute__((vector_size(64)));
 /* A copy whose stores bypass the cache (no read for ownership) and whose
  * loads are prefetched 2 KB ahead, as ax's streaming kernels do; glibc's
  * memcpy is slower on some hosts (25 vs 43 GB/s on the 2-core VM with
- * 2 MiB pages), so the copy floor is the better of the two. */
+ * 2 MiB pages), so the copy floor is the better of the two. Written here,
+ * not taken from ax's ew_stream.h, so the floor does not depend on the code
+ * it is used to judge. */
 static void stream_copy(char *dst, const char *src, size_t bytes) {
     size_t i = 0;
 #if defined(__AVX512F__) || defined(__AVX__)

@@ -54,12 +54,17 @@ void ax__cpu_loop(int nops, char *const *base, const int64_t *const *strides,
  * consecutive runs of n elements, run r of operand o starting at ptrs[o] +
  * r * rstrides[o] (one call per run of the second-innermost dim, so a kernel
  * over a (R, C) broadcast pays its setup once per batch, not per row).
- * Otherwise as ax__cpu_loop, which it splits over threads the same way. */
+ * Coalesced and split over threads as ax__cpu_loop (which is this with one
+ * call per row, through ax__cpu_each_row). */
 typedef void (*ax_rows_fn)(char **ptrs, const int64_t *bstrides, int64_t n, int64_t rows,
                            const int64_t *rstrides, void *ud);
 void ax__cpu_loop_rows(int nops, char *const *base, const int64_t *const *strides,
                        const size_t *itemsizes, const int64_t *shape, int ndim, ax_rows_fn fn,
                        void *ud, bool parallel);
+
+/* Call fn once per run of a batch (the arguments of an ax_rows_fn). */
+void ax__cpu_each_row(int nops, char **p, const int64_t *bs, int64_t n, int64_t rows,
+                      const int64_t *rs, ax_loop_fn fn, void *ud);
 
 /* Elementwise convenience: out (row-major, shape of out) and n_in inputs
  * broadcast to out's shape. ptrs[0] is the output, ptrs[1..] the inputs. */

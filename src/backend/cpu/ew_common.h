@@ -33,16 +33,11 @@ static inline _Complex double ew_cmplx_(double re, double im) {
  * between loads, the hardware prefetcher alone leaves the memory bus idle
  * part of the time (measured: exp on 2^24 floats, 2 threads, 1.6x faster).
  * Outputs that stay in cache: EW_BLOCK elements a block, EW_PREFETCH_AHEAD
- * bytes ahead. Streamed outputs (ew_stream.h): shorter blocks and 2 KB, as
- * in the fused kernels (fused.h), since a block's prefetches issue together
- * and wait for line-fill buffers the streaming stores also use: on the
- * 2-core VM, add over 2^26 floats 30 -> 39 GB/s and exp 27 -> 38 GB/s
- * against 1024 elements and 8 KB (256 and 2 KB: 37 and 34 GB/s).
- * Prefetches are hints: past the end of a buffer they do nothing. */
+ * bytes ahead; streamed outputs: EW_STREAM_BLOCK and EW_STREAM_AHEAD
+ * (ew_stream.h). Prefetches are hints: past the end of a buffer they do
+ * nothing. */
 #define EW_BLOCK 1024
 #define EW_PREFETCH_AHEAD 8192
-#define EW_STREAM_BLOCK 128
-#define EW_STREAM_AHEAD 2048
 static inline void ew_prefetch(const char *p, int64_t bytes, int64_t ahead) {
     for (int64_t off = 0; off < bytes; off += 64) __builtin_prefetch(p + ahead + off);
 }

@@ -511,7 +511,7 @@ char *ax__fused_codegen(const ax_fused_prog *prog) {
     }
     ax__fz_printf(&b, "    for (int64_t off = 0; off < n; off += B) {\n"
                       "        const int64_t m = n - off < B ? n - off : B;\n");
-    /* inputs: large ones prefetched FZ_PREFETCH_BYTES ahead (see fused.h),
+    /* inputs: large ones prefetched EW_STREAM_AHEAD bytes ahead (fused.h),
      * then the block's pointer (in place, the broadcast block, or gathered) */
     for (int v = 0; v < nv; v++) {
         const fz_val *val = &prog->vals[v];
@@ -524,7 +524,7 @@ char *ax__fused_codegen(const ax_fused_prog *prog) {
                       "            const uintptr_t q = (uintptr_t)p[%d] + (uintptr_t)off * %zu + %d;\n"
                       "            for (int k = 0; k < B * %zu; k += 64) __builtin_prefetch((const void *)(q + k), 0, 3);\n"
                       "        }\n",
-                      FZ_PREFETCH(val->a[0]), j, sz, j, sz, FZ_PREFETCH_BYTES, sz);
+                      FZ_PREFETCH(val->a[0]), j, sz, j, sz, EW_STREAM_AHEAD, sz);
         ax__fz_printf(&b,
                       "        const %s *v%d;\n"
                       "        if (bs[%d] == %zu) v%d = (const %s *)(p[%d] + off * %zu);\n"
@@ -627,19 +627,18 @@ typedef struct fused_call {
     int flags; /* FZ_STREAM, FZ_PREFETCH(j) */
 } fused_call;
 
+static void interpret_run(char **p, const int64_t *bs, int64_t n, void *prog) {
+    ax__fused_interpret(prog, p, bs, n);
+}
+
 static void fused_rows(char **p, const int64_t *bs, int64_t n, int64_t rows, const int64_t *rs,
                        void *ud) {
     const fused_call *c = ud;
-    if (c->prog->fn && !ax__cpu_use_reference()) {
+    if (c->prog->fn && !ax__cpu_use_reference())
         c->prog->fn(p, bs, n, rows, rs, c->flags);
-        return;
-    }
-    const int nops = c->prog->n_out + c->prog->n_in;
-    for (int64_t r = 0; r < rows; r++) {
-        char *q[FZ_MAX_OPERANDS];
-        for (int j = 0; j < nops; j++) q[j] = p[j] + r * rs[j];
-        ax__fused_interpret(c->prog, q, bs, n);
-    }
+    else
+        ax__cpu_each_row(c->prog->n_out + c->prog->n_in, p, bs, n, rows, rs, interpret_run,
+                         (void *)c->prog);
 }
 
 static ax_status fused_kernel(ax_ctx *ctx, const ax_node *node, ax_array *const *out) {

@@ -25,13 +25,11 @@
 
 #include <stdatomic.h>
 
+#include "backend/cpu/ew_stream.h"
 #include "core/internal.h"
 
-/* 128 elements: with the prefetch below, GELU over 2^26 floats ran at
- * 31 GB/s against 28.5 with 256 and 20.5 with 512 (a block's prefetches
- * issue together, and shorter bursts wait less for line-fill buffers);
- * 64 cost a cheap chain a quarter of its speed in per-block overhead. */
-#define FZ_BLOCK 128
+/* Elements a block (backend/cpu/ew_stream.h says why 128). */
+#define FZ_BLOCK EW_STREAM_BLOCK
 #define FZ_MAX_VALS 48 /* values of one program (scratch lives on the stack) */
 #define FZ_MAX_OPERANDS 8 /* outputs + inputs (AX_LOOP_MAX_OPS) */
 
@@ -47,23 +45,17 @@ typedef struct fz_val {
 
 /* A kernel call covers `rows` runs of n elements (operand j of run r at
  * p[j] + r * rs[j], element i of it i * bs[j] further; see
- * ax__cpu_loop_rows). flags: FZ_STREAM: write the contiguous outputs with non-temporal stores
- * (backend/cpu/ew_stream.h; set when the outputs together reach
- * EW_STREAM_BYTES, too large to stay in cache); FZ_PREFETCH(j): input j is large (FZ_PREFETCH_MIN bytes or
- * more) and its blocks are prefetched FZ_PREFETCH_BYTES ahead where it is
- * contiguous along the run. The L2 streamer stops at every 4 KB page, and a
- * compute-heavy block (GELU's tanh) leaves it idle long enough to expose
- * memory latency: the software prefetch took GELU over 2^26 floats from 22
- * to 29 GB/s (2 threads, 2 MiB pages) and a cheap chain from 33 to 42 GB/s.
- * 1 KB ahead was as good, 4 KB and more worse (prefetches queue for the
- * line-fill buffers the non-temporal stores also use). Small inputs (a
- * layer norm's gain and bias rows) stay in cache and are not prefetched. */
+ * ax__cpu_loop_rows). flags: FZ_STREAM: write the contiguous outputs with
+ * streaming stores (set when the outputs together reach EW_STREAM_BYTES);
+ * FZ_PREFETCH(j): input j has FZ_PREFETCH_MIN bytes or more, and its
+ * blocks are prefetched EW_STREAM_AHEAD bytes ahead where it is contiguous
+ * along the run (both: backend/cpu/ew_stream.h). Small inputs, such as a
+ * layer norm's gain and bias rows, stay in cache and are not prefetched. */
 typedef void (*fz_kernel_fn)(char **p, const int64_t *bs, int64_t n, int64_t rows, const int64_t *rs,
                              int flags);
 #define FZ_STREAM 1
 #define FZ_PREFETCH(j) (2 << (j))
 #define FZ_PREFETCH_MIN ((int64_t)1 << 20)
-#define FZ_PREFETCH_BYTES 2048
 
 typedef struct ax_fused_prog {
     atomic_long refs;

@@ -7,52 +7,6 @@
 /* Work below this many elements stays on one thread. */
 #define PARALLEL_MIN_ELEMS (1 << 16)
 
-typedef struct loop_plan {
-    int nops, ndim;
-    char *base[AX_LOOP_MAX_OPS];
-    int64_t *shape;           /* ndim, coalesced, innermost last */
-    int64_t *bstrides;        /* ndim * nops byte strides, [dim * nops + op] */
-    ax_loop_fn fn;
-    void *ud;
-} loop_plan;
-
-/* Run outer rows [begin, end) of the plan (each row is the innermost dim). */
-static void run_rows(const loop_plan *p, int64_t begin, int64_t end) {
-    int nops = p->nops, nd = p->ndim;
-    int64_t inner = p->shape[nd - 1];
-    const int64_t *inner_str = p->bstrides + (size_t)(nd - 1) * nops;
-    int64_t index[AX_MAX_NDIM];
-    /* unravel begin */
-    int64_t r = begin;
-    for (int d = nd - 2; d >= 0; d--) {
-        index[d] = r % p->shape[d];
-        r /= p->shape[d];
-    }
-    char *ptrs[AX_LOOP_MAX_OPS];
-    for (int64_t row = begin; row < end; row++) {
-        for (int o = 0; o < nops; o++) {
-            char *q = p->base[o];
-            for (int d = 0; d < nd - 1; d++) q += index[d] * p->bstrides[(size_t)d * nops + o];
-            ptrs[o] = q;
-        }
-        p->fn(ptrs, inner_str, inner, p->ud);
-        for (int d = nd - 2; d >= 0; d--) {
-            if (++index[d] < p->shape[d]) break;
-            index[d] = 0;
-        }
-    }
-}
-
-static void rows_task(void *ud, int64_t b, int64_t e) { run_rows(ud, b, e); }
-
-/* A 1-D plan split along its only dimension. */
-static void span_task(void *ud, int64_t b, int64_t e) {
-    const loop_plan *p = ud;
-    char *ptrs[AX_LOOP_MAX_OPS];
-    for (int o = 0; o < p->nops; o++) ptrs[o] = p->base[o] + b * p->bstrides[o];
-    p->fn(ptrs, p->bstrides, e - b, p->ud);
-}
-
 /* Coalesce the index space: drop size-1 dims, then merge a dim into the
  * next when every operand's stride allows (stride[d] == stride[d+1] *
  * shape[d+1]). Fills sh (ndim) and st (byte strides, [dim * nops + op]);
@@ -88,34 +42,13 @@ static int coalesce(int nops, const int64_t *const *strides, const size_t *items
     return nd;
 }
 
-void ax__cpu_loop(int nops, char *const *base, const int64_t *const *strides,
-                  const size_t *itemsizes, const int64_t *shape, int ndim, ax_loop_fn fn,
-                  void *ud, bool parallel) {
-    int64_t sh[AX_MAX_NDIM], st[AX_MAX_NDIM * AX_LOOP_MAX_OPS]; /* ndim <= AX_MAX_NDIM */
-    int nd = coalesce(nops, strides, itemsizes, shape, ndim, sh, st);
-    if (nd == 0) return;
-    int64_t total = 1;
-    for (int d = 0; d < nd; d++) total *= sh[d];
-    loop_plan p = {.nops = nops, .ndim = nd, .shape = sh, .bstrides = st, .fn = fn, .ud = ud};
-    for (int o = 0; o < nops; o++) p.base[o] = base[o];
-    bool par = parallel && total >= PARALLEL_MIN_ELEMS && ax__num_threads() > 1;
-    if (nd == 1) {
-        if (par) ax__parallel_for(sh[0], PARALLEL_MIN_ELEMS / 4, span_task, &p);
-        else fn(p.base, st, sh[0], ud);
-    } else {
-        int64_t rows = total / sh[nd - 1];
-        int64_t grain = PARALLEL_MIN_ELEMS / sh[nd - 1];
-        if (par && rows > 1) ax__parallel_for(rows, grain < 1 ? 1 : grain, rows_task, &p);
-        else run_rows(&p, 0, rows);
-    }
-}
-
 /* ---------------------------------------------------------------- row batches */
 
 typedef struct rows_plan {
     int nops, ndim;
     char *base[AX_LOOP_MAX_OPS];
-    const int64_t *shape, *bstrides; /* coalesced, as in loop_plan */
+    const int64_t *shape;    /* ndim, coalesced, innermost last */
+    const int64_t *bstrides; /* ndim * nops byte strides, [dim * nops + op] */
     ax_rows_fn fn;
     void *ud;
 } rows_plan;
@@ -164,7 +97,7 @@ void ax__cpu_loop_rows(int nops, char *const *base, const int64_t *const *stride
     bool par = parallel && total >= PARALLEL_MIN_ELEMS && ax__num_threads() > 1;
     rows_plan rp = {.nops = nops, .ndim = nd, .shape = sh, .bstrides = st, .fn = fn, .ud = ud};
     for (int o = 0; o < nops; o++) rp.base[o] = base[o];
-    if (nd == 1) { /* one run, split like ax__cpu_loop's */
+    if (nd == 1) { /* one run, split along its length */
         if (par) ax__parallel_for(sh[0], PARALLEL_MIN_ELEMS / 4, row_span_task, &rp);
         else fn(rp.base, st, sh[0], 1, st, ud);
         return;
@@ -172,6 +105,38 @@ void ax__cpu_loop_rows(int nops, char *const *base, const int64_t *const *stride
     int64_t rows = total / sh[nd - 1], grain = PARALLEL_MIN_ELEMS / sh[nd - 1];
     if (par && rows > 1) ax__parallel_for(rows, grain < 1 ? 1 : grain, row_batches_task, &rp);
     else run_row_batches(&rp, 0, rows);
+}
+
+void ax__cpu_each_row(int nops, char **p, const int64_t *bs, int64_t n, int64_t rows,
+                      const int64_t *rs, ax_loop_fn fn, void *ud) {
+    if (rows == 1) {
+        fn(p, bs, n, ud);
+        return;
+    }
+    char *q[AX_LOOP_MAX_OPS];
+    for (int64_t r = 0; r < rows; r++) {
+        for (int o = 0; o < nops; o++) q[o] = p[o] + r * rs[o];
+        fn(q, bs, n, ud);
+    }
+}
+
+typedef struct per_row {
+    int nops;
+    ax_loop_fn fn;
+    void *ud;
+} per_row;
+
+static void per_row_batch(char **p, const int64_t *bs, int64_t n, int64_t rows, const int64_t *rs,
+                          void *ud) {
+    const per_row *u = ud;
+    ax__cpu_each_row(u->nops, p, bs, n, rows, rs, u->fn, u->ud);
+}
+
+void ax__cpu_loop(int nops, char *const *base, const int64_t *const *strides,
+                  const size_t *itemsizes, const int64_t *shape, int ndim, ax_loop_fn fn,
+                  void *ud, bool parallel) {
+    per_row u = {nops, fn, ud};
+    ax__cpu_loop_rows(nops, base, strides, itemsizes, shape, ndim, per_row_batch, &u, parallel);
 }
 
 void ax__cpu_ew_loop(ax_array *out, ax_array *const *ins, int n_in, ax_loop_fn fn, void *ud,
