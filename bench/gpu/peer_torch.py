@@ -7,9 +7,11 @@
 a GPU, not a benchmark.)
 
 Prints one JSON line per row, with the same row names, sizes, byte and FLOP
-counts as bench_gpu, timed the same way: perf_counter around the op and
-torch.cuda.synchronize() (median of the repetitions after warm-up; inputs
-under 256 MiB rotate among copies so a repetition does not find them in L2).
+counts as bench_gpu, timed the same way: perf_counter around a batch of calls
+(8; 2 for the eager chain and the GEMMs; 1 for the latency row) and
+torch.cuda.synchronize(), the median time per call over the repetitions after
+warm-up; inputs under 256 MiB rotate among copies so a repetition does not
+find them in L2.
 The GELU-sigmoid chain is y = gelu_tanh(x) * sigmoid(x) with
 gelu_tanh(x) = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), written with
 the same elementwise ops as ax's (eager), and through torch.compile.
@@ -28,7 +30,8 @@ def sync(torch):
         torch.cuda.synchronize()
 
 
-def median_sync(torch, fn, sets, warmup=3, min_reps=10, max_reps=500, min_seconds=1.0):
+def median_sync(torch, fn, sets, warmup=3, min_reps=10, max_reps=500, min_seconds=1.0, batch=1):
+    """Median seconds per call of `batch` calls (rotating over sets) and one synchronize."""
     times = []
     r = 0
     start = None
@@ -37,15 +40,14 @@ def median_sync(torch, fn, sets, warmup=3, min_reps=10, max_reps=500, min_second
             start = time.perf_counter()
         if r >= warmup and len(times) >= min_reps and time.perf_counter() - start >= min_seconds:
             break
-        args = sets[r % len(sets)]
         sync(torch)
         t0 = time.perf_counter()
-        y = fn(*args)
+        ys = [fn(*sets[(r * batch + j) % len(sets)]) for j in range(batch)]
         sync(torch)
         t1 = time.perf_counter()
-        del y
+        del ys
         if r >= warmup:
-            times.append(t1 - t0)
+            times.append((t1 - t0) / batch)
         r += 1
     return statistics.median(times)
 
@@ -80,7 +82,7 @@ def main():
     name = "cpu" if on_cpu else torch.cuda.get_device_name(0)
     print(json.dumps({"impl": "torch", "meta": True, "device": name, "torch_version": torch.__version__,
                       "cuda": torch.version.cuda, "quick": quick,
-                      "timing": "perf_counter around the op + torch.cuda.synchronize(), median"}), flush=True)
+                      "timing": "perf_counter around a batch of calls + torch.cuda.synchronize(), median per call"}), flush=True)
     n_ew = 1 << (20 if quick else 28)
     min_s = 0.2 if quick else 1.0
     gen = torch.Generator(device=dev)
@@ -123,7 +125,7 @@ def main():
                     ref = chain(torch, x.double())
                     err = ((fn(x).double() - ref).abs() / ref.abs().clamp_min(1.0)).max().item()
                     check = "ok" if err <= 1e-5 else f"max error {err:.3g}"
-                sec = median_sync(torch, fn, sets, min_seconds=min_s)
+                sec = median_sync(torch, fn, sets, min_seconds=min_s, batch=2 if row == "chain" else 8)
                 desc = {"copy": "device copy", "add": "fp32 add", "sum": "fp32 sum",
                         "chain": "gelu_tanh(x)*sigmoid(x) eager",
                         "chain_compiled": "gelu_tanh(x)*sigmoid(x) compiled"}[row]
@@ -133,7 +135,7 @@ def main():
                 shape = (256, 2048) if quick else (4096, 32768)
                 nb = shape[0] * shape[1] * 2
                 sets = [(uniform(shape, torch.bfloat16, -4, 4),) for _ in range(n_sets_for(nb))]
-                sec = median_sync(torch, lambda x: torch.softmax(x, dim=-1), sets, min_seconds=min_s)
+                sec = median_sync(torch, lambda x: torch.softmax(x, dim=-1), sets, min_seconds=min_s, batch=8)
                 emit(row, "bf16 softmax (last axis)", f"{shape[0]}x{shape[1]} bfloat16", sec, "GB/s",
                      2 * nb / sec / 1e9, 2 * nb)
                 del sets
@@ -143,7 +145,7 @@ def main():
                 dt = torch.bfloat16 if bf16 else torch.float32
                 torch.backends.cuda.matmul.allow_tf32 = not bf16
                 a, b = uniform((n, n), dt, -1, 1), uniform((n, n), dt, -1, 1)
-                sec = median_sync(torch, torch.matmul, [(a, b)], max_reps=200, min_seconds=min_s)
+                sec = median_sync(torch, torch.matmul, [(a, b)], max_reps=200, min_seconds=min_s, batch=2)
                 torch.backends.cuda.matmul.allow_tf32 = False
                 flops = 2.0 * n ** 3
                 emit(row, "bf16 GEMM" if bf16 else "tf32 GEMM",

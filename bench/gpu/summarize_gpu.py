@@ -128,12 +128,12 @@ def main():
     doc = {"device": device, "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
            "commit": commit, "ax_version": ax_meta.get("ax_version"), "torch_version": th_meta.get("torch_version"),
            "torch_cuda": th_meta.get("cuda"), "copy_floor_gbs": floor, "quick": bool(ax_meta.get("quick")),
-           "timing": "host clock around op + synchronize, median after warm-up (both sides)", "rows": rows}
+           "timing": "host clock around a batch of ops (8; 2 for the eager chain and GEMMs; 1 for latency) + synchronize, median per op after warm-up (both sides)", "rows": rows}
     md = [f"# GPU benchmark: {device}", "",
           f"- ax {doc['ax_version']} at commit {commit}; PyTorch {doc['torch_version']} (CUDA {doc['torch_cuda']}), "
           f"same GPU, same run; {doc['date']}" + (" (--quick sizes)" if doc["quick"] else ""),
           f"- copy floor (better of ax and PyTorch device copy): " + (f"{floor:.0f} GB/s" if floor else "-"),
-          "- timing: host clock around the op and a device synchronize, median after warm-up", "",
+          "- timing: host clock around a batch of ops (8; 2 for the eager chain and the GEMMs; 1 for the latency rows) and a device synchronize, median per op after warm-up (both sides)", "",
           "| row | size | ax | PyTorch | ax/PyTorch | ax/copy bw | target | met | notes |",
           "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:

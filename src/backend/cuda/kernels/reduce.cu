@@ -799,7 +799,7 @@ __global__ void __launch_bounds__(1024, 1) k_softmax_row(const uint4 *__restrict
 #pragma unroll
             for (int j = 0; j < N; j++) f[j] = e[k * N + j] * c;
             uint4 v = S::pack(f);
-            if (k < mine) *(uint4 *)(yr + k * sstep) = v;
+            if (k < mine) __stcs((uint4 *)(yr + k * sstep), v); // evict-first: nothing reads it soon
         }
     }
 }
