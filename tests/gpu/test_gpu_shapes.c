@@ -7,11 +7,14 @@
  * any two float computations that round differently), and NaN exactly
  * where the CPU has NaN.
  *
- *   softmax over 16-bit rows (src/backend/cuda/kernels/reduce.cu):
- *   16384 and 32768 elements (rows held by one block, k_softmax_row), 32776
- *   and 65536 (k_softmax_reg), 65544 (k_softmax_loop); few rows and more
- *   rows than the device holds at once; rows with -inf, +inf, NaN and
- *   nothing but -inf.
+ *   softmax over rows (src/backend/cuda/kernels/reduce.cu): rows held by
+ *   one block, fetched by bulk copies (k_softmax_tma: rows of 8 KB and more
+ *   on sm_90, two of them in shared memory) or by every thread
+ *   (k_softmax_row: shorter rows, and rows of which two do not fit), on both
+ *   sides of each limit; 16-bit rows of 32776 and 65536 elements
+ *   (k_softmax_reg) and 65544 (k_softmax_loop); few rows, and more rows than
+ *   the device holds at once (each block then walks its ring of stages
+ *   several times); rows with -inf, +inf, NaN and nothing but -inf.
  *
  * Exits 77 (skipped) without a CUDA device. */
 #include <math.h>
@@ -22,7 +25,9 @@
 #include "ax/device.h"
 #include "testutil.h"
 
-static double bound_of(ax_dtype t) { return t == AX_BFLOAT16 ? 1.6e-2 : 2e-3; }
+static double bound_of(ax_dtype t) {
+    return t == AX_BFLOAT16 ? 1.6e-2 : t == AX_FLOAT16 ? 2e-3 : t == AX_FLOAT32 ? 1e-5 : 1e-12;
+}
 
 /* (rows, R) float32 values, then rounded to dtype t on the CPU: a ramp with
  * a spread of 20 (exps over e^-20..1), row 1 with a -inf, row 2 with a +inf,
@@ -91,12 +96,22 @@ int main(void) {
         return 77;
     }
     ax_ctx *ctx = ax_ctx_new();
-    const ax_dtype types[] = {AX_BFLOAT16, AX_FLOAT16};
-    const int64_t lens[] = {16384, 32768, 32776, 65536, 65544};
-    const int64_t nrows[] = {5, 300};
-    for (int ti = 0; ti < 2; ti++)
-        for (int li = 0; li < 5; li++)
-            for (int ri = 0; ri < 2; ri++) check_softmax(ctx, nrows[ri], lens[li], types[ti]);
+    /* lengths per dtype, 0-terminated: row kernel below 8 KB, bulk copies
+     * from 8 KB up to rows of which two fit in shared memory, then the row
+     * kernel again (float32, float64), k_softmax_reg and k_softmax_loop (16-bit) */
+    const struct {
+        ax_dtype t;
+        int64_t lens[8];
+    } cases[] = {
+        {AX_BFLOAT16, {4088, 4096, 16384, 32768, 32776, 65536, 65544, 0}},
+        {AX_FLOAT16, {4088, 4096, 32768, 32776, 65536, 65544, 0}},
+        {AX_FLOAT32, {2044, 2048, 16384, 32768, 32772, 0}},
+        {AX_FLOAT64, {1022, 1024, 8192, 16384, 0}},
+    };
+    const int64_t nrows[] = {5, 1000};
+    for (size_t ci = 0; ci < sizeof cases / sizeof *cases; ci++)
+        for (int li = 0; cases[ci].lens[li]; li++)
+            for (int ri = 0; ri < 2; ri++) check_softmax(ctx, nrows[ri], cases[ci].lens[li], cases[ci].t);
     ax_ctx_free(ctx);
     return test_summary("test_gpu_shapes");
 }
