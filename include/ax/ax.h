@@ -10,6 +10,7 @@
 #include "random.h"
 #include "linalg.h"
 #include "fft.h"
+#include "fp8.h"
 #include "transforms.h"
 #include "compile.h"
 #include "device.h"

@@ -16,6 +16,7 @@ static void fill(void) {
         ax__rules_register_products,    ax__rules_register_transforms,
         ax__rules_register_scan_sort,   ax__rules_register_conv,   ax__rules_register_random,
         ax__rules_register_linalg,      ax__rules_register_fft,    ax__rules_register_extra,
+        ax__rules_register_fp8,
         ax__rules_register_vmap,
     };
     for (size_t i = 0; i < sizeof families / sizeof families[0]; i++)

@@ -97,6 +97,7 @@ void ax__rules_register_random(ax_rule *table);
 void ax__rules_register_linalg(ax_rule *table);
 void ax__rules_register_fft(ax_rule *table);
 void ax__rules_register_extra(ax_rule *table);
+void ax__rules_register_fp8(ax_rule *table);
 void ax__rules_register_vmap(ax_rule *table); /* vmap rules for the existing ops */
 
 /* ---------------------------------------------------------------- helpers for rules */

@@ -407,6 +407,8 @@ void ax__rules_register_vmap(ax_rule *table) {
     table[AX_OP_TRIL].vmap = same_params_vmap;
     table[AX_OP_TRIU].vmap = same_params_vmap;
     table[AX_OP_I0].vmap = same_params_vmap; /* elementwise, no params */
+    table[AX_OP_TO_FP8].vmap = same_params_vmap;   /* elementwise */
+    table[AX_OP_FROM_FP8].vmap = same_params_vmap; /* elementwise */
     table[AX_OP_CONCATENATE].vmap = concat_vmap;
     table[AX_OP_PAD].vmap = pad_vmap;
     table[AX_OP_CUSTOM].vmap = custom_vmap;

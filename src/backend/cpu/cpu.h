@@ -26,6 +26,7 @@ void ax__cpu_register_random(ax_kernel *table);
 void ax__cpu_register_linalg(ax_kernel *table);
 void ax__cpu_register_fft(ax_kernel *table);
 void ax__cpu_register_extra(ax_kernel *table);
+void ax__cpu_register_fp8(ax_kernel *table);
 void ax__cpu_register_transforms(ax_kernel *table);
 void ax__cpu_register_fused(ax_kernel *table);
 

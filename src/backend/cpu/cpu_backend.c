@@ -15,6 +15,7 @@ static void init_table(void) {
         ax__cpu_register_matmul,   ax__cpu_register_scan_sort, ax__cpu_register_conv,
         ax__cpu_register_random,   ax__cpu_register_linalg, ax__cpu_register_fft,
         ax__cpu_register_extra,    ax__cpu_register_transforms, ax__cpu_register_fused,
+        ax__cpu_register_fp8,
     };
     for (size_t i = 0; i < sizeof families / sizeof *families; i++) families[i](table);
 }
