@@ -26,7 +26,7 @@ import sys
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 HEADERS = ["core.h", "ops.h", "io.h", "scan.h", "sort.h", "conv.h", "random.h", "linalg.h",
-           "fft.h", "transforms.h", "compile.h", "device.h"]  # in reading order; ax.h only includes them
+           "fft.h", "fp8.h", "transforms.h", "compile.h", "device.h"]  # in reading order; ax.h only includes them
 OUT = ROOT / "docs" / "api.md"
 
 SECTION_RE = re.compile(r"^/\*\s*-{4,}\s*(.*?)\s*\*/$")

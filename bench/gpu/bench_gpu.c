@@ -3,7 +3,7 @@
  * row names and byte/FLOP counts below).
  *
  *   bench_gpu [--quick] [--cpu] [row ...]   rows: copy add sum softmax gemm_bf16
- *                                      gemm_tf32 chain chain_compiled latency
+ *                                      gemm_tf32 gemm_fp8 chain chain_compiled latency
  * (--cpu runs the same rows on the CPU: a check of this program on a machine
  * without a GPU, not a benchmark.)
  *
@@ -36,6 +36,10 @@
  *   gemm_bf16       bfloat16 [8192, 8192] @ [8192, 8192]; flops = 2 * 8192^3
  *   gemm_tf32       float32 matmul with TF32 tensor cores (AX_CUDA_TF32=1, run in
  *                   a child process since ax reads it once); flops = 2 * 8192^3
+ *   gemm_fp8        ax_fp8_matmul of E4M3 codes [8192, 8192] @ [8192, 8192] (b the
+ *                   transpose of a row-major weight, K-contiguous) with float32
+ *                   per-tensor scales, bfloat16 output (PyTorch: torch._scaled_mm,
+ *                   same layouts); flops = 2 * 8192^3
  *   chain           y = gelu_tanh(x) * sigmoid(x), float32 [N], eager ops, where
  *                   gelu_tanh(x) = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
  *                   and sigmoid(x) = 1 / (1 + exp(-x)); bytes = 2 * 4N (the
@@ -58,6 +62,7 @@
 #include "ax/ax.h"
 #include "ax/compile.h"
 #include "ax/device.h"
+#include "ax/fp8.h"
 #include "ax/transforms.h"
 
 static int quick;
@@ -434,6 +439,61 @@ static void row_latency(ax_ctx *ctx) {
 #endif
 }
 
+/* E4M3 codes of values uniform in [-1, 1) (never NaN), made on the host. */
+static ax_array *make_codes(ax_ctx *ctx, const int64_t *shape, uint64_t seed) {
+    ax_array *x = make(ctx, AX_FLOAT32, shape, 2, seed, -1, 1);
+    ax_device d = ax_get_default_device(ctx);
+    ax_set_default_device(ctx, ax_cpu()); /* encode on the host: the codes then move once */
+    ax_array *c = ax_to_fp8(ctx, x, AX_FP8_E4M3);
+    if (!c || ax_eval1(ctx, c) != AX_OK) die(ctx, "fp8 input");
+    ax_set_default_device(ctx, d);
+    return c;
+}
+
+static float fp8_scales[2] = {0.5f, 4.0f};
+
+static ax_array *b_fp8_matmul(ax_ctx *ctx, ax_array *const *in, void *arg) {
+    (void)arg;
+    return ax_fp8_matmul(ctx, in[0], in[1], AX_FP8_E4M3, AX_FP8_E4M3, in[2], in[3], AX_BFLOAT16);
+}
+
+static void row_gemm_fp8(ax_ctx *ctx) {
+    const int64_t n = quick ? 1024 : 8192, shape[2] = {n, n};
+    ax_array *in[4] = {make_codes(ctx, shape, 500), ax_transpose(ctx, make_codes(ctx, shape, 501), NULL, 0),
+                       ax_array_from_data(ctx, &fp8_scales[0], AX_FLOAT32, NULL, 0),
+                       ax_array_from_data(ctx, &fp8_scales[1], AX_FLOAT32, NULL, 0)};
+    batch = 2;
+    double sec = time_gpu(ctx, b_fp8_matmul, NULL, in, 1, 4, 3, 10, 200, quick ? 0.2 : 1.0);
+    /* check C[i, j] at a few places against a float64 dot product of the decoded codes */
+    char why[256] = "";
+    ax_scope_begin(ctx);
+    ax_array *y = b_fp8_matmul(ctx, in, NULL);
+    int64_t pos[4];
+    double got[4];
+    positions(n * n, pos, 4);
+    sample(ctx, y, pos, 4, got);
+    ax_device d = ax_get_default_device(ctx);
+    ax_set_default_device(ctx, ax_cpu());
+    ax_array *av = ax_from_fp8(ctx, in[0], AX_FP8_E4M3, AX_FLOAT64), *bv = ax_from_fp8(ctx, in[1], AX_FP8_E4M3, AX_FLOAT64);
+    const double *A = ax_data(ctx, av), *B = ax_data(ctx, bv); /* row-major copies (b: K x N) */
+    ax_set_default_device(ctx, d);
+    if (!A || !B) die(ctx, "fp8 check");
+    for (int k = 0; k < 4; k++) {
+        int64_t i = pos[k] / n, j = pos[k] % n;
+        double want = 0, mag = 0;
+        for (int64_t p = 0; p < n; p++) want += A[i * n + p] * B[p * n + j], mag += fabs(A[i * n + p] * B[p * n + j]);
+        want *= (double)fp8_scales[0] * fp8_scales[1], mag *= (double)fp8_scales[0] * fp8_scales[1];
+        /* bf16 output rounding (2^-8 relative) plus float32 accumulation */
+        if (!*why && !(fabs(got[k] - want) <= 4e-3 * fabs(want) + 1e-5 * mag))
+            snprintf(why, sizeof why, "C[%lld, %lld]: got %.6g, want %.6g", (long long)i, (long long)j, got[k], want);
+    }
+    ax_scope_end(ctx);
+    char size[64];
+    snprintf(size, sizeof size, "%lld^3 float8_e4m3 -> bfloat16", (long long)n);
+    const double flops = 2.0 * (double)n * (double)n * (double)n;
+    emit("gemm_fp8", "fp8 GEMM (scaled)", size, sec, "TFLOP/s", flops / sec / 1e12, flops, *why ? why : "ok");
+}
+
 /* gemm_tf32 in a child process with AX_CUDA_TF32=1 (ax reads it once per
  * process, at its first float32 matmul). Its JSON line goes to our stdout. */
 static void row_tf32_child(void) {
@@ -452,7 +512,7 @@ static void row_tf32_child(void) {
 }
 
 int main(int argc, char **argv) {
-    static const char *const all[] = {"copy", "add", "sum", "softmax", "gemm_bf16", "gemm_tf32",
+    static const char *const all[] = {"copy", "add", "sum", "softmax", "gemm_bf16", "gemm_tf32", "gemm_fp8",
                                       "chain", "chain_compiled", "latency"};
     const char *rows[16];
     int nrows = 0;
@@ -488,6 +548,7 @@ int main(int argc, char **argv) {
             row_elementwise(ctx, row);
         else if (!strcmp(row, "softmax")) row_softmax(ctx);
         else if (!strcmp(row, "gemm_bf16")) row_gemm(ctx, row);
+        else if (!strcmp(row, "gemm_fp8")) row_gemm_fp8(ctx);
         else if (!strcmp(row, "gemm_tf32")) {
             if (tf32 && !strcmp(tf32, "1")) row_gemm(ctx, row);
             else row_tf32_child();

@@ -8,9 +8,9 @@
  *   AX_FP8_E5M2: 5 exponent bits (bias 15), 2 mantissa bits, IEEE-like with
  *     infinities, largest finite 57344, smallest subnormal 2^-16.
  *
- * A code array carries no format; the functions take it. This is how fp8
- * checkpoints (safetensors F8_E4M3 / F8_E5M2 tensors, stored with a separate
- * float32 scale) map onto ax: load the bytes as uint8, decode or multiply.
+ * A code array carries no format; the functions take it. fp8 checkpoints
+ * store the same bytes with a float32 scale per tensor (ax_load does not yet
+ * read safetensors' F8_E4M3 / F8_E5M2 dtypes: AX_ERR_DTYPE).
  *
  * Encoding rounds each value once to the nearest code, ties to even, and
  * saturates: magnitudes beyond the largest finite value, infinities
@@ -20,12 +20,12 @@
  * Decoding is exact into any float dtype. The CPU and the GPU give the same
  * codes and values (one codec, docs/fp8.md).
  *
- * ax_fp8_matmul multiplies code matrices with float32 per-tensor scales:
- * out = scale_a * scale_b * (decode(a) @ decode(b)), accumulated in float32
- * and rounded once to out_dtype. On a GPU of compute capability 8.9 or more
+ * ax_fp8_matmul multiplies code matrices with per-tensor scales: out =
+ * scale_a * scale_b * (decode(a) @ decode(b)), accumulated in float32
+ * (float64 for a float64 output) and rounded once to out_dtype. On a GPU of compute capability 8.9 or more
  * it runs on the fp8 tensor cores through cuBLASLt when the problem fits
  * their rules (docs/fp8.md: dimensions multiples of 16, not both E5M2,
- * out_dtype float32/float16/bfloat16); anything else runs as decode + float32
+ * out_dtype float32/float16/bfloat16, float32 scales); anything else runs as decode + float32
  * product, on the CPU or under the GPU's CPU fallback. For the tensor cores
  * b is best K-contiguous, i.e. the transpose of an (N, K) row-major weight
  * (ax_transpose of a Linear layer's weight): other layouts are copied first.
@@ -33,7 +33,7 @@
  * Not differentiable in the codes (they are integers); ax_fp8_matmul is
  * differentiable in its scales. Errors: a complex input to ax_to_fp8, codes
  * that are not uint8, a non-float out dtype, scales that are not one-element
- * float32 arrays: AX_ERR_DTYPE / AX_ERR_SHAPE; an unknown format:
+ * float32 or float64 arrays: AX_ERR_DTYPE / AX_ERR_SHAPE; an unknown format:
  * AX_ERR_VALUE; matrices that are not 2-D or whose inner dimensions differ:
  * AX_ERR_SHAPE. */
 #ifndef AX_FP8_H
@@ -53,7 +53,8 @@ AX_API ax_array *ax_to_fp8(ax_ctx *ctx, ax_array *x, ax_fp8_format fmt);
  * float32 or float64). */
 AX_API ax_array *ax_from_fp8(ax_ctx *ctx, ax_array *codes, ax_fp8_format fmt, ax_dtype dtype);
 /* scale_a * scale_b * (a @ b) for code matrices a (M, K) in format fa and b
- * (K, N) in format fb; scales are one-element float32 arrays, or NULL for 1.
+ * (K, N) in format fb; scales are one-element float32 or float64 arrays, or
+ * NULL for 1.
  * out_dtype: float16, bfloat16, float32 or float64. */
 AX_API ax_array *ax_fp8_matmul(ax_ctx *ctx, ax_array *a, ax_array *b, ax_fp8_format fa, ax_fp8_format fb,
                                ax_array *scale_a, ax_array *scale_b, ax_dtype out_dtype);

@@ -44,11 +44,12 @@ ax_array *ax_from_fp8(ax_ctx *ctx, ax_array *codes, ax_fp8_format fmt, ax_dtype 
     return ax__make_op(ctx, AX_OP_FROM_FP8, &codes, 1, &p, sizeof p, dtype, codes->shape, codes->ndim);
 }
 
-/* A one-element float32 scale (NULL: 1), reshaped to 0-d. */
+/* A one-element float32 or float64 scale (NULL: float32 1), reshaped to 0-d. */
 static ax_array *scale_of(ax_ctx *ctx, ax_array *s, const char *name) {
     if (!s) return ax_scalar(ctx, 1.0, AX_FLOAT32);
-    if (s->dtype != AX_FLOAT32)
-        return ax__error(ctx, AX_ERR_DTYPE, "fp8_matmul: %s must be float32 (got %s)", name, ax_dtype_name(s->dtype));
+    if (s->dtype != AX_FLOAT32 && s->dtype != AX_FLOAT64)
+        return ax__error(ctx, AX_ERR_DTYPE, "fp8_matmul: %s must be float32 or float64 (got %s)", name,
+                         ax_dtype_name(s->dtype));
     if (s->size != 1)
         return ax__error(ctx, AX_ERR_SHAPE, "fp8_matmul: %s must hold one element (got shape %s)", name, AX_SHAPE(s));
     return ax_reshape(ctx, s, NULL, 0);

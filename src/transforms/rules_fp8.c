@@ -4,22 +4,25 @@
  * either (zero rules, for tracers that reach them). FP8_MATMUL is linear in
  * each scale: out = sa * sb * P with P the unit-scale product, so
  *   d out = (d sa * sb + sa * d sb) * P,  grad sa = sb * sum(g * P),  grad sb = sa * sum(g * P),
- * with P rebuilt as fp8_matmul(a, b) in float32. vmap: TO_FP8 and FROM_FP8
+ * with P rebuilt as fp8_matmul(a, b) (float32, float64 for float64 scales). vmap: TO_FP8 and FROM_FP8
  * act elementwise (rules_vmap.c); FP8_MATMUL takes the per-element fallback. */
 #include "ax/fp8.h"
 #include "ops/fp8_params.h"
 #include "transforms/rules.h"
 
+/* P in float32, or float64 where a scale is float64 (as the scales' products). */
 static ax_array *unit_product(ax_ctx *ctx, const ax_node *node) {
     const ax_fp8_params *p = node->params;
+    ax_dtype t = node->inputs[2]->dtype == AX_FLOAT64 || node->inputs[3]->dtype == AX_FLOAT64 ? AX_FLOAT64
+                                                                                              : AX_FLOAT32;
     return ax_fp8_matmul(ctx, node->inputs[0], node->inputs[1], (ax_fp8_format)p->fmt, (ax_fp8_format)p->fmt_b,
-                         NULL, NULL, AX_FLOAT32);
+                         NULL, NULL, t);
 }
 
 static ax_status fp8_matmul_vjp(ax_ctx *ctx, const ax_node *node, ax_array *const *outs, ax_array *const *cts,
                                 const bool *need, ax_array **grads) {
     (void)outs;
-    ax_array *gp = ax_sum(ctx, ax_multiply(ctx, ax_astype(ctx, cts[0], AX_FLOAT32), unit_product(ctx, node)), NULL,
+    ax_array *gp = ax_sum(ctx, ax_multiply(ctx, cts[0], unit_product(ctx, node)), NULL,
                           0, false);
     if (need[2]) grads[2] = ax_multiply(ctx, gp, node->inputs[3]);
     if (need[3]) grads[3] = ax_multiply(ctx, gp, node->inputs[2]);

@@ -10,7 +10,7 @@
 
 #define CONF_FAMILIES(X)                                                                     \
     X(elementwise) X(reduce) X(shape) X(index) X(creation) X(matmul) X(scan_sort) X(conv)    \
-    X(random) X(linalg) X(fft) X(extra) X(compile) X(transforms) X(rules) X(scanrules)
+    X(random) X(linalg) X(fft) X(extra) X(fp8) X(compile) X(transforms) X(rules) X(scanrules)
 
 #define CONF_DECLARE_(f) extern const conf_case conf_cases_##f[] __attribute__((weak));
 CONF_FAMILIES(CONF_DECLARE_)

@@ -82,7 +82,8 @@ static ax_status k_fp8_matmul(ax_ctx *ctx, const ax_node *node, ax_array *const 
     const ax_array *a = node->inputs[0], *b = node->inputs[1];
     ax_array *o = out[0];
     const int64_t M = a->shape[0], K = a->shape[1], N = b->shape[1];
-    const double scale = (double)*(const float *)ax__ptr(node->inputs[2]) * *(const float *)ax__ptr(node->inputs[3]);
+    const double scale = ax__load_f64(ax__ptr(node->inputs[2]), node->inputs[2]->dtype) *
+                         ax__load_f64(ax__ptr(node->inputs[3]), node->inputs[3]->dtype);
     const ax_dtype ct = o->dtype == AX_FLOAT64 ? AX_FLOAT64 : AX_FLOAT32;
     const size_t es = ax_dtype_size(ct);
     if (M > INT32_MAX || N > INT32_MAX || K > INT32_MAX)

@@ -1,5 +1,6 @@
-/* Private to the CUDA matmul family: matmul.c (cuBLASLt products) and
- * conv.c (convolution and pooling, whose GEMMs go through ax__cuda_gemm). */
+/* Private to the CUDA matmul family: matmul.c (cuBLASLt products), conv.c
+ * (convolution and pooling, whose GEMMs go through ax__cuda_gemm) and fp8.c
+ * (fp8 products on cuBLASLt). */
 #ifndef AX_CUDA_CONV_H
 #define AX_CUDA_CONV_H
 
@@ -43,5 +44,9 @@ bool ax__cuda_gemm_layout(int64_t R, int64_t C, int64_t rs, int64_t cs, bool *tr
  * ax__cuda_free). *dst NULL with AX__DECLINE (nothing recorded) when the
  * layout has too many dims, or with the error status. */
 ax_status ax__cuda_dense_copy(ax_ctx *ctx, const ax_array *x, void **dst, const char *op);
+
+/* The current device's cuBLASLt handle (a cublasLtHandle_t), made on first
+ * use; AX__DECLINE for a device index beyond the handle table. */
+ax_status ax__cuda_lt_handle(ax_ctx *ctx, void **h, const char *op);
 
 #endif

@@ -37,6 +37,7 @@ void ax__cuda_register_linalg(ax_kernel *table);      /* linalg.c: cuSOLVER */
 void ax__cuda_register_fft(ax_kernel *table);         /* fft.c: cuFFT */
 void ax__cuda_register_random(ax_kernel *table);      /* random.c: threefry bits, permutation; windows, i0/i1 */
 void ax__cuda_register_fused(ax_kernel *table);       /* fused.c: NVRTC-compiled fused elementwise kernels */
+void ax__cuda_register_fp8(ax_kernel *table);         /* fp8.c: fp8 codes, fp8 products on cuBLASLt */
 ax_kernel ax__cuda_kernel(ax_op op);
 
 /* ---------------------------------------------------------------- run state */

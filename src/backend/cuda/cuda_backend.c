@@ -11,6 +11,7 @@ static void init_table(void) {
         ax__cuda_register_elementwise, ax__cuda_register_reduce, ax__cuda_register_index,
         ax__cuda_register_sort,        ax__cuda_register_matmul, ax__cuda_register_linalg,
         ax__cuda_register_fft,         ax__cuda_register_random, ax__cuda_register_fused,
+        ax__cuda_register_fp8,
     };
     for (size_t i = 0; i < sizeof families / sizeof *families; i++) families[i](table);
 }

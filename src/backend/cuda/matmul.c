@@ -81,6 +81,14 @@ static ax_status lt_handle(ax_ctx *ctx, cublasLtHandle_t *h, bool *tf32, const c
     return ax__cuda_lib_check(ctx, (int)s, "cublasLt", op);
 }
 
+ax_status ax__cuda_lt_handle(ax_ctx *ctx, void **h, const char *op) {
+    bool tf32;
+    cublasLtHandle_t lh = NULL;
+    ax_status st = lt_handle(ctx, &lh, &tf32, op);
+    *h = lh;
+    return st;
+}
+
 /* ---------------------------------------------------------------- algorithm cache */
 
 typedef struct algo_key {

@@ -1,0 +1,200 @@
+/* CUDA kernels: fp8 codes (TO_FP8, FROM_FP8, FP8_MATMUL; include/ax/fp8.h).
+ *
+ * TO_FP8 / FROM_FP8 run the CPU's codec on the device (kernels/fp8.cu): the
+ * same bits. FP8_MATMUL runs on the fp8 tensor cores through cuBLASLt, on
+ * devices of compute capability 8.9 and later, with float32 accumulation
+ * (cuBLASLt's default, not its fast-accumulation mode) and the per-tensor
+ * scales read from device memory. cuBLASLt's fp8 rules, as ours: it computes
+ * the column-major D^T = B^T A^T (cuBLASLt's "A" is our b), wants its A
+ * transposed and its B not ("TN"), i.e. our b K-contiguous (the transpose of
+ * an (N, K) row-major weight) and our a row-major; other layouts are copied
+ * (b transposed by ax_cu_transpose_u8) first. Declined (the CPU runs them):
+ * both operands E5M2 (no such tensor-core product), a float64 output or
+ * scale, M, N
+ * or K not a multiple of 16 (or 0), leading dimensions not a multiple of 16,
+ * devices before 8.9, and problems cuBLASLt offers no algorithm for.
+ * Accumulation order differs from the CPU's BLAS: results agree to float
+ * rounding (and the output's), not bitwise. */
+#include <cublasLt.h>
+#include <pthread.h>
+#include <string.h>
+
+#include "backend/cuda/conv.h"
+#include "backend/cuda/kernels/fp8.h"
+#include "backend/fp8_codec.h"
+#include "ops/fp8_params.h"
+
+#define WORKSPACE ((size_t)32 << 20)
+
+static ax_status k_to_fp8(ax_ctx *ctx, const ax_node *node, ax_array *const *outs) {
+    const ax_fp8_params *p = node->params;
+    ax_array *x = node->inputs[0];
+    ax_cu_ew l;
+    if (!ax__cu_ew_layout(outs[0], &x, 1, &l)) return AX__DECLINE;
+    return ax__cuda_check(ctx, ax_cu_fp8_encode(&l, p->fmt, ax__cuda_stream()), "to_fp8");
+}
+
+static ax_status k_from_fp8(ax_ctx *ctx, const ax_node *node, ax_array *const *outs) {
+    const ax_fp8_params *p = node->params;
+    ax_array *c = node->inputs[0];
+    ax_cu_ew l;
+    if (!ax__cu_ew_layout(outs[0], &c, 1, &l)) return AX__DECLINE;
+    return ax__cuda_check(ctx, ax_cu_fp8_decode(&l, p->fmt, ax__cuda_stream()), "from_fp8");
+}
+
+/* ---------------------------------------------------------------- products */
+
+/* The heuristic's algorithm per problem, kept (a query costs tens of
+ * microseconds). */
+#define ALGO_SLOTS 32
+typedef struct fp8_algo {
+    bool used;
+    int64_t key[10];
+    cublasLtMatmulAlgo_t algo;
+} fp8_algo;
+static fp8_algo algos[ALGO_SLOTS];
+static int algo_next;
+static pthread_mutex_t algo_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static bool algo_get(const int64_t *key, cublasLtMatmulAlgo_t *a) {
+    bool hit = false;
+    pthread_mutex_lock(&algo_lock);
+    for (int i = 0; i < ALGO_SLOTS && !hit; i++)
+        if (algos[i].used && !memcmp(algos[i].key, key, sizeof algos[i].key)) *a = algos[i].algo, hit = true;
+    pthread_mutex_unlock(&algo_lock);
+    return hit;
+}
+
+static void algo_put(const int64_t *key, const cublasLtMatmulAlgo_t *a) {
+    pthread_mutex_lock(&algo_lock);
+    fp8_algo *s = &algos[algo_next];
+    algo_next = (algo_next + 1) % ALGO_SLOTS;
+    s->used = true;
+    memcpy(s->key, key, sizeof s->key);
+    s->algo = *a;
+    pthread_mutex_unlock(&algo_lock);
+}
+
+static cudaDataType_t lt_fp8(int fmt) { return fmt == AX__FP8_E4M3 ? CUDA_R_8F_E4M3 : CUDA_R_8F_E5M2; }
+
+/* One cuBLASLt fp8 product: row-major d (M x N) = sa * sb * a @ b, a
+ * row-major (row stride lda), b K-contiguous (column stride ldb). */
+static ax_status lt_fp8_call(ax_ctx *ctx, const ax_fp8_params *p, int64_t M, int64_t N, int64_t K, const void *a,
+                             int64_t lda, const void *b, int64_t ldb, void *d, ax_dtype out, const void *sa,
+                             const void *sb) {
+    void *hv = NULL;
+    ax_status st = ax__cuda_lt_handle(ctx, &hv, "fp8_matmul");
+    if (st != AX_OK) return st;
+    cublasLtHandle_t h = hv;
+    cudaDataType_t dt = out == AX_FLOAT32 ? CUDA_R_32F : out == AX_BFLOAT16 ? CUDA_R_16BF : CUDA_R_16F;
+    cublasOperation_t opA = CUBLAS_OP_T, opB = CUBLAS_OP_N;
+    cublasLtMatmulDesc_t desc = NULL;
+    cublasLtMatrixLayout_t lA = NULL, lB = NULL, lD = NULL;
+    cublasLtMatmulPreference_t pref = NULL;
+    cublasStatus_t s = cublasLtMatmulDescCreate(&desc, CUBLAS_COMPUTE_32F, CUDA_R_32F);
+    if (s == CUBLAS_STATUS_SUCCESS) s = cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSA, &opA, sizeof opA);
+    if (s == CUBLAS_STATUS_SUCCESS) s = cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSB, &opB, sizeof opB);
+    /* cuBLASLt's A is our b, its B our a: their scales swap too */
+    if (s == CUBLAS_STATUS_SUCCESS)
+        s = cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, &sb, sizeof sb);
+    if (s == CUBLAS_STATUS_SUCCESS)
+        s = cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, &sa, sizeof sa);
+    if (s == CUBLAS_STATUS_SUCCESS) s = cublasLtMatrixLayoutCreate(&lA, lt_fp8(p->fmt_b), (uint64_t)K, (uint64_t)N, ldb);
+    if (s == CUBLAS_STATUS_SUCCESS) s = cublasLtMatrixLayoutCreate(&lB, lt_fp8(p->fmt), (uint64_t)K, (uint64_t)M, lda);
+    if (s == CUBLAS_STATUS_SUCCESS) s = cublasLtMatrixLayoutCreate(&lD, dt, (uint64_t)N, (uint64_t)M, N);
+    int64_t key[10] = {ax__cuda_device(), p->fmt, p->fmt_b, M, N, K, lda, ldb, out,
+                       ((uintptr_t)a | (uintptr_t)b | (uintptr_t)d) % 256};
+    cublasLtMatmulAlgo_t algo;
+    bool declined = false;
+    if (s == CUBLAS_STATUS_SUCCESS && !algo_get(key, &algo)) {
+        size_t wsb = WORKSPACE;
+        s = cublasLtMatmulPreferenceCreate(&pref);
+        if (s == CUBLAS_STATUS_SUCCESS)
+            s = cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &wsb, sizeof wsb);
+        cublasLtMatmulHeuristicResult_t res;
+        int n = 0;
+        if (s == CUBLAS_STATUS_SUCCESS) s = cublasLtMatmulAlgoGetHeuristic(h, desc, lA, lB, lD, lD, pref, 1, &res, &n);
+        if (s == CUBLAS_STATUS_NOT_SUPPORTED || (s == CUBLAS_STATUS_SUCCESS && (n < 1 || res.state != CUBLAS_STATUS_SUCCESS)))
+            declined = true, s = CUBLAS_STATUS_SUCCESS;
+        else if (s == CUBLAS_STATUS_SUCCESS)
+            algo = res.algo, algo_put(key, &algo);
+    }
+    void *ws = NULL;
+    if (s == CUBLAS_STATUS_SUCCESS && !declined) {
+        ws = ax__cuda_malloc(ctx, WORKSPACE, "fp8_matmul");
+        if (!ws) st = ctx->status != AX_OK ? ctx->status : AX_ERR_OOM;
+    }
+    if (s == CUBLAS_STATUS_SUCCESS && !declined && ws) {
+        const float one = 1.0f, zero = 0.0f;
+        s = cublasLtMatmul(h, desc, &one, b, lA, a, lB, &zero, d, lD, d, lD, &algo, ws, WORKSPACE, ax__cuda_stream());
+    }
+    if (ws) ax__cuda_free(ws);
+    if (pref) cublasLtMatmulPreferenceDestroy(pref);
+    if (lD) cublasLtMatrixLayoutDestroy(lD);
+    if (lB) cublasLtMatrixLayoutDestroy(lB);
+    if (lA) cublasLtMatrixLayoutDestroy(lA);
+    if (desc) cublasLtMatmulDescDestroy(desc);
+    if (declined) return AX__DECLINE;
+    if (st != AX_OK) return st;
+    return ax__cuda_lib_check(ctx, (int)s, "cublasLt", "fp8_matmul");
+}
+
+static bool has_fp8_cores(void) {
+    int dev = ax__cuda_device(), major = 0, minor = 0;
+    if (cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev) != cudaSuccess ||
+        cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, dev) != cudaSuccess) {
+        (void)cudaGetLastError();
+        return false;
+    }
+    return major * 10 + minor >= 89;
+}
+
+static ax_status k_fp8_matmul(ax_ctx *ctx, const ax_node *node, ax_array *const *outs) {
+    const ax_fp8_params *p = node->params;
+    const ax_array *a = node->inputs[0], *b = node->inputs[1];
+    ax_array *o = outs[0];
+    const int64_t M = a->shape[0], K = a->shape[1], N = b->shape[1];
+    if ((p->fmt == AX__FP8_E5M2 && p->fmt_b == AX__FP8_E5M2) || o->dtype == AX_FLOAT64 ||
+        node->inputs[2]->dtype != AX_FLOAT32 || node->inputs[3]->dtype != AX_FLOAT32 || M <= 0 || N <= 0 ||
+        K <= 0 || M % 16 || N % 16 || K % 16 || !has_fp8_cores())
+        return AX__DECLINE;
+    /* a row-major, b K-contiguous, each with a leading dimension of 16k bytes
+     * and 16-byte aligned; else a dense copy (b: transposed) */
+    const char *pa = ax__dptr(a), *pb = ax__dptr(b);
+    int64_t lda = a->strides[0], ldb = b->strides[1];
+    void *ca = NULL, *cb = NULL;
+    ax_status st = AX_OK;
+    if (a->strides[1] != 1 || lda < K || lda % 16 || (uintptr_t)pa % 16) {
+        st = ax__cuda_dense_copy(ctx, a, &ca, "fp8_matmul");
+        pa = ca, lda = K;
+    }
+    if (st == AX_OK && (b->strides[0] != 1 || ldb < K || ldb % 16 || (uintptr_t)pb % 16)) {
+        const uint8_t *src = (const uint8_t *)pb;
+        int64_t sld = b->strides[0];
+        void *dense = NULL;
+        if (b->strides[1] != 1 || sld < N) { /* neither layout: a dense row-major copy first */
+            st = ax__cuda_dense_copy(ctx, b, &dense, "fp8_matmul");
+            src = dense, sld = N;
+        }
+        if (st == AX_OK) cb = ax__cuda_malloc(ctx, (size_t)(K * N), "fp8_matmul");
+        if (st == AX_OK && !cb) st = ctx->status != AX_OK ? ctx->status : AX_ERR_OOM;
+        if (st == AX_OK) {
+            cudaError_t e = ax_cu_transpose_u8(cb, src, K, N, sld, ax__cuda_stream());
+            st = e == cudaErrorNotSupported ? AX__DECLINE : ax__cuda_check(ctx, e, "fp8_matmul");
+        }
+        if (dense) ax__cuda_free(dense);
+        pb = cb, ldb = K;
+    }
+    if (st == AX_OK)
+        st = lt_fp8_call(ctx, p, M, N, K, pa, lda, pb, ldb, ax__dptr(o), o->dtype, ax__dptr(node->inputs[2]),
+                         ax__dptr(node->inputs[3]));
+    if (ca) ax__cuda_free(ca);
+    if (cb) ax__cuda_free(cb);
+    return st;
+}
+
+void ax__cuda_register_fp8(ax_kernel *table) {
+    table[AX_OP_TO_FP8] = k_to_fp8;
+    table[AX_OP_FROM_FP8] = k_from_fp8;
+    table[AX_OP_FP8_MATMUL] = k_fp8_matmul;
+}

@@ -1,0 +1,122 @@
+/* Conformance cases: fp8 codes (include/ax/fp8.h). Expectations come from
+ * the formats' definitions (tests/fp8_ref.h), not from ax's codec. On the GPU
+ * (conformance_gpu) they compare the device's codes, values and tensor-core
+ * products with the CPU's. ip[0]: a's format (AX_FP8_*), ip[1]: b's, ip[2]:
+ * the output dtype of from_fp8 / fp8_matmul. */
+#include <math.h>
+
+#include "../fp8_ref.h"
+#include "ax/fp8.h"
+#include "harness.h"
+
+static ax_array *b_to_fp8(ax_ctx *ctx, ax_array *const *in, const conf_case *c) {
+    return ax_to_fp8(ctx, in[0], (ax_fp8_format)c->ip[0]);
+}
+
+static bool e_to_fp8(const conf_case *c, const double *const *in, const int64_t *const *shapes, const int *ndims,
+                     double *out, int64_t n) {
+    (void)shapes, (void)ndims;
+    for (int64_t i = 0; i < n; i++) out[i] = brute_encode(in[0][i], (int)c->ip[0]);
+    return true;
+}
+
+static ax_array *b_from_fp8(ax_ctx *ctx, ax_array *const *in, const conf_case *c) {
+    return ax_from_fp8(ctx, in[0], (ax_fp8_format)c->ip[0], (ax_dtype)c->ip[2]);
+}
+
+static bool e_from_fp8(const conf_case *c, const double *const *in, const int64_t *const *shapes, const int *ndims,
+                       double *out, int64_t n) {
+    (void)shapes, (void)ndims;
+    for (int64_t i = 0; i < n; i++) out[i] = def_value((int)in[0][i], (int)c->ip[0]);
+    return true;
+}
+
+/* Finite codes of either format: bit 6 (the exponent's top bit) and bit 3 cleared. */
+#define FINITE_MASK 0xb7
+
+static ax_array *b_fp8_matmul(ax_ctx *ctx, ax_array *const *in, const conf_case *c) {
+    ax_array *m = ax_scalar(ctx, FINITE_MASK, AX_UINT8);
+    ax_array *sa = ax_scalar(ctx, 0.75, AX_FLOAT32), *sb = ax_scalar(ctx, 3.0, AX_FLOAT32);
+    return ax_fp8_matmul(ctx, ax_bitwise_and(ctx, in[0], m), ax_bitwise_and(ctx, in[1], m), (ax_fp8_format)c->ip[0],
+                         (ax_fp8_format)c->ip[1], sa, sb, (ax_dtype)c->ip[2]);
+}
+
+static bool e_fp8_matmul(const conf_case *c, const double *const *in, const int64_t *const *shapes,
+                         const int *ndims, double *out, int64_t n) {
+    (void)ndims, (void)n;
+    const int64_t M = shapes[0][0], K = shapes[0][1], N = shapes[1][1];
+    for (int64_t i = 0; i < M; i++)
+        for (int64_t j = 0; j < N; j++) {
+            double s = 0;
+            for (int64_t k = 0; k < K; k++)
+                s += def_value((int)in[0][i * K + k] & FINITE_MASK, (int)c->ip[0]) *
+                     def_value((int)in[1][k * N + j] & FINITE_MASK, (int)c->ip[1]);
+            out[i * N + j] = 2.25 * s;
+        }
+    return true;
+}
+
+/* The scales as the inputs (the codes fixed inside): what the derivative
+ * rules act on, at float32 and float64 (the product in the scales' dtype). */
+static ax_array *b_fp8_scales(ax_ctx *ctx, ax_array *const *in, const conf_case *c) {
+    (void)c;
+    ax_dtype t = ax_dtype_of(in[0]);
+    ax_array *a = ax_to_fp8(ctx, ax_reshape(ctx, ax_sin(ctx, ax_arange(ctx, 0, 48, 1, AX_FLOAT32)), (int64_t[]){4, 12}, 2),
+                            AX_FP8_E4M3);
+    ax_array *b = ax_to_fp8(ctx,
+                            ax_reshape(ctx, ax_multiply(ctx, ax_cos(ctx, ax_arange(ctx, 0, 36, 1, AX_FLOAT32)),
+                                                        ax_scalar(ctx, 9.0, AX_FLOAT32)),
+                                       (int64_t[]){12, 3}, 2),
+                            AX_FP8_E5M2);
+    return ax_fp8_matmul(ctx, a, b, AX_FP8_E4M3, AX_FP8_E5M2, in[0], in[1], t);
+}
+
+#define U8 CONF_DT(AX_UINT8)
+#define F32_64 (CONF_DT(AX_FLOAT32) | CONF_DT(AX_FLOAT64))
+#define ALLV CONF_ALL_VARIANTS
+/* products: no EMPTY (it empties the first axis of both operands, K and M) */
+#define MMV (CONF_CONTIG | CONF_PERMUTED | CONF_STRIDED | CONF_LARGE)
+
+const conf_case conf_cases_fp8[] = {
+    /* encode: each real dtype, around and beyond each format's range */
+    {.name = "to_fp8/e4m3", .covers = "to_fp8", .dtypes = CONF_FLOATS | CONF_SINTS, .variants = ALLV, .n_in = 1,
+     .ndim = {2}, .shape = {{6, 9}}, .large = {{300, 257}}, .lo = -520, .hi = 520, .build = b_to_fp8,
+     .expect = e_to_fp8, .ip = {AX_FP8_E4M3}},
+    {.name = "to_fp8/e4m3_small", .covers = "to_fp8", .dtypes = CONF_FLOATS, .variants = ALLV, .n_in = 1,
+     .ndim = {2}, .shape = {{6, 9}}, .large = {{300, 257}}, .lo = -0.03, .hi = 0.03, .build = b_to_fp8,
+     .expect = e_to_fp8, .ip = {AX_FP8_E4M3}},
+    {.name = "to_fp8/e5m2", .covers = "to_fp8", .dtypes = CONF_DT(AX_FLOAT32) | CONF_DT(AX_FLOAT64) | CONF_SINTS,
+     .variants = ALLV, .n_in = 1, .ndim = {2}, .shape = {{6, 9}}, .large = {{300, 257}}, .lo = -70000,
+     .hi = 70000, .build = b_to_fp8, .expect = e_to_fp8, .ip = {AX_FP8_E5M2}},
+    /* decode: every code (NaNs and infinities included) into each float dtype */
+    {.name = "from_fp8/e4m3_f32", .covers = "from_fp8", .dtypes = U8, .variants = ALLV, .n_in = 1, .ndim = {2},
+     .shape = {{16, 16}}, .large = {{512, 300}}, .lo = 0, .hi = 255, .build = b_from_fp8, .expect = e_from_fp8,
+     .ip = {AX_FP8_E4M3, 0, AX_FLOAT32}},
+    {.name = "from_fp8/e5m2_bf16", .covers = "from_fp8", .dtypes = U8, .variants = ALLV, .n_in = 1, .ndim = {2},
+     .shape = {{16, 16}}, .large = {{512, 300}}, .lo = 0, .hi = 255, .build = b_from_fp8, .expect = e_from_fp8,
+     .ip = {AX_FP8_E5M2, 0, AX_BFLOAT16}},
+    {.name = "from_fp8/e4m3_f16", .covers = "from_fp8", .dtypes = U8, .variants = CONF_CONTIG, .n_in = 1,
+     .ndim = {1}, .shape = {{256}}, .lo = 0, .hi = 255, .build = b_from_fp8, .expect = e_from_fp8,
+     .ip = {AX_FP8_E4M3, 0, AX_FLOAT16}},
+    {.name = "from_fp8/e5m2_f64", .covers = "from_fp8", .dtypes = U8, .variants = CONF_CONTIG, .n_in = 1,
+     .ndim = {1}, .shape = {{256}}, .lo = 0, .hi = 255, .build = b_from_fp8, .expect = e_from_fp8,
+     .ip = {AX_FP8_E5M2, 0, AX_FLOAT64}},
+    /* products: shapes of 16s (the GPU's tensor cores; transposed and
+     * strided views copied first), and odd shapes (the GPU declines) */
+    {.name = "fp8_matmul/e4m3_f32", .covers = "fp8_matmul bitwise_and", .dtypes = U8, .variants = MMV, .n_in = 2,
+     .ndim = {2, 2}, .shape = {{32, 64}, {64, 48}}, .large = {{256, 512}, {512, 128}}, .lo = 0, .hi = 255,
+     .tol = 4, .build = b_fp8_matmul, .expect = e_fp8_matmul, .ip = {AX_FP8_E4M3, AX_FP8_E4M3, AX_FLOAT32}},
+    {.name = "fp8_matmul/e4m3_e5m2_bf16", .covers = "fp8_matmul bitwise_and", .dtypes = U8, .variants = MMV,
+     .n_in = 2, .ndim = {2, 2}, .shape = {{16, 32}, {32, 16}}, .large = {{128, 256}, {256, 64}}, .lo = 0,
+     .hi = 255, .build = b_fp8_matmul, .expect = e_fp8_matmul, .ip = {AX_FP8_E4M3, AX_FP8_E5M2, AX_BFLOAT16}},
+    {.name = "fp8_matmul/e5m2_e4m3_f16", .covers = "fp8_matmul bitwise_and", .dtypes = U8, .variants = CONF_CONTIG,
+     .n_in = 2, .ndim = {2, 2}, .shape = {{16, 16}, {16, 32}}, .lo = 0, .hi = 255, .build = b_fp8_matmul,
+     .expect = e_fp8_matmul, .ip = {AX_FP8_E5M2, AX_FP8_E4M3, AX_FLOAT16}},
+    {.name = "fp8_matmul/odd_e5m2", .covers = "fp8_matmul bitwise_and", .dtypes = U8, .variants = MMV, .n_in = 2,
+     .ndim = {2, 2}, .shape = {{5, 7}, {7, 3}}, .large = {{100, 130}, {130, 70}}, .lo = 0, .hi = 255, .tol = 4,
+     .build = b_fp8_matmul, .expect = e_fp8_matmul, .ip = {AX_FP8_E5M2, AX_FP8_E5M2, AX_FLOAT32}},
+    /* the scales as inputs (derivatives, vmap over them) */
+    {.name = "fp8_matmul/scales", .covers = "fp8_matmul", .dtypes = F32_64, .variants = CONF_CONTIG, .n_in = 2,
+     .ndim = {0, 0}, .lo = 0.25, .hi = 2, .tol = 4, .build = b_fp8_scales},
+    {.name = NULL},
+};
