@@ -48,6 +48,9 @@ AX_API bool ax_cuda_built(void);
 AX_API int ax_gpu_count(void);
 /* Name of GPU index ("NVIDIA H100 80GB HBM3"), or NULL. */
 AX_API const char *ax_gpu_name(int index);
+/* Compute capability of GPU index as 10 * major + minor (90 for an H100,
+ * 89 for an L40S: fp8 tensor cores from 89), or 0 if there is no such GPU. */
+AX_API int ax_gpu_compute_capability(int index);
 
 /* The device and stream ops are built for. Selecting a GPU that does not
  * exist is AX_ERR_UNSUPPORTED (recorded, default unchanged). */

@@ -49,6 +49,12 @@ const char *ax_gpu_name(int index) {
     return g && index >= 0 && index < g->device_count() ? g->device_name(index) : NULL;
 }
 
+int ax_gpu_compute_capability(int index) {
+    const ax_gpu_backend *g = ax__gpu();
+    int cc = g && index >= 0 && index < g->device_count() ? g->compute_capability(index) : -1;
+    return cc < 0 ? 0 : cc;
+}
+
 /* AX_OK if d names a device this process can use, else records why. */
 static ax_status check_device(ax_ctx *ctx, ax_device d, const char *op) {
     if (d.type == AX_DEVICE_CPU) {

@@ -21,6 +21,8 @@
 typedef struct ax_gpu_backend {
     int (*device_count)(void);
     const char *(*device_name)(int dev);
+    /* Compute capability as 10 * major + minor (90: sm_90), -1 if unknown. */
+    int (*compute_capability)(int dev);
     /* The kernel table (NULL entries: no native kernel). */
     ax_kernel (*kernel)(ax_op op);
     /* Make b's device copy current on GPU dev, ordered on `stream` (queues

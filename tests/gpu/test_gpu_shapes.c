@@ -16,6 +16,11 @@
  *   the device holds at once (each block then walks its ring of stages
  *   several times); rows with -inf, +inf, NaN and nothing but -inf.
  *
+ *   fp8_matmul on the tensor cores (sm_89+) with the CPU fallback off, so a
+ *   decline is an error: b K-contiguous (read in place) and row-major
+ *   (transposed first), E4M3 x E4M3 and E4M3 x E5M2, bfloat16 and float32
+ *   outputs, against the CPU's decode + float32 product.
+ *
  * Exits 77 (skipped) without a CUDA device. */
 #include <math.h>
 #include <stdint.h>
@@ -23,6 +28,7 @@
 #include <string.h>
 
 #include "ax/device.h"
+#include "ax/fp8.h"
 #include "testutil.h"
 
 static double bound_of(ax_dtype t) {
@@ -90,6 +96,42 @@ static void check_softmax(ax_ctx *ctx, int64_t rows, int64_t R, ax_dtype t) {
     ax_scope_end(ctx);
 }
 
+static void check_fp8_matmul(ax_ctx *ctx, int64_t M, int64_t K, int64_t N, ax_fp8_format fb, bool b_kcontig,
+                             ax_dtype out) {
+    ax_scope_begin(ctx);
+    CHECK(ax_set_default_device(ctx, ax_cpu()) == AX_OK);
+    float *v = malloc(sizeof(float) * (size_t)((M + N) * K));
+    uint32_t s = 777u;
+    for (int64_t i = 0; i < (M + N) * K; i++) {
+        s = s * 1664525u + 1013904223u;
+        v[i] = 4.0f * (float)(s >> 8) / 16777216.0f - 2.0f;
+    }
+    ax_array *a = ax_to_fp8(ctx, ax_array_from_data(ctx, v, AX_FLOAT32, (int64_t[]){M, K}, 2), AX_FP8_E4M3);
+    ax_array *b = b_kcontig ? ax_transpose(ctx, ax_to_fp8(ctx, ax_array_from_data(ctx, v + M * K, AX_FLOAT32, (int64_t[]){N, K}, 2), fb), NULL, 0)
+                            : ax_to_fp8(ctx, ax_array_from_data(ctx, v + M * K, AX_FLOAT32, (int64_t[]){K, N}, 2), fb);
+    free(v);
+    float sc[2] = {0.5f, 3.0f};
+    ax_array *sa = ax_array_from_data(ctx, &sc[0], AX_FLOAT32, NULL, 0), *sb = ax_array_from_data(ctx, &sc[1], AX_FLOAT32, NULL, 0);
+    ax_array *want = ax_astype(ctx, ax_fp8_matmul(ctx, a, b, AX_FP8_E4M3, fb, sa, sb, AX_FLOAT32), AX_FLOAT64);
+    CHECK(ax_eval1(ctx, want) == AX_OK);
+    CHECK(ax_set_default_device(ctx, ax_gpu(0)) == AX_OK);
+    ax_set_gpu_fallback(false);
+    ax_array *got = ax_fp8_matmul(ctx, a, b, AX_FP8_E4M3, fb, sa, sb, out);
+    CHECK_MSG(ax_eval1(ctx, got) == AX_OK, "fp8_matmul (%lld, %lld, %lld) on the GPU: %s", (long long)M, (long long)K,
+              (long long)N, ax_error_message(ctx));
+    ax_error_clear(ctx);
+    ax_set_gpu_fallback(true);
+    CHECK(ax_set_default_device(ctx, ax_cpu()) == AX_OK);
+    const double *g = ax_data(ctx, ax_astype(ctx, got, AX_FLOAT64)), *w = ax_data(ctx, want);
+    double worst = 0, wmax = 0;
+    for (int64_t i = 0; g && w && i < M * N; i++) worst = fmax(worst, fabs(g[i] - w[i])), wmax = fmax(wmax, fabs(w[i]));
+    double bound = out == AX_BFLOAT16 ? 8e-3 : 1e-5; /* relative to the largest output: rounding and summation order */
+    CHECK_MSG(g && w && worst <= bound * wmax, "fp8_matmul (%lld, %lld, %lld) %s b %s: worst error %.3g of max %.3g",
+              (long long)M, (long long)K, (long long)N, ax_dtype_name(out), b_kcontig ? "K-contiguous" : "row-major",
+              worst, wmax);
+    ax_scope_end(ctx);
+}
+
 int main(void) {
     if (ax_gpu_count() == 0) {
         printf("skipped: no CUDA device%s\n", ax_cuda_built() ? "" : " (ax was built without CUDA)");
@@ -112,6 +154,13 @@ int main(void) {
     for (size_t ci = 0; ci < sizeof cases / sizeof *cases; ci++)
         for (int li = 0; cases[ci].lens[li]; li++)
             for (int ri = 0; ri < 2; ri++) check_softmax(ctx, nrows[ri], cases[ci].lens[li], cases[ci].t);
+    if (ax_gpu_compute_capability(0) >= 89) {
+        check_fp8_matmul(ctx, 256, 512, 128, AX_FP8_E4M3, true, AX_BFLOAT16);
+        check_fp8_matmul(ctx, 128, 256, 64, AX_FP8_E5M2, false, AX_FLOAT32);
+        check_fp8_matmul(ctx, 16, 16, 16, AX_FP8_E4M3, false, AX_FLOAT16);
+    } else {
+        printf("fp8_matmul on the tensor cores: skipped (needs compute capability 8.9)\n");
+    }
     ax_ctx_free(ctx);
     return test_summary("test_gpu_shapes");
 }

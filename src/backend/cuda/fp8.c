@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <string.h>
 
+#include "ax/device.h"
 #include "backend/cuda/conv.h"
 #include "backend/cuda/kernels/fp8.h"
 #include "backend/fp8_codec.h"
@@ -139,15 +140,7 @@ static ax_status lt_fp8_call(ax_ctx *ctx, const ax_fp8_params *p, int64_t M, int
     return ax__cuda_lib_check(ctx, (int)s, "cublasLt", "fp8_matmul");
 }
 
-static bool has_fp8_cores(void) {
-    int dev = ax__cuda_device(), major = 0, minor = 0;
-    if (cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev) != cudaSuccess ||
-        cudaDeviceGetAttribute(&minor, cudaDevAttrComputeCapabilityMinor, dev) != cudaSuccess) {
-        (void)cudaGetLastError();
-        return false;
-    }
-    return major * 10 + minor >= 89;
-}
+static bool has_fp8_cores(void) { return ax_gpu_compute_capability(ax__cuda_device()) >= 89; }
 
 static ax_status k_fp8_matmul(ax_ctx *ctx, const ax_node *node, ax_array *const *outs) {
     const ax_fp8_params *p = node->params;

@@ -161,6 +161,11 @@ static const char *device_name(int dev) {
     return gpus[dev].prop.name;
 }
 
+static int compute_capability(int dev) {
+    if (!device_ready(NULL, dev, "gpu_compute_capability")) return -1;
+    return 10 * gpus[dev].prop.major + gpus[dev].prop.minor;
+}
+
 static cudaStream_t stream_of(int dev, int stream) { return gpus[dev].streams[stream]; }
 
 static int stream_count(int dev) {
@@ -461,6 +466,7 @@ static ax_status copy_device(ax_ctx *ctx, ax_buffer *dst, ax_buffer *src, size_t
 const ax_gpu_backend ax__cuda_backend = {
     .device_count = device_count,
     .device_name = device_name,
+    .compute_capability = compute_capability,
     .kernel = ax__cuda_kernel,
     .to_device = to_device,
     .to_host = to_host,
