@@ -125,7 +125,11 @@ static void check_fp8_matmul(ax_ctx *ctx, int64_t M, int64_t K, int64_t N, ax_fp
     const double *g = ax_data(ctx, ax_astype(ctx, got, AX_FLOAT64)), *w = ax_data(ctx, want);
     double worst = 0, wmax = 0;
     for (int64_t i = 0; g && w && i < M * N; i++) worst = fmax(worst, fabs(g[i] - w[i])), wmax = fmax(wmax, fabs(w[i]));
-    double bound = out == AX_BFLOAT16 ? 8e-3 : 1e-5; /* relative to the largest output: rounding and summation order */
+    /* relative to the largest output: the output's rounding (bfloat16 2^-8,
+     * float16 2^-11) and the tensor cores' fp8 accumulation, which keeps
+     * fewer bits than float32 between its promotions to float32 (measured on
+     * an H100: 1.6e-4 at K = 256, 2-3e-4 in the conformance shapes) */
+    double bound = out == AX_BFLOAT16 ? 8e-3 : 2e-3;
     CHECK_MSG(g && w && worst <= bound * wmax, "fp8_matmul (%lld, %lld, %lld) %s b %s: worst error %.3g of max %.3g",
               (long long)M, (long long)K, (long long)N, ax_dtype_name(out), b_kcontig ? "K-contiguous" : "row-major",
               worst, wmax);
