@@ -65,6 +65,35 @@ static void test_codec(void) {
                           brute_encode(x, fmt));
         }
         CHECK_MSG(bad == 0, "%s: %d of a million encodings differ from brute force", NAMES[fmt], bad);
+        /* the float32 fast path against the double one: every exponent, random
+         * mantissas, and every float32 near each code's value and midpoint */
+        bad = 0;
+        for (uint32_t hi = 0; hi < 512; hi++)
+            for (int k = 0; k < 4096; k++) {
+                s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+                uint32_t u = (hi << 23) | (uint32_t)(s & 0x7fffff);
+                if (k < 4) u = (hi << 23) | (uint32_t)k; /* exact powers of two and neighbours */
+                float f;
+                memcpy(&f, &u, 4);
+                if (ax__fp8_encode_f32(f, fmt) != ax__fp8_encode(f, fmt) && bad++ < 5)
+                    CHECK_MSG(0, "%s encode_f32(%a) = 0x%02x, double path 0x%02x", NAMES[fmt], (double)f,
+                              ax__fp8_encode_f32(f, fmt), ax__fp8_encode(f, fmt));
+            }
+        for (int c = 0; c < 0x7f; c++) {
+            double v = def_value(c, fmt), w = def_value(c + 1, fmt);
+            if (isnan(v) || isinf(v)) continue;
+            float pts[3] = {(float)v, isnan(w) || isinf(w) ? (float)v : (float)(0.5 * (v + w)), 0};
+            for (int p = 0; p < 2; p++)
+                for (int d = -2; d <= 2; d++) {
+                    float f = pts[p];
+                    for (int j = 0; j < (d < 0 ? -d : d); j++) f = nextafterf(f, d < 0 ? -INFINITY : INFINITY);
+                    if (ax__fp8_encode_f32(f, fmt) != ax__fp8_encode(f, fmt) && bad++ < 5)
+                        CHECK_MSG(0, "%s encode_f32(%a) near code 0x%02x", NAMES[fmt], (double)f, c);
+                    if (ax__fp8_encode_f32(-f, fmt) != ax__fp8_encode(-f, fmt) && bad++ < 5)
+                        CHECK_MSG(0, "%s encode_f32(%a) near code 0x%02x", NAMES[fmt], (double)-f, c);
+                }
+        }
+        CHECK_MSG(bad == 0, "%s: %d float32 encodings differ between the two paths", NAMES[fmt], bad);
     }
 }
 

@@ -22,6 +22,7 @@
 
 #include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __CUDACC__
 #define AX_FP8_HD __host__ __device__ __forceinline__
@@ -73,6 +74,31 @@ AX_FP8_HD uint8_t ax__fp8_encode(double x, int fmt) {
     }
     int code = mant < (1 << mb) ? mant : ((e + bias) << mb) | (mant - (1 << mb));
     if (code > maxc) code = maxc; /* rounded past the largest finite value */
+    return (uint8_t)(sign | code);
+}
+
+/* The same code for a float32 x, with integer arithmetic on its bits (the
+ * CPU's fast path; equal to ax__fp8_encode((double)x, fmt) for every x). */
+AX_FP8_HD uint8_t ax__fp8_encode_f32(float x, int fmt) {
+    const int mb = ax__fp8_mbits(fmt), bias = ax__fp8_bias(fmt), emin = 1 - bias;
+    const uint8_t maxc = ax__fp8_max_code(fmt);
+    uint32_t u;
+    memcpy(&u, &x, 4);
+    const uint8_t sign = (uint8_t)((u >> 24) & 0x80);
+    const uint32_t a = u & 0x7fffffffu;
+    if (a > 0x7f800000u) return ax__fp8_nan_code(fmt);
+    const uint32_t maxbits = fmt == AX__FP8_E4M3 ? 0x43e00000u : 0x47600000u; /* 448, 57344 */
+    if (a >= maxbits) return (uint8_t)(sign | maxc);
+    const int e = (int)(a >> 23) - 127; /* float32 subnormals: far below half the smallest code */
+    int shift = 23 - mb + (e < emin ? emin - e : 0);
+    if (shift > 24) return sign; /* below half the smallest subnormal (or exactly half: even, 0) */
+    const uint32_t m = (a & 0x7fffffu) | 0x800000u, half = 1u << (shift - 1);
+    uint32_t q = m >> shift, rem = m & ((half << 1) - 1);
+    if (rem > half || (rem == half && (q & 1))) q++;
+    /* normal: the implicit bit in q carries into the exponent field (also
+     * when rounding reached the next binade); subnormal: q is the code */
+    int code = e >= emin ? ((e + bias - 1) << mb) + (int)q : (int)q;
+    if (code > maxc) code = maxc;
     return (uint8_t)(sign | code);
 }
 

@@ -19,7 +19,10 @@ static void encode_loop(char **p, const int64_t *bs, int64_t n, void *ud_) {
     uint8_t *o = (uint8_t *)p[0];
     const char *x = p[1];
     if (ud->t == AX_FLOAT32) {
-        for (int64_t i = 0; i < n; i++, x += bs[1]) o[i * bs[0]] = ax__fp8_encode(*(const float *)x, ud->fmt);
+        for (int64_t i = 0; i < n; i++, x += bs[1]) o[i * bs[0]] = ax__fp8_encode_f32(*(const float *)x, ud->fmt);
+    } else if (ud->t == AX_FLOAT16 || ud->t == AX_BFLOAT16) { /* exact in float32 */
+        for (int64_t i = 0; i < n; i++, x += bs[1])
+            o[i * bs[0]] = ax__fp8_encode_f32((float)ax__load_f64(x, ud->t), ud->fmt);
     } else {
         for (int64_t i = 0; i < n; i++, x += bs[1]) o[i * bs[0]] = ax__fp8_encode(ax__load_f64(x, ud->t), ud->fmt);
     }
