@@ -168,19 +168,19 @@ char *ax__fused_cuda_codegen(const ax_fused_prog *prog, int *vec_out, int *unrol
     }
     const int vec = (int)(16 / widest);
     /* Vectors per thread and tile: 4 (64 bytes of each input in flight) for
-     * small programs, 8 when a small program has one input, else 2
-     * (registers). The vector kernel's minimum blocks per SM
-     * (__launch_bounds__) matters as much: without it ptxas minimizes
+     * small programs, else 2 (registers). The vector kernel's minimum blocks
+     * per SM (__launch_bounds__) matters as much: without it ptxas minimizes
      * registers by sinking each load to its first use, which serializes the
      * UNR loads again; 4 blocks of 256 (64 registers) keeps them together.
-     * float64 math (sin's reduction, pow) spilled under that bound. One
-     * input with 8 vectors and 2 blocks (128 registers): the GELU-sigmoid
-     * chain over 2^28 floats on an H100 ran at 2733-2743 GB/s against
-     * 2662-2679 with 4 and 4 (same run; 92.6% of the copy). */
+     * float64 math (sin's reduction, pow) spilled under that bound. With the
+     * vector kernel's grid of many waves (fused.c), the GELU-sigmoid chain
+     * over 2^28 floats on an H100 read 2973 GB/s with 4 vectors and 4 blocks,
+     * 2975 with 2 and 8, 2766 with 8 and 2; in one wave, 2775-2784 with 8
+     * and 2 (the old choice for one input), 2801 with 4 and 2 (same run;
+     * copy 2993, torch.compile 2907). */
     bool small_prog = n_in <= 2 && nv <= 32;
     for (int v = 0; v < nv; v++) small_prog &= prog->vals[v].dtype != AX_FLOAT64;
-    const bool one_input = small_prog && n_in == 1;
-    const int unr = one_input ? 8 : small_prog ? 4 : 2, min_blocks = small_prog && !one_input ? 4 : 2;
+    const int unr = small_prog ? 4 : 2, min_blocks = small_prog ? 4 : 2;
     *vec_out = vec;
     *unroll_out = unr;
     fz_sbuf b = {0};
