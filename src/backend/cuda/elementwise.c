@@ -3,10 +3,12 @@
  * CPU kernels' (src/backend/cpu/unary.c, binary.c, creation.c); the .cu
  * launchers (kernels/elementwise.h) pick a kernel per op and dtype.
  *
+ * complex64 math (sqrt, exp, log, trig and hyperbolic functions and their
+ * inverses, divide, power, ...) runs in double with C99's principal
+ * branches (kernels/ew_complex.cuh), as the CPU's C complex functions; for
+ * non-finite input the two may differ.
+ *
  * Declined to the CPU (AX__DECLINE, nothing written):
- *  - unary ops on complex64 other than negative, conjugate, abs, real, imag,
- *    isnan, isinf, isfinite, logical_not (the CPU uses C's complex math);
- *  - complex64 divide and power (C's complex division / cpow);
  *  - unary, binary and where over layouts with more than AX_CU_MAX_DIMS
  *    dims after coalescing (copies of any rank run natively);
  *  - any op/dtype combination the constructors never build. */

@@ -4,9 +4,10 @@
 // steps in the 16-bit format itself), float64 in double, integers on 64
 // bits with the CPU's conventions (x // 0 = x % 0 = 0, floor signs, power
 // with negative exponents, out-of-range shifts), bool add/multiply as
-// or/and, complex64 add/subtract/multiply (products in float64) and the
-// equality and logical ops. Float math: IEEE CUDA functions (powf, atan2f,
+// or/and, complex64 add/subtract/multiply (products in float64), divide and
+// power (in double, ew_complex.cuh) and the equality and logical ops. Float math: IEEE CUDA functions (powf, atan2f,
 // hypotf: within an ulp or two of the CPU's libm).
+#include "backend/cuda/kernels/ew_complex.cuh"
 #include "backend/cuda/kernels/ew_kernel.cuh"
 
 #define EW_LN2 0.693147180559945309417232121458176568
@@ -222,6 +223,15 @@ template <int OP> struct ew_bc {
                           (float)__dadd_rn(__dmul_rn(x.re, y.im), __dmul_rn(x.im, y.re))};
     }
 };
+// divide and power in double, as the CPU's C complex x / y and
+// (y == 0 ? 1 : cpow(x, y)) = exp(y log x) (ew_complex.cuh)
+template <int OP> struct ew_bcm {
+    __device__ __forceinline__ ew_c64 operator()(ew_c64 xf, ew_c64 yf) const {
+        const ew_cd x = cd_of(xf), y = cd_of(yf);
+        if constexpr (OP == AXCU_DIVIDE) return c64_of(cd_div(x, y));
+        else return y.re == 0 && y.im == 0 ? ew_c64{1.0f, 0.0f} : c64_of(cd_exp(cd_mul(y, cd_log(x))));
+    }
+};
 template <int OP> struct ew_bccmp {
     __device__ __forceinline__ uint8_t operator()(ew_c64 x, ew_c64 y) const {
         bool xt = x.re != 0 || x.im != 0, yt = y.re != 0 || y.im != 0;
@@ -289,6 +299,8 @@ static cudaError_t binary_complex(int op, const ax_cu_ew *l, cudaStream_t s) {
         EW_CASE(ADD, ew_bc, ew_c64)
         EW_CASE(SUBTRACT, ew_bc, ew_c64)
         EW_CASE(MULTIPLY, ew_bc, ew_c64)
+        EW_CASE(DIVIDE, ew_bcm, ew_c64)
+        EW_CASE(POWER, ew_bcm, ew_c64)
         EW_CASE(EQUAL, ew_bccmp, uint8_t)
         EW_CASE(NOT_EQUAL, ew_bccmp, uint8_t)
         EW_CASE(LOGICAL_AND, ew_bccmp, uint8_t)
@@ -296,7 +308,7 @@ static cudaError_t binary_complex(int op, const ax_cu_ew *l, cudaStream_t s) {
         EW_CASE(LOGICAL_XOR, ew_bccmp, uint8_t)
 #undef EW_CASE
     }
-    return cudaErrorNotSupported; // divide, power: the CPU's C complex semantics
+    return cudaErrorNotSupported;
 }
 
 extern "C" cudaError_t ax_cu_binary(int op, const ax_cu_ew *l, cudaStream_t s) {

@@ -5,6 +5,7 @@
 // from the CPU's own float32 exp/log/tanh/erf polynomials by an ulp or so.
 // Identity and constant cases (rounding ops on integers, imag of reals,
 // isnan of integers, ...) are handled by the C side with copies and fills.
+#include "backend/cuda/kernels/ew_complex.cuh"
 #include "backend/cuda/kernels/ew_kernel.cuh"
 
 #define EW_PI 3.14159265358979323846
@@ -181,11 +182,52 @@ struct ew_unot {
 };
 
 // complex64: negative, conjugate (-> complex64), abs, real, imag (-> float32),
-// isnan, isinf, isfinite, logical_not (-> bool). The rest declines.
+// isnan, isinf, isfinite, logical_not (-> bool), and the math below
+// (ew_complex.cuh: in double, as the CPU's C complex functions).
 template <int OP> struct ew_uc {
     __device__ __forceinline__ ew_c64 operator()(ew_c64 z) const {
         if constexpr (OP == AXCU_NEGATIVE) return ew_c64{-z.re, -z.im};
         else return ew_c64{z.re, -z.im};
+    }
+};
+#define EW_UCMATH_OPS(X)                                                                            \
+    X(SIGN) X(SQUARE) X(SQRT) X(RSQRT) X(RECIPROCAL) X(EXP) X(EXP2) X(EXPM1) X(LOG) X(LOG2) X(LOG10) \
+    X(LOG1P) X(SIN) X(COS) X(TAN) X(ARCSIN) X(ARCCOS) X(ARCTAN) X(SINH) X(COSH) X(TANH) X(ARCSINH)  \
+    X(ARCCOSH) X(ARCTANH)
+template <int OP> struct ew_ucm {
+    __device__ __forceinline__ ew_c64 operator()(ew_c64 zf) const {
+        const ew_cd z = cd_of(zf), one = {1.0, 0.0};
+        const double ln2 = 0.69314718055994531, ln10 = 2.3025850929940457;
+        ew_cd r;
+        if constexpr (OP == AXCU_SIGN) {
+            double a = hypot(z.re, z.im);
+            r = a == 0 ? ew_cd{0.0, 0.0} : ew_cd{z.re / a, z.im / a};
+        } else if constexpr (OP == AXCU_SQUARE) r = cd_mul(z, z);
+        else if constexpr (OP == AXCU_SQRT) r = cd_sqrt(z);
+        else if constexpr (OP == AXCU_RSQRT) r = cd_div(one, cd_sqrt(z));
+        else if constexpr (OP == AXCU_RECIPROCAL) r = cd_div(one, z);
+        else if constexpr (OP == AXCU_EXP) r = cd_exp(z);
+        else if constexpr (OP == AXCU_EXP2) r = cd_exp(cd_scale(z, ln2));
+        else if constexpr (OP == AXCU_EXPM1) r = cd_sub(cd_exp(z), one);
+        else if constexpr (OP == AXCU_LOG) r = cd_log(z);
+        else if constexpr (OP == AXCU_LOG2 || OP == AXCU_LOG10) {
+            ew_cd l = cd_log(z);
+            const double d = OP == AXCU_LOG2 ? ln2 : ln10;
+            r = ew_cd{l.re / d, l.im / d};
+        } else if constexpr (OP == AXCU_LOG1P) r = cd_log(cd_add(one, z));
+        else if constexpr (OP == AXCU_SIN) r = cd_sin(z);
+        else if constexpr (OP == AXCU_COS) r = cd_cos(z);
+        else if constexpr (OP == AXCU_TAN) r = cd_tan(z);
+        else if constexpr (OP == AXCU_ARCSIN) r = cd_asin(z);
+        else if constexpr (OP == AXCU_ARCCOS) r = cd_acos(z);
+        else if constexpr (OP == AXCU_ARCTAN) r = cd_atan(z);
+        else if constexpr (OP == AXCU_SINH) r = cd_sinh(z);
+        else if constexpr (OP == AXCU_COSH) r = cd_cosh(z);
+        else if constexpr (OP == AXCU_TANH) r = cd_tanh(z);
+        else if constexpr (OP == AXCU_ARCSINH) r = cd_asinh(z);
+        else if constexpr (OP == AXCU_ARCCOSH) r = cd_acosh(z);
+        else r = cd_atanh(z);
+        return c64_of(r);
     }
 };
 template <int OP> struct ew_ucr {
@@ -270,6 +312,12 @@ static cudaError_t unary_complex(int op, int ot, const ax_cu_ew *l, cudaStream_t
     case AXCU_CONJUGATE:
         if (ot == AX_CU_COMPLEX64) return ew_launch<ew_uc<AXCU_CONJUGATE>, ew_c64, ew_c64, ew_c64, 1>(l, s);
         break;
+#define EW_CASE(ID)                                                                         \
+    case AXCU_##ID:                                                                         \
+        if (ot == AX_CU_COMPLEX64) return ew_launch<ew_ucm<AXCU_##ID>, ew_c64, ew_c64, ew_c64, 1>(l, s); \
+        break;
+        EW_UCMATH_OPS(EW_CASE)
+#undef EW_CASE
 #define EW_CASE(ID, F, OT, TO)                                                              \
     case AXCU_##ID:                                                                          \
         if (ot == OT) return ew_launch<F<AXCU_##ID>, TO, ew_c64, ew_c64, 1>(l, s);          \
