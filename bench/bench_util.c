@@ -52,7 +52,7 @@ double bench_time(bench_fn fn, void *arg, int warmup, int min_reps, int max_reps
 /* ---------------------------------------------------------------- floors */
 
 typedef struct floor_job {
-    int kind; /* 0 copy (memcpy), 1 read, 2 fma, 3 copy (streaming stores) */
+    int kind; /* 0 copy (memcpy), 1 read, 2 fma, 3 copy (streaming stores), 4 read (prefetched) */
     char *dst;
     const char *src;
     size_t bytes;
@@ -94,13 +94,17 @@ static void *floor_worker(void *p) {
         memcpy(j->dst, j->src, j->bytes);
     } else if (j->kind == 3) {
         stream_copy(j->dst, j->src, j->bytes);
-    } else if (j->kind == 1) {
+    } else if (j->kind == 1 || j->kind == 4) {
+        /* kind 4 also asks for each line 3 KB ahead: the L2 streamer stops
+         * at every 4 KB page, and on the 2-core VM ax's reductions (which
+         * prefetch) read faster than the plain loop (35-38 against 32 GB/s) */
         const float *x = (const float *)j->src;
         size_t n = j->bytes / sizeof(float);
         v16f acc[4] = {{0}};
         size_t i = 0;
         for (; i + 64 <= n; i += 64)
             for (int k = 0; k < 4; k++) {
+                if (j->kind == 4) __builtin_prefetch(x + i + 16 * k + 768, 0, 3);
                 v16f v;
                 memcpy(&v, x + i + 16 * k, sizeof v);
                 acc[k] += v;
@@ -209,8 +213,9 @@ double bench_read_bandwidth(int threads) {
     if (!a) return -1;
     bench_fill_uniform(a, FLOOR_BYTES / sizeof(float), 0, 1, 1);
     double dt = best_of(1, NULL, (const char *)a, FLOOR_BYTES, 0, threads, FLOOR_REPS);
+    double dp = best_of(4, NULL, (const char *)a, FLOOR_BYTES, 0, threads, FLOOR_REPS);
     free(a);
-    return (double)FLOOR_BYTES / dt;
+    return (double)FLOOR_BYTES / (dp < dt ? dp : dt); /* the faster of the two loops */
 }
 
 double bench_fma_peak(int threads) {
