@@ -38,6 +38,7 @@ enum { AX__FP8_E4M3 = 0, AX__FP8_E5M2 = 1 };
 AX_FP8_HD int ax__fp8_mbits(int fmt) { return fmt == AX__FP8_E4M3 ? 3 : 2; }
 AX_FP8_HD int ax__fp8_bias(int fmt) { return fmt == AX__FP8_E4M3 ? 7 : 15; }
 AX_FP8_HD uint8_t ax__fp8_max_code(int fmt) { return fmt == AX__FP8_E4M3 ? 0x7e : 0x7b; }
+AX_FP8_HD float ax__fp8_max(int fmt) { return fmt == AX__FP8_E4M3 ? 448.0f : 57344.0f; } /* its value */
 AX_FP8_HD uint8_t ax__fp8_nan_code(int fmt) { return fmt == AX__FP8_E4M3 ? 0x7f : 0x7e; }
 
 /* The value of a code (float: exact). */
@@ -58,7 +59,7 @@ AX_FP8_HD uint8_t ax__fp8_encode(double x, int fmt) {
     const uint8_t sign = signbit(x) ? 0x80 : 0, maxc = ax__fp8_max_code(fmt);
     if (isnan(x)) return ax__fp8_nan_code(fmt);
     double a = fabs(x);
-    if (a >= (double)ax__fp8_decode(maxc, fmt)) return (uint8_t)(sign | maxc); /* infinities too */
+    if (a >= (double)ax__fp8_max(fmt)) return (uint8_t)(sign | maxc); /* infinities too */
     if (a == 0) return sign;
     int e = 0;
     (void)frexp(a, &e);
@@ -87,8 +88,10 @@ AX_FP8_HD uint8_t ax__fp8_encode_f32(float x, int fmt) {
     const uint8_t sign = (uint8_t)((u >> 24) & 0x80);
     const uint32_t a = u & 0x7fffffffu;
     if (a > 0x7f800000u) return ax__fp8_nan_code(fmt);
-    const uint32_t maxbits = fmt == AX__FP8_E4M3 ? 0x43e00000u : 0x47600000u; /* 448, 57344 */
-    if (a >= maxbits) return (uint8_t)(sign | maxc);
+    const float mx = ax__fp8_max(fmt);
+    uint32_t maxbits;
+    memcpy(&maxbits, &mx, 4);
+    if (a >= maxbits) return (uint8_t)(sign | maxc); /* positive floats order as their bits */
     const int e = (int)(a >> 23) - 127; /* float32 subnormals: far below half the smallest code */
     int shift = 23 - mb + (e < emin ? emin - e : 0);
     if (shift > 24) return sign; /* below half the smallest subnormal (or exactly half: even, 0) */

@@ -27,20 +27,16 @@
 
 #define WORKSPACE ((size_t)32 << 20)
 
-static ax_status k_to_fp8(ax_ctx *ctx, const ax_node *node, ax_array *const *outs) {
+/* TO_FP8 and FROM_FP8: operand 1 coded into, or decoded from, operand 0. */
+static ax_status k_codec(ax_ctx *ctx, const ax_node *node, ax_array *const *outs) {
     const ax_fp8_params *p = node->params;
     ax_array *x = node->inputs[0];
     ax_cu_ew l;
     if (!ax__cu_ew_layout(outs[0], &x, 1, &l)) return AX__DECLINE;
-    return ax__cuda_check(ctx, ax_cu_fp8_encode(&l, p->fmt, ax__cuda_stream()), "to_fp8");
-}
-
-static ax_status k_from_fp8(ax_ctx *ctx, const ax_node *node, ax_array *const *outs) {
-    const ax_fp8_params *p = node->params;
-    ax_array *c = node->inputs[0];
-    ax_cu_ew l;
-    if (!ax__cu_ew_layout(outs[0], &c, 1, &l)) return AX__DECLINE;
-    return ax__cuda_check(ctx, ax_cu_fp8_decode(&l, p->fmt, ax__cuda_stream()), "from_fp8");
+    const bool enc = node->op == AX_OP_TO_FP8;
+    cudaStream_t st = ax__cuda_stream();
+    cudaError_t e = enc ? ax_cu_fp8_encode(&l, p->fmt, st) : ax_cu_fp8_decode(&l, p->fmt, st);
+    return ax__cuda_check(ctx, e, enc ? "to_fp8" : "from_fp8");
 }
 
 /* ---------------------------------------------------------------- products */
@@ -187,7 +183,7 @@ static ax_status k_fp8_matmul(ax_ctx *ctx, const ax_node *node, ax_array *const 
 }
 
 void ax__cuda_register_fp8(ax_kernel *table) {
-    table[AX_OP_TO_FP8] = k_to_fp8;
-    table[AX_OP_FROM_FP8] = k_from_fp8;
+    table[AX_OP_TO_FP8] = k_codec;
+    table[AX_OP_FROM_FP8] = k_codec;
     table[AX_OP_FP8_MATMUL] = k_fp8_matmul;
 }

@@ -668,7 +668,6 @@ template <> struct SmV<double> {
 __device__ __forceinline__ void cp_async16(unsigned dst, const uint4 *src) {
 #if __CUDA_ARCH__ >= 800
     asm volatile("cp.async.cg.shared.global [%0], [%1], 16;\n" ::"r"(dst), "l"(src) : "memory");
-
 #else
     uint4 v = *src;
     asm volatile("st.shared.v4.u32 [%0], {%1, %2, %3, %4};\n" ::"r"(dst), "r"(v.x), "r"(v.y), "r"(v.z),
@@ -710,7 +709,7 @@ __device__ __forceinline__ float exp2_sfu(float x) {
 // (o += gridDim.x). Each row is read from memory once and written once,
 // with one block barrier. Two kernels differ in how rows reach shared
 // memory: k_softmax_tma (sm_90 and later) has one thread fetch whole rows
-// with bulk copies (TMA) into a ring of stages, several rows ahead;
+// with bulk copies (TMA) into a ring of stages, two rows ahead;
 // k_softmax_row has every thread copy its own vectors (cp.async), one row
 // ahead. The math is the same pair of functions (softmax_row_part,
 // softmax_row_finish), so the two give the same bits.
@@ -864,17 +863,15 @@ __device__ __forceinline__ void bulk_load(unsigned dst, const void *src, unsigne
     asm volatile("cp.async.bulk.shared::cluster.global.mbarrier::complete_tx::bytes [%0], [%1], %2, [%3];" ::"r"(dst),
                  "l"(src), "r"(bytes), "r"(bar)
                  : "memory");
-
 }
 #endif
 
-#define SOFTMAX_TMA_MAX_STAGES 4
+#define SOFTMAX_TMA_STAGES 2
 
-// Rows fetched by bulk copies: thread 0 keeps `stages` rows (2 to
-// SOFTMAX_TMA_MAX_STAGES) in flight in a ring of shared stages, each with
-// its mbarrier; the row of iteration i is in stage i % stages, complete at
-// phase parity (i / stages) & 1. Stage s is refilled (the row `stages`
-// rounds ahead) right after the block barrier of the row it held, which
+// Rows fetched by bulk copies: thread 0 keeps SOFTMAX_TMA_STAGES rows in
+// flight in a ring of shared stages, each with its mbarrier; the row of
+// iteration i is in stage i % STAGES, complete at phase parity
+// (i / STAGES) & 1. Stage s is refilled (the row STAGES rounds ahead) right after the block barrier of the row it held, which
 // every thread passes only once it has read its vectors of that row. One
 // instruction per row instead of one copy per vector. Measured with device
 // events against k_softmax_row (both storing evict-first), bf16: on an H100
@@ -884,12 +881,13 @@ __device__ __forceinline__ void bulk_load(unsigned dst, const void *src, unsigne
 // 8 KB and more (launch_rows).
 template <typename T, int VPT>
 __global__ void __launch_bounds__(1024, 1) k_softmax_tma(const uint4 *__restrict__ x, uint4 *__restrict__ y,
-                                                          int outer, int nv, int stages) {
+                                                          int outer, int nv) {
 #if __CUDA_ARCH__ >= 900
+    const int stages = SOFTMAX_TMA_STAGES;
     typedef SmV<T> S;
     typedef typename S::V V;
     extern __shared__ __align__(128) uint4 ring[]; // stages * nv vectors, stage s at s * nv
-    __shared__ __align__(8) unsigned long long bars[SOFTMAX_TMA_MAX_STAGES];
+    __shared__ __align__(8) unsigned long long bars[SOFTMAX_TMA_STAGES];
     __shared__ V pm[2][32], ps[2][32];
     const int t = threadIdx.x, mine = softmax_mine<VPT>(nv);
     const unsigned rowb = 16u * (unsigned)nv, base = (unsigned)__cvta_generic_to_shared(ring),
@@ -937,8 +935,9 @@ __global__ void __launch_bounds__(1024, 1) k_softmax_tma(const uint4 *__restrict
 // Launches a row kernel for rows of nv vectors with as many blocks as fit on
 // the device at once (each then loops over rows): k_softmax_tma where the
 // device and this build's code for it are sm_90 or later, rows are 8 KB or
-// more and two of them fit in shared memory, else k_softmax_row. False (nothing queued, no error left
-// set) when neither fits this device; the caller then uses another kernel.
+// more and its stages fit in shared memory, else k_softmax_row. False
+// (nothing queued, no error left set) when neither fits this device; the
+// caller then uses another kernel.
 template <typename T, int VPT> static bool launch_rows(const ax_cu_reduce *d, long long nv, cudaStream_t st) {
     int threads = (int)((nv + VPT - 1) / VPT + 31) / 32 * 32;
     int dev = 0, sms = 0, optin = 0, major = 0, per = 0;
@@ -947,15 +946,15 @@ template <typename T, int VPT> static bool launch_rows(const ax_cu_reduce *d, lo
               cudaDeviceGetAttribute(&optin, cudaDevAttrMaxSharedMemoryPerBlockOptin, dev) == cudaSuccess &&
               cudaDeviceGetAttribute(&major, cudaDevAttrComputeCapabilityMajor, dev) == cudaSuccess;
     const size_t rowb = (size_t)nv * 16, spare = 2048; // room for the static shared arrays
-    int stages = 0;
+    bool tma = false;
     const void *fn = (const void *)k_softmax_tma<T, VPT>;
-    if (ok && major >= 9 && rowb >= 8192 && (size_t)optin >= 2 * rowb + spare) {
+    if (ok && major >= 9 && rowb >= 8192 && (size_t)optin >= SOFTMAX_TMA_STAGES * rowb + spare) {
         cudaFuncAttributes fa;
-        if (cudaFuncGetAttributes(&fa, fn) == cudaSuccess && fa.binaryVersion >= 90) stages = 2;
+        tma = cudaFuncGetAttributes(&fa, fn) == cudaSuccess && fa.binaryVersion >= 90;
         (void)cudaGetLastError();
     }
-    if (stages < 2) fn = (const void *)k_softmax_row<T, VPT>;
-    size_t smem = stages >= 2 ? (size_t)stages * rowb : (size_t)threads * VPT * 16;
+    if (!tma) fn = (const void *)k_softmax_row<T, VPT>;
+    size_t smem = tma ? SOFTMAX_TMA_STAGES * rowb : (size_t)threads * VPT * 16;
     if (ok && smem > 48 * 1024) // above the default: opt in (per device, so on every launch)
         ok = cudaFuncSetAttribute(fn, cudaFuncAttributeMaxDynamicSharedMemorySize, (int)smem) == cudaSuccess;
     if (ok) ok = cudaOccupancyMaxActiveBlocksPerMultiprocessor(&per, fn, threads, smem) == cudaSuccess && per > 0;
@@ -965,9 +964,9 @@ template <typename T, int VPT> static bool launch_rows(const ax_cu_reduce *d, lo
     }
     long long grid = (long long)per * sms;
     if (grid > d->outer) grid = d->outer;
-    if (stages >= 2)
+    if (tma)
         k_softmax_tma<T, VPT><<<(unsigned)grid, threads, smem, st>>>((const uint4 *)d->x, (uint4 *)d->y,
-                                                                     (int)d->outer, (int)nv, stages);
+                                                                     (int)d->outer, (int)nv);
     else
         k_softmax_row<T, VPT><<<(unsigned)grid, threads, smem, st>>>((const uint4 *)d->x, (uint4 *)d->y,
                                                                      (int)d->outer, (int)nv);
