@@ -19,6 +19,7 @@
 #   test_device           device model (tests/gpu/test_device.c)
 #   test_gpu_graph        CUDA graphs over closures (tests/gpu/test_gpu_graph.c)
 #   test_gpu_shapes       kernels at their dispatch boundaries vs the CPU
+#   test_stream_wait      the stream wait behind eval (a fault included)
 #   conformance_gpu       every conformance cell on gpu:0 vs the CPU reference
 #   conformance_grad_gpu  vjp/jvp on gpu:0 vs finite differences on the CPU
 # Exit status 77 of a test means "skipped: no CUDA device".
@@ -27,7 +28,7 @@
 #   --tests-only, --bench-only   run one half
 #   --quick                      small benchmark sizes (a smoke test)
 #   --no-build                   fail instead of building when BUILD_DIR lacks the programs
-# Environment: AX_GPU_TESTS (names, default all five), AX_GPU_BENCH_ROWS
+# Environment: AX_GPU_TESTS (names, default all six), AX_GPU_BENCH_ROWS
 # (bench_gpu row names, default all), AX_GPU_TEST_TIMEOUT (seconds per test,
 # default 3600), AX_CONF_FILTER / AX_CONF_VARIANTS / AX_CONF_GPU_FALLBACK
 # (passed to the conformance runners), AX_CMAKE_ARGS (more configure options for
@@ -67,7 +68,7 @@ summary=()
 note() { echo "$*"; summary+=("$*"); }
 
 # ---------------------------------------------------------------- build
-progs=(tests/gpu/test_device tests/gpu/test_gpu_graph tests/gpu/test_gpu_shapes tests/conformance/conformance_gpu tests/conformance/conformance_grad_gpu
+progs=(tests/gpu/test_device tests/gpu/test_gpu_graph tests/gpu/test_gpu_shapes tests/gpu/test_stream_wait tests/conformance/conformance_gpu tests/conformance/conformance_grad_gpu
        tests/gpu/ax_support tests/gpu/bench_gpu)
 missing=0
 for p in "${progs[@]}"; do [ -x "$build/$p" ] || missing=1; done
@@ -81,7 +82,7 @@ if [ $missing = 1 ]; then
     if ! { cmake -S "$root" -B "$build" ${AX_CMAKE_ARGS:-} -DAX_CUDA=ON -DAX_CUDA_ARCHITECTURES="${AX_CUDA_ARCHITECTURES:-90a-real}" \
             -DCMAKE_BUILD_TYPE=Release -DAX_BUILD_TESTS=ON -DAX_BUILD_BENCH=OFF -DAX_BUILD_EXAMPLES=OFF \
             >"$out/build.log" 2>&1 &&
-            cmake --build "$build" -j"${AX_JOBS:-$(nproc)}" --target test_device test_gpu_graph test_gpu_shapes conformance_gpu \
+            cmake --build "$build" -j"${AX_JOBS:-$(nproc)}" --target test_device test_gpu_graph test_gpu_shapes test_stream_wait conformance_gpu \
                 conformance_grad_gpu ax_support bench_gpu >>"$out/build.log" 2>&1; }; then
         tail -40 "$out/build.log" >&2
         echo "gpu_suite.sh: build failed (log: $out/build.log)" >&2
@@ -122,9 +123,9 @@ note "support: $(tail -1 "$out/support.txt")"
 if [ $run_tests = 1 ]; then
     : >"$out/tests.txt"
     tmo=${AX_GPU_TEST_TIMEOUT:-3600}
-    for t in ${AX_GPU_TESTS:-test_device test_gpu_graph test_gpu_shapes conformance_gpu conformance_grad_gpu}; do
+    for t in ${AX_GPU_TESTS:-test_device test_gpu_graph test_gpu_shapes test_stream_wait conformance_gpu conformance_grad_gpu}; do
         case "$t" in
-            test_device | test_gpu_graph | test_gpu_shapes) exe="$build/tests/gpu/$t" ;;
+            test_device | test_gpu_graph | test_gpu_shapes | test_stream_wait) exe="$build/tests/gpu/$t" ;;
             conformance_gpu | conformance_grad_gpu) exe="$build/tests/conformance/$t" ;;
             *) echo "gpu_suite.sh: unknown test $t" >&2; status=1; continue ;;
         esac

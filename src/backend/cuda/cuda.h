@@ -66,6 +66,12 @@ ax_status ax__cuda_check_launch(ax_ctx *ctx, const char *op);
  * AX_ERR_INTERNAL with "<op>: <lib> error <code>". */
 ax_status ax__cuda_lib_check(ax_ctx *ctx, int status, const char *lib, const char *op);
 
+/* Wait until the work queued so far on stream s (number `index` of device
+ * dev, which is selected) has run; its asynchronous errors are reported,
+ * naming op (stream_wait.c: a mapped-memory signal, faster than
+ * cudaStreamSynchronize for short waits). */
+ax_status ax__cuda_stream_wait(ax_ctx *ctx, int dev, cudaStream_t s, int index, const char *op);
+
 /* ---------------------------------------------------------------- memory */
 
 /* Raw device memory from the caching allocator, stream-ordered on the
