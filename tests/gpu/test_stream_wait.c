@@ -1,9 +1,9 @@
 /* The stream wait behind eval's synchronization (src/backend/cuda/
  * stream_wait.c): it returns only once the stream's work has run, for
- * short waits (the mapped-memory signal), long ones (handed to
- * cudaStreamSynchronize) and stream numbers beyond the signal slots; with
+ * short waits (the write to mapped memory), long ones (handed to
+ * cudaStreamSynchronize) and stream numbers beyond the mapped words; with
  * two threads waiting on one stream; and it reports a kernel that faults,
- * promptly, instead of waiting for a signal that never comes.
+ * promptly, instead of waiting for a write that never comes.
  *
  * Each kernel stores a fresh value into mapped host memory as its last act,
  * and the host reads that word right after the wait returns, with no CUDA
@@ -39,7 +39,7 @@ static void test_short_and_long(void) {
     ax_ctx *ctx = ax_ctx_new();
     int wrong = 0;
     unsigned value = 1;
-    /* 0-63 us of work: the signal's range, and its hand-over at 200 us. */
+    /* 0-63 us of work: the spin on mapped memory (it hands over at 200 us). */
     for (int r = 0; r < 3000; r++) wrong += !wait_checked(ctx, ++value, (unsigned)(r % 64) * 1000u, 0);
     CHECK_MSG(wrong == 0, "%d of 3000 short waits returned before the work ran", wrong);
     CHECK_OK(ctx);
@@ -49,7 +49,7 @@ static void test_short_and_long(void) {
         CHECK(wait_checked(ctx, ++value, 3000000u, 0));
         CHECK_MSG(now_s() - t0 >= 2.5e-3, "a 3 ms kernel waited for %.3g ms", 1e3 * (now_s() - t0));
     }
-    /* A stream number without a signal slot waits the plain way. */
+    /* A stream number without a mapped word waits the plain way. */
     CHECK(wait_checked(ctx, ++value, 20000u, 1000));
     CHECK_OK(ctx);
     ax_ctx_free(ctx);
@@ -111,6 +111,7 @@ int main(void) {
         fprintf(stderr, "test_stream_wait: CUDA set-up failed\n");
         return 1;
     }
+    printf("waits by %s\n", ax__cuda_stream_wait_kind());
     result_host = host;
     result_dev = dev;
     *result_host = 0;

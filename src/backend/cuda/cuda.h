@@ -68,9 +68,11 @@ ax_status ax__cuda_lib_check(ax_ctx *ctx, int status, const char *lib, const cha
 
 /* Wait until the work queued so far on stream s (number `index` of device
  * dev, which is selected) has run; its asynchronous errors are reported,
- * naming op (stream_wait.c: a mapped-memory signal, faster than
- * cudaStreamSynchronize for short waits). */
+ * naming op (stream_wait.c: a write to mapped memory the host spins on,
+ * faster than cudaStreamSynchronize for short waits). */
 ax_status ax__cuda_stream_wait(ax_ctx *ctx, int dev, cudaStream_t s, int index, const char *op);
+/* How ax__cuda_stream_wait waits in this process, in words. */
+const char *ax__cuda_stream_wait_kind(void);
 
 /* ---------------------------------------------------------------- memory */
 

@@ -350,7 +350,7 @@ static ax_status synchronize(ax_ctx *ctx, int dev, int stream) {
     use_device(dev);
     int n = stream_count(dev);
     for (int s = stream < 0 ? 0 : stream; s < (stream < 0 ? n : stream + 1); s++) {
-        /* Of several streams, those already idle need no signal queued. */
+        /* Of several streams, those already idle need no wait queued. */
         if (stream < 0 && n > 1 && cudaStreamQuery(stream_of(dev, s)) == cudaSuccess) continue;
         ax_status st = ax__cuda_stream_wait(ctx, dev, stream_of(dev, s), s, "synchronize");
         if (st != AX_OK) return st;
