@@ -76,8 +76,10 @@ static void check_array(ax_ctx *ctx, ax_array *a, const io_fx_array *x) {
     }
 }
 
-/* Load a fixture file through the path API (or the buffer API) into a dict. */
-static ax_status load_any(ax_ctx *ctx, const char *file, bool buffer, ax_dict *d, ax_strmap *meta) {
+/* Load a fixture file through the path API (or the buffer API) into a dict;
+ * safetensors through the _ex API, which also fills `dtypes`. */
+static ax_status load_any(ax_ctx *ctx, const char *file, bool buffer, ax_dict *d, ax_strmap *meta,
+                          ax_strmap *dtypes) {
     size_t size = 0;
     uint8_t *b = NULL;
     if (buffer) {
@@ -92,8 +94,8 @@ static ax_status load_any(ax_ctx *ctx, const char *file, bool buffer, ax_dict *d
     } else if (ends_with(file, ".npz")) {
         st = buffer ? ax__load_npz_buffer(ctx, "buffer", b, size, d) : ax_load_npz(ctx, file, d);
     } else {
-        st = buffer ? ax_load_safetensors_buffer(ctx, b, size, d, meta)
-                    : ax_load_safetensors(ctx, file, d, meta);
+        st = buffer ? ax_load_safetensors_buffer_ex(ctx, b, size, d, meta, dtypes)
+                    : ax_load_safetensors_ex(ctx, file, d, meta, dtypes);
     }
     free(b);
     return st;
@@ -156,8 +158,8 @@ static void test_fixtures(bool buffer) {
         const char *file = io_fx_arrays[i].file;
         if (i > 0 && strcmp(io_fx_arrays[i - 1].file, file) == 0) continue; /* one load per file */
         ax_dict *d = ax_dict_new();
-        ax_strmap *meta = ax_strmap_new();
-        ax_status st = load_any(ctx, file, buffer, d, meta);
+        ax_strmap *meta = ax_strmap_new(), *dt = ax_strmap_new();
+        ax_status st = load_any(ctx, file, buffer, d, meta, dt);
         CHECK_MSG(st == AX_OK, "%s (%s): %s", file, buffer ? "buffer" : "path", ax_error_message(ctx));
         ax_error_clear(ctx);
         int n = 0;
@@ -175,6 +177,18 @@ static void test_fixtures(bool buffer) {
                 nm++;
             }
         CHECK(ax_strmap_size(meta) == nm);
+        int nd = 0; /* safetensors dtype names, in the order of the dict */
+        for (int j = 0; j < N_OF(io_fx_st_names); j++)
+            if (strcmp(io_fx_st_names[j].file, file) == 0) {
+                const char *k = ax_strmap_key(dt, nd), *v = ax_strmap_value(dt, nd);
+                CHECK_MSG(k && v && strcmp(k, io_fx_st_names[j].key) == 0 && strcmp(v, io_fx_st_names[j].value) == 0,
+                          "%s: dtype entry %d is %s: %s, expected %s: %s", file, nd, k, v, io_fx_st_names[j].key,
+                          io_fx_st_names[j].value);
+                CHECK(k && ax_dict_key(d, nd) && strcmp(k, ax_dict_key(d, nd)) == 0);
+                nd++;
+            }
+        CHECK_MSG(ax_strmap_size(dt) == nd, "%s: %d dtype names, expected %d", file, ax_strmap_size(dt), nd);
+        ax_strmap_free(dt);
         ax_strmap_free(meta);
         ax_dict_free(d);
     }
@@ -184,7 +198,7 @@ static void test_fixtures(bool buffer) {
     for (int i = 0; i < N_OF(empties); i++) {
         ax_dict *d = ax_dict_new();
         ax_strmap *meta = ax_strmap_new();
-        CHECK_MSG(load_any(ctx, empties[i], buffer, d, meta) == AX_OK, "%s", ax_error_message(ctx));
+        CHECK_MSG(load_any(ctx, empties[i], buffer, d, meta, NULL) == AX_OK, "%s", ax_error_message(ctx));
         CHECK(ax_dict_size(d) == 0 && ax_strmap_size(meta) == (i == 2));
         ax_strmap_free(meta);
         ax_dict_free(d);
@@ -198,14 +212,15 @@ static void test_bad_fixtures(bool buffer) {
     for (int i = 0; i < N_OF(io_fx_errors); i++) {
         const char *file = io_fx_errors[i].file;
         ax_dict *d = ax_dict_new();
-        ax_strmap *meta = ax_strmap_new();
-        ax_status st = load_any(ctx, file, buffer, d, meta);
+        ax_strmap *meta = ax_strmap_new(), *dt = ax_strmap_new();
+        ax_status st = load_any(ctx, file, buffer, d, meta, dt);
         CHECK_MSG(st == io_fx_errors[i].code && ax_error_code(ctx) == st, "%s: got %s (%s)", file,
                   ax_status_name(st), ax_error_message(ctx));
         /* the message names the file (path API) and nothing was added */
         if (!buffer) CHECK_MSG(strstr(ax_error_message(ctx), file) != NULL, "%s", ax_error_message(ctx));
-        CHECK(ax_dict_size(d) == 0 && ax_strmap_size(meta) == 0);
+        CHECK(ax_dict_size(d) == 0 && ax_strmap_size(meta) == 0 && ax_strmap_size(dt) == 0);
         ax_error_clear(ctx);
+        ax_strmap_free(dt);
         ax_strmap_free(meta);
         ax_dict_free(d);
     }
@@ -527,7 +542,7 @@ static void test_roundtrip(void) {
     for (int via = 0; via < 2; via++) {
         ax_dict *back = ax_dict_new();
         ax_strmap *mb = ax_strmap_new();
-        CHECK_MSG(load_any(ctx, p, via, back, mb) == AX_OK, "%s", ax_error_message(ctx));
+        CHECK_MSG(load_any(ctx, p, via, back, mb, NULL) == AX_OK, "%s", ax_error_message(ctx));
         CHECK(ax_dict_size(back) == ax_dict_size(all));
         for (int i = 0; i < ax_dict_size(all); i++) {
             CHECK(strcmp(ax_dict_key(back, i), ax_dict_key(all, i)) == 0);
@@ -711,6 +726,183 @@ static void test_mapping(void) {
     ax_ctx_free(ctx);
 }
 
+/* ---------------------------------------------------------------- 8-bit floats */
+
+/* A safetensors file in memory (an exact-size heap copy): header, then
+ * `ndata` zero bytes. */
+static uint8_t *st_buffer(const char *json, size_t ndata, size_t *size) {
+    size_t h = strlen(json);
+    *size = 8 + h + ndata;
+    uint8_t *b = calloc(*size, 1);
+    if (!b) return NULL;
+    ax__wr64(b, h);
+    memcpy(b + 8, json, h);
+    return b;
+}
+
+/* F8_E4M3 / F8_E5M2 / F8_E8M0 tensors are uint8 codes: the old API loads
+ * them, the _ex API names their dtypes, they decode and round-trip, and
+ * save_ex checks the names it is given before touching the file. */
+static void test_fp8(void) {
+    ax_ctx *ctx = ax_ctx_new();
+    const char *file = "tests/io_fixtures/st/fp8.safetensors";
+    /* the old API: uint8 views of the mapping */
+    ax_dict *d = ax_dict_new();
+    CHECK_MSG(ax_load_safetensors(ctx, file, d, NULL) == AX_OK, "%s", ax_error_message(ctx));
+    CHECK(ax_dict_size(d) == 4);
+    const char *codes[] = {"layer.weight", "e5m2", "mx.scales"};
+    for (int i = 0; i < N_OF(codes); i++) {
+        ax_array *a = ax_dict_get(d, codes[i]);
+        CHECK_MSG(a && ax_dtype_of(a) == AX_UINT8, "%s", codes[i]);
+        CHECK_MSG(a && a->buf->pool_size == 0 && a->buf->release != NULL, "%s is not a view", codes[i]);
+    }
+    /* E4M3 values of the format's definition: element i of layer.weight is code i */
+    ax_array *w = ax_dict_get(d, "layer.weight");
+    ax_array *v = w && ax_size(w) == 256 ? ax_from_fp8(ctx, w, AX_FP8_E4M3, AX_FLOAT32) : NULL;
+    const float *f = v ? ax_data(ctx, v) : NULL;
+    CHECK_MSG(f != NULL, "%s", ax_error_message(ctx));
+    if (f) {
+        CHECK(f[0x38] == 1.0f && f[0x3c] == 1.5f && f[0x40] == 2.0f && f[0xb8] == -1.0f);
+        CHECK(f[0x7e] == 448.0f && f[0xfe] == -448.0f && f[0x77] == 240.0f);
+        CHECK(f[0x08] == ldexpf(1, -6) && f[0x01] == ldexpf(1, -9) && f[0x07] == 7 * ldexpf(1, -9));
+        CHECK(f[0x00] == 0 && !signbit(f[0x00]) && f[0x80] == 0 && signbit(f[0x80]));
+        CHECK(isnan(f[0x7f]) && isnan(f[0xff]));
+    }
+    ax_dict_free(d);
+
+    /* save_ex with the names load_ex gave writes the fixture's very bytes;
+     * both entry points read the names back */
+    d = ax_dict_new();
+    ax_strmap *dt = ax_strmap_new();
+    CHECK(ax_load_safetensors_ex(ctx, file, d, NULL, dt) == AX_OK && ax_strmap_size(dt) == 4);
+    const char *p = tmp_path("fp8.safetensors");
+    CHECK_MSG(ax_save_safetensors_ex(ctx, p, d, NULL, dt) == AX_OK, "%s", ax_error_message(ctx));
+    size_t na = 0, nb = 0;
+    uint8_t *fa = read_all(file, &na), *fb = read_all(p, &nb);
+    CHECK(fa && fb && na == nb && memcmp(fa, fb, na) == 0);
+    free(fa);
+    free(fb);
+    for (int via = 0; via < 2; via++) {
+        ax_dict *back = ax_dict_new();
+        ax_strmap *dback = ax_strmap_new();
+        CHECK_MSG(load_any(ctx, p, via, back, NULL, dback) == AX_OK, "%s", ax_error_message(ctx));
+        bool sized = ax_dict_size(back) == 4 && ax_strmap_size(dback) == 4;
+        CHECK(sized);
+        for (int i = 0; sized && i < 4; i++) {
+            CHECK(strcmp(ax_dict_key(back, i), ax_dict_key(d, i)) == 0);
+            CHECK(same_array(ctx, ax_dict_value(back, i), ax_dict_value(d, i)));
+            CHECK(strcmp(ax_strmap_key(dback, i), ax_strmap_key(dt, i)) == 0);
+            CHECK(strcmp(ax_strmap_value(dback, i), ax_strmap_value(dt, i)) == 0);
+        }
+        ax_strmap_free(dback);
+        ax_dict_free(back);
+    }
+    /* unnamed, uint8 is U8; naming an array's own dtype is allowed */
+    ax_strmap *own = ax_strmap_new();
+    ax_strmap_set(own, "e5m2", "U8");
+    ax_strmap_set(own, "layer.weight_scale", "F32");
+    ax_strmap_set(own, "mx.scales", "F8_E8M0");
+    for (int k = 0; k < 2; k++) {
+        CHECK_MSG((k ? ax_save_safetensors(ctx, p, d, NULL) : ax_save_safetensors_ex(ctx, p, d, NULL, own)) == AX_OK,
+                  "%s", ax_error_message(ctx));
+        ax_dict *back = ax_dict_new();
+        ax_strmap *dback = ax_strmap_new();
+        CHECK(ax_load_safetensors_ex(ctx, p, back, NULL, dback) == AX_OK);
+        const char *want[] = {"U8", "F32", "U8", k ? "U8" : "F8_E8M0"};
+        for (int i = 0; i < 4; i++)
+            CHECK_MSG(strcmp(ax_strmap_value(dback, i) ? ax_strmap_value(dback, i) : "", want[i]) == 0,
+                      "%s: %s", ax_strmap_key(dback, i), ax_strmap_value(dback, i));
+        ax_strmap_free(dback);
+        ax_dict_free(back);
+    }
+    ax_strmap_free(own);
+    ax_strmap_free(dt);
+    ax_dict_free(d);
+    remove(p);
+
+    /* save_ex's errors: found before the file is touched */
+    ax_dict *arrs = ax_dict_new();
+    ax_dict_set(arrs, "codes", pattern(ctx, AX_UINT8, (int64_t[]){4}, 1, 1));
+    ax_dict_set(arrs, "w", pattern(ctx, AX_FLOAT32, (int64_t[]){2, 2}, 2, 2));
+    ax_dict_set(arrs, "i", pattern(ctx, AX_INT8, (int64_t[]){3}, 1, 3));
+    const char *keep = tmp_path("keep.safetensors"), *fresh = tmp_path("fresh.safetensors");
+    CHECK(ax_save_safetensors(ctx, keep, arrs, NULL) == AX_OK);
+    size_t nk = 0;
+    uint8_t *kept = read_all(keep, &nk);
+    static const struct {
+        const char *key, *dtype;
+        ax_status code;
+    } bad[] = {
+        {"nope", "F8_E4M3", AX_ERR_VALUE}, /* no such array */
+        {"w", "F8_E4M3", AX_ERR_DTYPE},    /* fp8 codes must be uint8 */
+        {"w", "F16", AX_ERR_DTYPE},        /* another dtype's name */
+        {"w", "U8", AX_ERR_DTYPE},
+        {"i", "F8_E5M2", AX_ERR_DTYPE},    /* int8 is not uint8 */
+        {"codes", "I8", AX_ERR_DTYPE},
+        {"codes", "F8_E4M3FN", AX_ERR_DTYPE}, /* unknown names */
+        {"codes", "f8_e4m3", AX_ERR_DTYPE},
+        {"codes", "", AX_ERR_DTYPE},
+        {"codes", "F4", AX_ERR_DTYPE}, /* a safetensors dtype ax has no type for */
+    };
+    for (int i = 0; i < N_OF(bad); i++) {
+        ax_strmap *m = ax_strmap_new();
+        ax_strmap_set(m, "codes", "F8_E4M3"); /* a good name beside the bad one */
+        ax_strmap_set(m, bad[i].key, bad[i].dtype);
+        char quoted[32];
+        snprintf(quoted, sizeof quoted, "'%s'", bad[i].key);
+        for (int t = 0; t < 2; t++) {
+            ax_status st = ax_save_safetensors_ex(ctx, t ? keep : fresh, arrs, NULL, m);
+            CHECK_MSG(st == bad[i].code && ax_error_code(ctx) == st, "%s as '%s': %s", bad[i].key, bad[i].dtype,
+                      ax_error_message(ctx));
+            CHECK_MSG(strstr(ax_error_message(ctx), quoted) != NULL, "%s", ax_error_message(ctx));
+            ax_error_clear(ctx);
+        }
+        CHECK(access(fresh, F_OK) != 0);
+        size_t n2 = 0;
+        uint8_t *now = read_all(keep, &n2);
+        CHECK(kept && now && n2 == nk && memcmp(now, kept, nk) == 0);
+        free(now);
+        ax_strmap_free(m);
+    }
+    free(kept);
+    remove(keep);
+    ax_dict_free(arrs);
+
+    /* safetensors dtypes ax has no type for stay AX_ERR_DTYPE; nothing is
+     * filled though the F8 tensor before it is good */
+    static const struct {
+        const char *dtype;
+        int n, bytes;
+    } none[] = {{"F6_E2M3", 4, 3}, {"F6_E3M2", 4, 3}, {"F4", 4, 2}, {"C128", 1, 16}, {"F8_E5M2", 4, 4}};
+    for (int i = 0; i < N_OF(none); i++) {
+        char json[256];
+        snprintf(json, sizeof json,
+                 "{\"a\":{\"dtype\":\"F8_E4M3\",\"shape\":[2],\"data_offsets\":[0,2]},"
+                 "\"b\":{\"dtype\":\"%s\",\"shape\":[%d],\"data_offsets\":[2,%d]}}",
+                 none[i].dtype, none[i].n, 2 + none[i].bytes);
+        size_t size;
+        uint8_t *b = st_buffer(json, 2 + (size_t)none[i].bytes, &size);
+        ax_dict *out = ax_dict_new();
+        ax_strmap *meta = ax_strmap_new(), *names = ax_strmap_new();
+        ax_status st = b ? ax_load_safetensors_buffer_ex(ctx, b, size, out, meta, names) : AX_ERR_OOM;
+        if (i == N_OF(none) - 1) { /* the control: the same file with an F8 tensor */
+            CHECK_MSG(st == AX_OK && ax_strmap_size(names) == 2, "%s", ax_error_message(ctx));
+            CHECK(ax_strmap_size(names) == 2 && strcmp(ax_strmap_value(names, 1), "F8_E5M2") == 0);
+        } else {
+            CHECK_MSG(st == AX_ERR_DTYPE && strstr(ax_error_message(ctx), none[i].dtype) != NULL, "%s: %s",
+                      none[i].dtype, ax_error_message(ctx));
+            CHECK(ax_dict_size(out) == 0 && ax_strmap_size(names) == 0);
+            ax_error_clear(ctx);
+        }
+        ax_strmap_free(names);
+        ax_strmap_free(meta);
+        ax_dict_free(out);
+        free(b);
+    }
+    CHECK_OK(ctx);
+    ax_ctx_free(ctx);
+}
+
 int main(void) {
     const char *base = getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
     snprintf(tmpdir, sizeof tmpdir, "%s/ax_test_io_XXXXXX", base);
@@ -730,6 +922,7 @@ int main(void) {
     test_save_view();
     test_save_errors();
     test_mapping();
+    test_fp8();
     remove(tmp_path("cut.npy"));
     remove(tmp_path("cut.npz"));
     remove(tmp_path("cut.safetensors"));

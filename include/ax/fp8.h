@@ -9,8 +9,9 @@
  *     infinities, largest finite 57344, smallest subnormal 2^-16.
  *
  * A code array carries no format; the functions take it. fp8 checkpoints
- * store the same bytes with a float32 scale per tensor (ax_load does not yet
- * read safetensors' F8_E4M3 / F8_E5M2 dtypes: AX_ERR_DTYPE).
+ * store the same bytes with float32 scales; safetensors' F8_E4M3 / F8_E5M2
+ * tensors load as these uint8 codes, and ax_load_safetensors_ex says which
+ * format each is.
  *
  * Encoding rounds each value once to the nearest code, ties to even, and
  * saturates: magnitudes beyond the largest finite value, infinities

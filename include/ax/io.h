@@ -1,8 +1,9 @@
 /* ax/io.h — named array maps and file formats (.npy, .npz, .safetensors).
  *
- * Readers never trust a file: a malformed, truncated or oversized header,
- * data past the end, or an unsupported dtype is an AX_ERR_FORMAT naming the
- * file and what is wrong, and nothing is read out of bounds. */
+ * Readers never trust a file: a malformed, truncated or oversized header or
+ * data past the end is an AX_ERR_FORMAT naming the file and what is wrong
+ * (a valid dtype ax has no type for: AX_ERR_DTYPE), and nothing is read out
+ * of bounds. */
 #ifndef AX_IO_H
 #define AX_IO_H
 
@@ -67,14 +68,37 @@ AX_API ax_status ax_load_npz(ax_ctx *ctx, const char *path, ax_dict *out);
  * of its element size is copied instead). `metadata` may be NULL. `out` and
  * `metadata` are filled only when the whole file is valid; the arrays are
  * owned by `out` alone. The _buffer variant copies every tensor, so `data`
- * may be freed as soon as it returns. */
+ * may be freed as soon as it returns. The 8-bit float dtypes F8_E4M3,
+ * F8_E5M2 and F8_E8M0 load as uint8 arrays of their codes, like U8 data;
+ * F6_E2M3, F6_E3M2, F4 and C128 are AX_ERR_DTYPE. */
 AX_API ax_status ax_load_safetensors(ax_ctx *ctx, const char *path, ax_dict *out,
                                      ax_strmap *metadata);
 AX_API ax_status ax_load_safetensors_buffer(ax_ctx *ctx, const void *data, size_t size,
                                             ax_dict *out, ax_strmap *metadata);
+/* As above; `dtypes` (may be NULL) also receives each tensor's safetensors
+ * dtype name as in the file ("F32", "BF16", "F8_E4M3", ...), in the order of
+ * `out` and only when `out` is filled: it tells fp8 codes from U8 data.
+ * F8_E4M3 / F8_E5M2 codes decode with ax_from_fp8 (AX_FP8_E4M3 /
+ * AX_FP8_E5M2). F8_E8M0 codes (MX block scales) are the powers of two
+ * 2^(code-127), 0xff NaN; ax does not decode them (ax ops can: ax_exp2 of
+ * the codes as float32 minus 127, ax_where for 0xff). */
+AX_API ax_status ax_load_safetensors_ex(ax_ctx *ctx, const char *path, ax_dict *out,
+                                        ax_strmap *metadata, ax_strmap *dtypes);
+AX_API ax_status ax_load_safetensors_buffer_ex(ax_ctx *ctx, const void *data, size_t size,
+                                               ax_dict *out, ax_strmap *metadata,
+                                               ax_strmap *dtypes);
 /* Write every array of the dict (in the dict's order) with optional metadata. */
 AX_API ax_status ax_save_safetensors(ax_ctx *ctx, const char *path, const ax_dict *arrays,
                                      const ax_strmap *metadata);
+/* As above; `dtypes` (may be NULL) maps array names to the safetensors dtype
+ * to write (arrays it omits are written as their own dtype): "F8_E4M3",
+ * "F8_E5M2" or "F8_E8M0" for a uint8 array of codes, or the name of the
+ * array's own dtype ("U8", "F32", ...). Checked before the file is touched:
+ * a key that names no array is AX_ERR_VALUE; an unknown dtype name, or one
+ * that does not hold the array's dtype ("F16" or "F8_E4M3" for a float32
+ * array), is AX_ERR_DTYPE naming the tensor. */
+AX_API ax_status ax_save_safetensors_ex(ax_ctx *ctx, const char *path, const ax_dict *arrays,
+                                        const ax_strmap *metadata, const ax_strmap *dtypes);
 
 #ifdef __cplusplus
 }

@@ -21,18 +21,29 @@
 #include "core/internal.h"
 #include "io/io_internal.h"
 
+/* The safetensors dtypes ax reads and writes. The 8-bit floats load as uint8
+ * arrays of their codes; they come after U8, so a uint8 array is written as
+ * U8 unless the caller names one of them (ax_save_safetensors_ex). */
 static const struct {
     const char *name;
     ax_dtype dtype;
 } st_dtypes[] = {
-    {"BOOL", AX_BOOL}, {"U8", AX_UINT8},     {"I8", AX_INT8},   {"I16", AX_INT16},
-    {"U16", AX_UINT16}, {"F16", AX_FLOAT16}, {"BF16", AX_BFLOAT16}, {"I32", AX_INT32},
-    {"U32", AX_UINT32}, {"F32", AX_FLOAT32}, {"F64", AX_FLOAT64}, {"I64", AX_INT64},
-    {"U64", AX_UINT64}, {"C64", AX_COMPLEX64},
+    {"BOOL", AX_BOOL},   {"U8", AX_UINT8},       {"I8", AX_INT8},        {"I16", AX_INT16},
+    {"U16", AX_UINT16},  {"F16", AX_FLOAT16},    {"BF16", AX_BFLOAT16},  {"I32", AX_INT32},
+    {"U32", AX_UINT32},  {"F32", AX_FLOAT32},    {"F64", AX_FLOAT64},    {"I64", AX_INT64},
+    {"U64", AX_UINT64},  {"C64", AX_COMPLEX64},
+    {"F8_E4M3", AX_UINT8}, {"F8_E5M2", AX_UINT8}, {"F8_E8M0", AX_UINT8},
 };
+#define N_ST_DTYPES (sizeof st_dtypes / sizeof *st_dtypes)
 /* Valid safetensors dtypes that ax has no type for. */
-static const char *const st_unsupported[] = {"F8_E4M3", "F8_E5M2", "F8_E8M0", "F6_E2M3",
-                                             "F6_E3M2", "F4", "C128"};
+static const char *const st_unsupported[] = {"F6_E2M3", "F6_E3M2", "F4", "C128"};
+
+/* The index in st_dtypes of a safetensors dtype name, or -1. */
+static int st_find(const char *name) {
+    for (size_t k = 0; k < N_ST_DTYPES; k++)
+        if (strcmp(st_dtypes[k].name, name) == 0) return (int)k;
+    return -1;
+}
 
 #define MAX_EXACT 9007199254740992.0 /* 2^53: integers a double holds exactly */
 
@@ -51,7 +62,7 @@ static void mapping_release(void *data, void *user) {
 }
 
 typedef struct st_entry {
-    const char *name;
+    const char *name, *st_dtype; /* st_dtype: the name in st_dtypes */
     ax_dtype dtype;
     int ndim;
     int64_t *shape; /* points into the entry table's shape pool */
@@ -96,9 +107,8 @@ static ax_status parse_tensor(st_parse *ps, const cJSON *t, st_entry *e, int64_t
                      !dtype ? "dtype" : !shape ? "shape" : "data_offsets");
     if (!cJSON_IsString(dtype))
         return PFAIL(ps, AX_ERR_FORMAT, "%s: %s: tensor '%s': dtype is not a string", ps->op, ps->what, name);
-    size_t k = 0, nd = sizeof st_dtypes / sizeof *st_dtypes;
-    while (k < nd && strcmp(st_dtypes[k].name, dtype->valuestring) != 0) k++;
-    if (k == nd) {
+    int k = st_find(dtype->valuestring);
+    if (k < 0) {
         for (size_t u = 0; u < sizeof st_unsupported / sizeof *st_unsupported; u++)
             if (strcmp(st_unsupported[u], dtype->valuestring) == 0)
                 return PFAIL(ps, AX_ERR_DTYPE, "%s: %s: tensor '%s': dtype %s is not supported by ax",
@@ -107,6 +117,7 @@ static ax_status parse_tensor(st_parse *ps, const cJSON *t, st_entry *e, int64_t
                      ps->what, name, dtype->valuestring);
     }
     e->dtype = st_dtypes[k].dtype;
+    e->st_dtype = st_dtypes[k].name;
     if (!cJSON_IsArray(shape))
         return PFAIL(ps, AX_ERR_FORMAT, "%s: %s: tensor '%s': shape is not an array", ps->op, ps->what, name);
     int ndim = cJSON_GetArraySize(shape);
@@ -184,7 +195,7 @@ static ax_array *make_array(ax_ctx *ctx, const st_entry *e, const uint8_t *src, 
 }
 
 static ax_status load_all(st_parse *ps, const uint8_t *p, size_t size, st_mapping *sm,
-                          ax_dict *out, ax_strmap *metadata) {
+                          ax_dict *out, ax_strmap *metadata, ax_strmap *dtypes) {
     ax_ctx *ctx = ps->ctx;
     const char *op = ps->op, *what = ps->what;
     if (size < 8)
@@ -289,6 +300,9 @@ static ax_status load_all(st_parse *ps, const uint8_t *p, size_t size, st_mappin
         for (const cJSON *m = meta->child; m && st == AX_OK; m = m->next)
             if ((st = ax_strmap_set(metadata, m->string, m->valuestring)) != AX_OK)
                 PFAIL(ps, st, "%s: out of host memory", op);
+    for (int i = 0; i < n && st == AX_OK && dtypes; i++)
+        if ((st = ax_strmap_set(dtypes, es[i].name, es[i].st_dtype)) != AX_OK)
+            PFAIL(ps, st, "%s: out of host memory", op);
     ax_dict_free(tmp);
     free(es);
     free(sorted);
@@ -297,7 +311,8 @@ static ax_status load_all(st_parse *ps, const uint8_t *p, size_t size, st_mappin
     return st;
 }
 
-ax_status ax_load_safetensors(ax_ctx *ctx, const char *path, ax_dict *out, ax_strmap *metadata) {
+ax_status ax_load_safetensors_ex(ax_ctx *ctx, const char *path, ax_dict *out, ax_strmap *metadata,
+                                 ax_strmap *dtypes) {
     if (!ctx) return AX_ERR_NULL;
     if (!out) return ax__fail(ctx, AX_ERR_NULL, "load_safetensors: output dict is NULL");
     st_mapping *sm = ax__calloc(ctx, 1, sizeof *sm);
@@ -313,7 +328,7 @@ ax_status ax_load_safetensors(ax_ctx *ctx, const char *path, ax_dict *out, ax_st
     if (what) {
         snprintf(what, qn, "'%s'", path);
         st_parse ps = {ctx, "load_safetensors", what};
-        st = load_all(&ps, sm->m.data ? sm->m.data : (const void *)"", sm->m.size, sm, out, metadata);
+        st = load_all(&ps, sm->m.data ? sm->m.data : (const void *)"", sm->m.size, sm, out, metadata, dtypes);
         free(what);
     } else {
         st = ctx->status;
@@ -322,13 +337,22 @@ ax_status ax_load_safetensors(ax_ctx *ctx, const char *path, ax_dict *out, ax_st
     return st;
 }
 
-ax_status ax_load_safetensors_buffer(ax_ctx *ctx, const void *data, size_t size, ax_dict *out,
-                                     ax_strmap *metadata) {
+ax_status ax_load_safetensors_buffer_ex(ax_ctx *ctx, const void *data, size_t size, ax_dict *out,
+                                        ax_strmap *metadata, ax_strmap *dtypes) {
     if (!ctx) return AX_ERR_NULL;
     if (!out) return ax__fail(ctx, AX_ERR_NULL, "load_safetensors_buffer: output dict is NULL");
     if (!data && size) return ax__fail(ctx, AX_ERR_NULL, "load_safetensors_buffer: data is NULL");
     st_parse ps = {ctx, "load_safetensors_buffer", "buffer"};
-    return load_all(&ps, data ? data : (const void *)"", size, NULL, out, metadata);
+    return load_all(&ps, data ? data : (const void *)"", size, NULL, out, metadata, dtypes);
+}
+
+ax_status ax_load_safetensors(ax_ctx *ctx, const char *path, ax_dict *out, ax_strmap *metadata) {
+    return ax_load_safetensors_ex(ctx, path, out, metadata, NULL);
+}
+
+ax_status ax_load_safetensors_buffer(ax_ctx *ctx, const void *data, size_t size, ax_dict *out,
+                                     ax_strmap *metadata) {
+    return ax_load_safetensors_buffer_ex(ctx, data, size, out, metadata, NULL);
 }
 
 /* ---------------------------------------------------------------- save */
@@ -346,15 +370,16 @@ static cJSON *raw_ints(const int64_t *v, int n) {
     return j;
 }
 
+/* The safetensors name of an ax dtype (its first in st_dtypes), or NULL. */
 static const char *st_name(ax_dtype t) {
-    for (size_t k = 0; k < sizeof st_dtypes / sizeof *st_dtypes; k++)
+    for (size_t k = 0; k < N_ST_DTYPES; k++)
         if (st_dtypes[k].dtype == t) return st_dtypes[k].name;
     return NULL;
 }
 
 /* The header JSON padded with spaces so the data starts 8-byte aligned. */
 static char *build_header(ax_ctx *ctx, const char *op, const ax_dict *arrays,
-                          const ax_strmap *metadata, size_t *len) {
+                          const ax_strmap *metadata, const ax_strmap *dtypes, size_t *len) {
     cJSON *root = cJSON_CreateObject();
     bool ok = root != NULL;
     if (ok && ax_strmap_size(metadata)) {
@@ -368,9 +393,10 @@ static char *build_header(ax_ctx *ctx, const char *op, const ax_dict *arrays,
         ax_array *a = ax_dict_value(arrays, i);
         int64_t offs[2] = {off, off + (int64_t)ax_nbytes(a)};
         off = offs[1];
-        cJSON *t = cJSON_AddObjectToObject(root, ax_dict_key(arrays, i));
+        const char *key = ax_dict_key(arrays, i), *dt = ax_strmap_get(dtypes, key); /* checked by the caller */
+        cJSON *t = cJSON_AddObjectToObject(root, key);
         cJSON *shape = raw_ints(a->shape, a->ndim), *span = raw_ints(offs, 2);
-        ok = t && shape && span && cJSON_AddStringToObject(t, "dtype", st_name(a->dtype));
+        ok = t && shape && span && cJSON_AddStringToObject(t, "dtype", dt ? dt : st_name(a->dtype));
         if (ok) cJSON_AddItemToObject(t, "shape", shape), shape = NULL;
         if (ok) cJSON_AddItemToObject(t, "data_offsets", span), span = NULL;
         cJSON_Delete(shape);
@@ -391,8 +417,8 @@ static char *build_header(ax_ctx *ctx, const char *op, const ax_dict *arrays,
     return h;
 }
 
-ax_status ax_save_safetensors(ax_ctx *ctx, const char *path, const ax_dict *arrays,
-                              const ax_strmap *metadata) {
+ax_status ax_save_safetensors_ex(ax_ctx *ctx, const char *path, const ax_dict *arrays,
+                                 const ax_strmap *metadata, const ax_strmap *dtypes) {
     const char *op = "save_safetensors";
     if (!ctx) return AX_ERR_NULL;
     if (!arrays) return ax__fail(ctx, AX_ERR_NULL, "%s: dict is NULL", op);
@@ -405,6 +431,18 @@ ax_status ax_save_safetensors(ax_ctx *ctx, const char *path, const ax_dict *arra
             return ax__fail(ctx, AX_ERR_DTYPE, "%s: tensor '%s' has dtype %s, which safetensors cannot hold",
                             op, ax_dict_key(arrays, i), ax_dtype_name(a->dtype));
     }
+    for (int i = 0; i < ax_strmap_size(dtypes); i++) {
+        const char *key = ax_strmap_key(dtypes, i), *name = ax_strmap_value(dtypes, i);
+        ax_array *a = ax_dict_get(arrays, key);
+        if (!a) return ax__fail(ctx, AX_ERR_VALUE, "%s: dtypes names tensor '%s', which is not in the dict", op, key);
+        int k = st_find(name);
+        if (k < 0)
+            return ax__fail(ctx, AX_ERR_DTYPE, "%s: tensor '%s': '%.32s' is not a safetensors dtype ax writes",
+                            op, key, name);
+        if (st_dtypes[k].dtype != a->dtype)
+            return ax__fail(ctx, AX_ERR_DTYPE, "%s: tensor '%s' is %s, but dtype %s holds %s", op, key,
+                            ax_dtype_name(a->dtype), name, ax_dtype_name(st_dtypes[k].dtype));
+    }
     ax_array **list = n ? ax__malloc(ctx, (size_t)n * sizeof *list) : NULL;
     if (n && !list) return ctx->status;
     for (int i = 0; i < n; i++) list[i] = ax_dict_value(arrays, i);
@@ -412,7 +450,7 @@ ax_status ax_save_safetensors(ax_ctx *ctx, const char *path, const ax_dict *arra
     free(list);
     if (st != AX_OK) return st;
     size_t hlen = 0;
-    char *header = build_header(ctx, op, arrays, metadata, &hlen);
+    char *header = build_header(ctx, op, arrays, metadata, dtypes, &hlen);
     if (!header) return ctx->status;
 
     ax__file_sink fs;
@@ -431,4 +469,9 @@ ax_status ax_save_safetensors(ax_ctx *ctx, const char *path, const ax_dict *arra
         ok = data && ax__sink_write_le(&fs.base, data, (size_t)a->size, a->dtype);
     }
     return ax__file_sink_close(ctx, op, path, &fs, ok);
+}
+
+ax_status ax_save_safetensors(ax_ctx *ctx, const char *path, const ax_dict *arrays,
+                              const ax_strmap *metadata) {
+    return ax_save_safetensors_ex(ctx, path, arrays, metadata, NULL);
 }

@@ -11,7 +11,7 @@ typedef struct io_fx_error {
     const char *file;
     ax_status code;
 } io_fx_error;
-typedef struct io_fx_meta {
+typedef struct io_fx_meta { /* also a tensor's dtype name (io_fx_st_names) */
     const char *file, *key, *value;
 } io_fx_meta;
 
@@ -220,6 +220,24 @@ static const io_fx_array io_fx_arrays[] = {
       "\x00\x00\x00\x80\xff\xff\xff\x7f"},
     {"tests/io_fixtures/st/reordered.safetensors", "a", AX_INT32, 1, {3}, 12,
       "\x00\x00\x00\x80\xff\xff\xff\x7f\x35\x18\x97\x5b"},
+    {"tests/io_fixtures/st/fp8.safetensors", "layer.weight", AX_UINT8, 2, {16, 16}, 256,
+      "\x00\x01\x02\x03\x04\x05\x06\x07\x08\x09\x0a\x0b\x0c\x0d\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17"
+      "\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f\x20\x21\x22\x23\x24\x25\x26\x27\x28\x29\x2a\x2b\x2c\x2d\x2e\x2f"
+      "\x30\x31\x32\x33\x34\x35\x36\x37\x38\x39\x3a\x3b\x3c\x3d\x3e\x3f\x40\x41\x42\x43\x44\x45\x46\x47"
+      "\x48\x49\x4a\x4b\x4c\x4d\x4e\x4f\x50\x51\x52\x53\x54\x55\x56\x57\x58\x59\x5a\x5b\x5c\x5d\x5e\x5f"
+      "\x60\x61\x62\x63\x64\x65\x66\x67\x68\x69\x6a\x6b\x6c\x6d\x6e\x6f\x70\x71\x72\x73\x74\x75\x76\x77"
+      "\x78\x79\x7a\x7b\x7c\x7d\x7e\x7f\x80\x81\x82\x83\x84\x85\x86\x87\x88\x89\x8a\x8b\x8c\x8d\x8e\x8f"
+      "\x90\x91\x92\x93\x94\x95\x96\x97\x98\x99\x9a\x9b\x9c\x9d\x9e\x9f\xa0\xa1\xa2\xa3\xa4\xa5\xa6\xa7"
+      "\xa8\xa9\xaa\xab\xac\xad\xae\xaf\xb0\xb1\xb2\xb3\xb4\xb5\xb6\xb7\xb8\xb9\xba\xbb\xbc\xbd\xbe\xbf"
+      "\xc0\xc1\xc2\xc3\xc4\xc5\xc6\xc7\xc8\xc9\xca\xcb\xcc\xcd\xce\xcf\xd0\xd1\xd2\xd3\xd4\xd5\xd6\xd7"
+      "\xd8\xd9\xda\xdb\xdc\xdd\xde\xdf\xe0\xe1\xe2\xe3\xe4\xe5\xe6\xe7\xe8\xe9\xea\xeb\xec\xed\xee\xef"
+      "\xf0\xf1\xf2\xf3\xf4\xf5\xf6\xf7\xf8\xf9\xfa\xfb\xfc\xfd\xfe\xff"},
+    {"tests/io_fixtures/st/fp8.safetensors", "layer.weight_scale", AX_FLOAT32, 0, {0}, 4,
+      "\x00\x00\xaf\x3c"},
+    {"tests/io_fixtures/st/fp8.safetensors", "e5m2", AX_UINT8, 2, {3, 5}, 15,
+      "\xf4\x63\x34\xb8\x82\x74\xb4\x53\x79\x93\x08\x3c\xda\x2c\xbe"},
+    {"tests/io_fixtures/st/fp8.safetensors", "mx.scales", AX_UINT8, 3, {2, 1, 3}, 6,
+      "\xe5\x7b\x10\x2d\x94\x08"},
 };
 
 static const io_fx_error io_fx_errors[] = {
@@ -260,7 +278,7 @@ static const io_fx_error io_fx_errors[] = {
     {"tests/io_fixtures/bad/trailing_data.safetensors", AX_ERR_FORMAT},
     {"tests/io_fixtures/bad/offsets_reversed.safetensors", AX_ERR_FORMAT},
     {"tests/io_fixtures/bad/offsets_three.safetensors", AX_ERR_FORMAT},
-    {"tests/io_fixtures/bad/dtype_fp8.safetensors", AX_ERR_DTYPE},
+    {"tests/io_fixtures/bad/dtype_f6.safetensors", AX_ERR_DTYPE},
     {"tests/io_fixtures/bad/dtype_unknown.safetensors", AX_ERR_FORMAT},
     {"tests/io_fixtures/bad/shape_negative.safetensors", AX_ERR_FORMAT},
     {"tests/io_fixtures/bad/shape_fraction.safetensors", AX_ERR_FORMAT},
@@ -286,4 +304,29 @@ static const io_fx_meta io_fx_metas[] = {
     {"tests/io_fixtures/st/all_dtypes.safetensors", "format", "pt"},
     {"tests/io_fixtures/st/all_dtypes.safetensors", "note", "caf\303\251 \042quoted\042"},
     {"tests/io_fixtures/st/empty_meta.safetensors", "k", "v"},
+};
+
+static const io_fx_meta io_fx_st_names[] = {
+    {"tests/io_fixtures/st/all_dtypes.safetensors", "bool_t", "BOOL"},
+    {"tests/io_fixtures/st/all_dtypes.safetensors", "u8_t", "U8"},
+    {"tests/io_fixtures/st/all_dtypes.safetensors", "i8_t", "I8"},
+    {"tests/io_fixtures/st/all_dtypes.safetensors", "i16_t", "I16"},
+    {"tests/io_fixtures/st/all_dtypes.safetensors", "u16_t", "U16"},
+    {"tests/io_fixtures/st/all_dtypes.safetensors", "f16_t", "F16"},
+    {"tests/io_fixtures/st/all_dtypes.safetensors", "i32_t", "I32"},
+    {"tests/io_fixtures/st/all_dtypes.safetensors", "u32_t", "U32"},
+    {"tests/io_fixtures/st/all_dtypes.safetensors", "f32_t", "F32"},
+    {"tests/io_fixtures/st/all_dtypes.safetensors", "f64_t", "F64"},
+    {"tests/io_fixtures/st/all_dtypes.safetensors", "i64_t", "I64"},
+    {"tests/io_fixtures/st/all_dtypes.safetensors", "u64_t", "U64"},
+    {"tests/io_fixtures/st/all_dtypes.safetensors", "c64_t", "C64"},
+    {"tests/io_fixtures/st/all_dtypes.safetensors", "bf16_t", "BF16"},
+    {"tests/io_fixtures/st/unaligned.safetensors", "odd", "U8"},
+    {"tests/io_fixtures/st/unaligned.safetensors", "f64", "F64"},
+    {"tests/io_fixtures/st/reordered.safetensors", "z", "I32"},
+    {"tests/io_fixtures/st/reordered.safetensors", "a", "I32"},
+    {"tests/io_fixtures/st/fp8.safetensors", "layer.weight", "F8_E4M3"},
+    {"tests/io_fixtures/st/fp8.safetensors", "layer.weight_scale", "F32"},
+    {"tests/io_fixtures/st/fp8.safetensors", "e5m2", "F8_E5M2"},
+    {"tests/io_fixtures/st/fp8.safetensors", "mx.scales", "F8_E8M0"},
 };

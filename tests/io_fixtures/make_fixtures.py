@@ -4,8 +4,9 @@
 Writes .npy/.npz files with NumPy's own writers, .safetensors files with a
 small pure-Python writer (struct + json), deliberately corrupt files, and
 expected.h: the shape, dtype and little-endian bytes of every array as NumPy
-sees them, plus the error each corrupt file must produce. Values come from
-NumPy, never from ax. Regenerate with: python3 tests/io_fixtures/make_fixtures.py
+sees them, the error each corrupt file must produce, and the safetensors dtype
+name of every tensor. Values come from NumPy, never from ax. Regenerate with:
+python3 tests/io_fixtures/make_fixtures.py
 """
 import io
 import json
@@ -23,6 +24,7 @@ rng = np.random.default_rng(20261127)
 arrays = []   # (file, key, ax dtype, shape, little-endian bytes)
 errors = []   # (file, ax status)
 metas = []    # (file, key, value)
+st_names = []  # (file, key, safetensors dtype name), in header order
 
 AX = {"b1": "AX_BOOL", "i1": "AX_INT8", "i2": "AX_INT16", "i4": "AX_INT32", "i8": "AX_INT64",
       "u1": "AX_UINT8", "u2": "AX_UINT16", "u4": "AX_UINT32", "u8": "AX_UINT64",
@@ -294,6 +296,7 @@ tensors.append(("bf16_t", "BF16", bf.shape, le_bytes(bf)))
 arrays.append(("st/all_dtypes.safetensors", "bf16_t", "AX_BFLOAT16", bf.shape, le_bytes(bf)))
 meta = {"format": "pt", "note": "caf\u00e9 \"quoted\""}
 st_write("st/all_dtypes.safetensors", st_bytes(tensors, meta))
+st_names += [("st/all_dtypes.safetensors", t[0], t[1]) for t in tensors]
 for k, v in meta.items():
     metas.append(("st/all_dtypes.safetensors", k, v))
 
@@ -304,6 +307,7 @@ u.append(("f64", "F64", a8.shape, le_bytes(a8)))
 st_write("st/unaligned.safetensors", st_bytes(u, align=False))
 arrays.append(("st/unaligned.safetensors", "odd", "AX_UINT8", (3,), bytes([1, 2, 3])))
 record("st/unaligned.safetensors", "f64", a8)
+st_names += [("st/unaligned.safetensors", t[0], t[1]) for t in u]
 st_write("st/empty.safetensors", st_bytes([]))
 st_write("st/empty_meta.safetensors", st_bytes([], {"k": "v"}))
 metas.append(("st/empty_meta.safetensors", "k", "v"))
@@ -315,6 +319,20 @@ hdr = json.dumps({"z": {"dtype": "I32", "shape": [2], "data_offsets": [12, 20]},
 st_write("st/reordered.safetensors", st_bytes([], header_text=hdr, extra=le_bytes(b) + le_bytes(a)))
 record("st/reordered.safetensors", "z", a)
 record("st/reordered.safetensors", "a", b)
+st_names += [("st/reordered.safetensors", "z", "I32"), ("st/reordered.safetensors", "a", "I32")]
+
+# 8-bit floats load as uint8 arrays of their raw codes: an E4M3 weight holding
+# every code (element i is code i) with its F32 scale, and E5M2 / E8M0 codes
+# of other shapes. A generator of its own, so the other fixtures never shift.
+r8 = np.random.default_rng(8)
+f8 = [("layer.weight", "F8_E4M3", np.arange(256, dtype=np.uint8).reshape(16, 16)),
+      ("layer.weight_scale", "F32", np.array(0.0213623046875, np.float32)),
+      ("e5m2", "F8_E5M2", r8.integers(0, 256, (3, 5), dtype=np.uint8)),
+      ("mx.scales", "F8_E8M0", r8.integers(0, 256, (2, 1, 3), dtype=np.uint8))]
+st_write("st/fp8.safetensors", st_bytes([(k, dt, a.shape, le_bytes(a)) for k, dt, a in f8]))
+for k, dt, a in f8:
+    record("st/fp8.safetensors", k, a)
+    st_names.append(("st/fp8.safetensors", k, dt))
 
 
 def bad_st(name, code, header_text, data=b"", align=True):
@@ -332,7 +350,7 @@ bad_st("past_end", "AX_ERR_FORMAT", J({"a": T("F32", [4], [0, 16])}), b"\0" * 8)
 bad_st("trailing_data", "AX_ERR_FORMAT", J({"a": T("F32", [1], [0, 4])}), b"\0" * 12)
 bad_st("offsets_reversed", "AX_ERR_FORMAT", J({"a": T("F32", [0], [4, 0])}), b"\0" * 4)
 bad_st("offsets_three", "AX_ERR_FORMAT", J({"a": T("F32", [1], [0, 4, 4])}), b"\0" * 4)
-bad_st("dtype_fp8", "AX_ERR_DTYPE", J({"a": T("F8_E4M3", [4], [0, 4])}), b"\0" * 4)
+bad_st("dtype_f6", "AX_ERR_DTYPE", J({"a": T("F6_E2M3", [4], [0, 3])}), b"\0" * 3)
 bad_st("dtype_unknown", "AX_ERR_FORMAT", J({"a": T("Q7", [4], [0, 4])}), b"\0" * 4)
 bad_st("shape_negative", "AX_ERR_FORMAT", J({"a": T("U8", [-1], [0, 0])}))
 bad_st("shape_fraction", "AX_ERR_FORMAT", J({"a": T("U8", [2.5], [0, 2])}), b"\0\0")
@@ -374,7 +392,8 @@ with open(path("expected.h"), "w") as out:
     out.write("typedef struct io_fx_array {\n    const char *file, *key;\n    ax_dtype dtype;\n    int ndim;\n"
               "    int64_t shape[8];\n    size_t nbytes;\n    const char *bytes; /* NULL: see the test */\n} io_fx_array;\n")
     out.write("typedef struct io_fx_error {\n    const char *file;\n    ax_status code;\n} io_fx_error;\n")
-    out.write("typedef struct io_fx_meta {\n    const char *file, *key, *value;\n} io_fx_meta;\n\n")
+    out.write("typedef struct io_fx_meta { /* also a tensor's dtype name (io_fx_st_names) */\n"
+              "    const char *file, *key, *value;\n} io_fx_meta;\n\n")
     out.write("static const io_fx_array io_fx_arrays[] = {\n")
     for file, key, dt, shape, raw in arrays:
         shp = ", ".join(str(s) for s in shape) or "0"
@@ -384,11 +403,13 @@ with open(path("expected.h"), "w") as out:
     out.write("};\n\nstatic const io_fx_error io_fx_errors[] = {\n")
     for file, code in errors:
         out.write(f'    {{"{REL}/{file}", {code}}},\n')
-    out.write("};\n\nstatic const io_fx_meta io_fx_metas[] = {\n")
-    for file, k, v in metas:
-        out.write(f'    {{"{REL}/{file}", {c_str(k)}, {c_str(v)}}},\n')
+    for table, rows in (("io_fx_metas", metas), ("io_fx_st_names", st_names)):
+        out.write(f"}};\n\nstatic const io_fx_meta {table}[] = {{\n")
+        for file, k, v in rows:
+            out.write(f'    {{"{REL}/{file}", {c_str(k)}, {c_str(v)}}},\n')
     out.write("};\n")
-print(f"{len(arrays)} arrays, {len(errors)} corrupt files, {len(metas)} metadata entries")
+print(f"{len(arrays)} arrays, {len(errors)} corrupt files, {len(metas)} metadata entries, "
+      f"{len(st_names)} safetensors dtype names")
 
 # ------------------------------------------------------------------ fuzz seeds
 # The fixtures double as the libFuzzer seed corpus (fuzz/corpus/<target>/).
