@@ -305,7 +305,7 @@ static void test_errors(ax_ctx *ctx) {
     CHECK(ax_fp8_matmul(ctx, u, u, AX_FP8_E4M3, AX_FP8_E4M3, ax_zeros(ctx, NULL, 0, AX_FLOAT16), NULL,
                         AX_FLOAT32) == NULL);
     CHECK_ERR(ctx, AX_ERR_DTYPE);
-    CHECK(ax_fp8_matmul(ctx, u, u, AX_FP8_E4M3, AX_FP8_E4M3, NULL, ax_zeros(ctx, (int64_t[]){2}, 1, AX_FLOAT32),
+    CHECK(ax_fp8_matmul(ctx, u, u, AX_FP8_E4M3, AX_FP8_E4M3, NULL, ax_zeros(ctx, (int64_t[]){3}, 1, AX_FLOAT32),
                         AX_FLOAT32) == NULL);
     CHECK_ERR(ctx, AX_ERR_SHAPE);
     CHECK(ax_fp8_matmul(ctx, u, u, AX_FP8_E4M3, AX_FP8_E4M3, NULL, NULL, AX_UINT8) == NULL);

@@ -44,15 +44,24 @@ ax_array *ax_from_fp8(ax_ctx *ctx, ax_array *codes, ax_fp8_format fmt, ax_dtype 
     return ax__make_op(ctx, AX_OP_FROM_FP8, &codes, 1, &p, sizeof p, dtype, codes->shape, codes->ndim);
 }
 
-/* A one-element float32 or float64 scale (NULL: float32 1), reshaped to 0-d. */
-static ax_array *scale_of(ax_ctx *ctx, ax_array *s, const char *name) {
+/* A scale as the primitive takes it: NULL gives float32 1; one element is
+ * per-tensor (0-d); n elements shaped (n,), or (n, 1) for `a` / (1, n) for `b`,
+ * are per-row of a / per-column of b, as (n, 1) / (1, n). */
+static ax_array *scale_of(ax_ctx *ctx, ax_array *s, const char *name, int64_t n, bool rows) {
     if (!s) return ax_scalar(ctx, 1.0, AX_FLOAT32);
     if (s->dtype != AX_FLOAT32 && s->dtype != AX_FLOAT64)
         return ax__error(ctx, AX_ERR_DTYPE, "fp8_matmul: %s must be float32 or float64 (got %s)", name,
                          ax_dtype_name(s->dtype));
-    if (s->size != 1)
-        return ax__error(ctx, AX_ERR_SHAPE, "fp8_matmul: %s must hold one element (got shape %s)", name, AX_SHAPE(s));
-    return ax_reshape(ctx, s, NULL, 0);
+    if (s->size == 1) return ax_reshape(ctx, s, NULL, 0);
+    const int64_t vec[2] = {rows ? n : 1, rows ? 1 : n};
+    bool ok = (s->ndim == 1 && s->shape[0] == n) ||
+              (s->ndim == 2 && s->shape[0] == vec[0] && s->shape[1] == vec[1]);
+    if (!ok)
+        return ax__error(ctx, AX_ERR_SHAPE,
+                         "fp8_matmul: %s must hold one element or one per %s: shape (), (1), (%lld) or %s (got %s)",
+                         name, rows ? "row of a" : "column of b", (long long)n,
+                         rows ? "(M, 1)" : "(1, N)", AX_SHAPE(s));
+    return ax_reshape(ctx, s, vec, 2);
 }
 
 ax_array *ax_fp8_matmul(ax_ctx *ctx, ax_array *a, ax_array *b, ax_fp8_format fa, ax_fp8_format fb,
@@ -67,9 +76,18 @@ ax_array *ax_fp8_matmul(ax_ctx *ctx, ax_array *a, ax_array *b, ax_fp8_format fa,
         return ax__error(ctx, AX_ERR_SHAPE,
                          "fp8_matmul: a and b must be matrices (M, K) and (K, N) (got %s and %s)", AX_SHAPE(a),
                          AX_SHAPE(b));
-    ax_array *ins[4] = {a, b, scale_of(ctx, scale_a, "scale_a"), scale_of(ctx, scale_b, "scale_b")};
+    const int64_t M = a->shape[0], N = b->shape[1];
+    ax_array *ins[4] = {a, b, scale_of(ctx, scale_a, "scale_a", M, true), scale_of(ctx, scale_b, "scale_b", N, false)};
     if (!ins[2] || !ins[3]) return NULL;
+    /* Row-wise scaling has both scales as vectors (the tensor cores' outer
+     * vector mode): a per-tensor scale beside a vector is broadcast. */
+    if (ins[2]->ndim != ins[3]->ndim) {
+        const int64_t va[2] = {M, 1}, vb[2] = {1, N};
+        if (ins[2]->ndim == 0) ins[2] = ax_contiguous(ctx, ax_broadcast_to(ctx, ins[2], va, 2));
+        else ins[3] = ax_contiguous(ctx, ax_broadcast_to(ctx, ins[3], vb, 2));
+        if (!ins[2] || !ins[3]) return NULL;
+    }
     ax_fp8_params p = {.fmt = (int32_t)fa, .fmt_b = (int32_t)fb};
-    int64_t shape[2] = {a->shape[0], b->shape[1]};
+    int64_t shape[2] = {M, N};
     return ax__make_op(ctx, AX_OP_FP8_MATMUL, ins, 4, &p, sizeof p, out_dtype, shape, 2);
 }

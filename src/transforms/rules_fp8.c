@@ -2,8 +2,9 @@
  *
  * TO_FP8 gives integer codes and FROM_FP8 reads them: nothing flows through
  * either (zero rules, for tracers that reach them). FP8_MATMUL is linear in
- * each scale: out = sa * sb * P with P the unit-scale product, so
- *   d out = (d sa * sb + sa * d sb) * P,  grad sa = sb * sum(g * P),  grad sb = sa * sum(g * P),
+ * each scale: out = sa * sb * P (broadcast: the scales are 0-d, or (M, 1)
+ * and (1, N)) with P the unit-scale product, so
+ *   d out = (d sa * sb + sa * d sb) * P,  grad sa = sum_to_sa(g * P * sb),  grad sb = sum_to_sb(g * P * sa),
  * with P rebuilt as fp8_matmul(a, b) (float32, float64 for float64 scales). vmap: TO_FP8 and FROM_FP8
  * act elementwise (rules_vmap.c); FP8_MATMUL takes the per-element fallback. */
 #include "ax/fp8.h"
@@ -22,10 +23,9 @@ static ax_array *unit_product(ax_ctx *ctx, const ax_node *node) {
 static ax_status fp8_matmul_vjp(ax_ctx *ctx, const ax_node *node, ax_array *const *outs, ax_array *const *cts,
                                 const bool *need, ax_array **grads) {
     (void)outs;
-    ax_array *gp = ax_sum(ctx, ax_multiply(ctx, cts[0], unit_product(ctx, node)), NULL,
-                          0, false);
-    if (need[2]) grads[2] = ax_multiply(ctx, gp, node->inputs[3]);
-    if (need[3]) grads[3] = ax_multiply(ctx, gp, node->inputs[2]);
+    ax_array *gp = ax_multiply(ctx, cts[0], unit_product(ctx, node));
+    if (need[2]) grads[2] = ax__rule_unbroadcast(ctx, ax_multiply(ctx, gp, node->inputs[3]), node->inputs[2]);
+    if (need[3]) grads[3] = ax__rule_unbroadcast(ctx, ax_multiply(ctx, gp, node->inputs[2]), node->inputs[3]);
     return ctx->status;
 }
 

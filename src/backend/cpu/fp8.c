@@ -78,15 +78,22 @@ static void decode_matrix(const ax_array *m, int fmt, ax_dtype ct, void *dst) {
         }
 }
 
+/* Element k of a scale: 0-d (per-tensor) or an (M, 1) / (1, N) vector. */
+static double scale_at(const ax_array *s, int64_t k) {
+    const int64_t stride = s->ndim == 0 ? 0 : s->shape[0] > 1 ? s->strides[0] : s->strides[1];
+    return ax__load_f64((const char *)ax__ptr(s) + k * stride * (int64_t)ax_dtype_size(s->dtype), s->dtype);
+}
+
 /* out = scale_a * scale_b * decode(a) @ decode(b): float32 products and sums
- * (double for a float64 output), rounded once to the output dtype. */
+ * (double for a float64 output), rounded once to the output dtype; the
+ * scales' product for each element is formed in double, then rounded to
+ * the accumulation type. */
 static ax_status k_fp8_matmul(ax_ctx *ctx, const ax_node *node, ax_array *const *out) {
     const ax_fp8_params *prm = node->params;
     const ax_array *a = node->inputs[0], *b = node->inputs[1];
     ax_array *o = out[0];
     const int64_t M = a->shape[0], K = a->shape[1], N = b->shape[1];
-    const double scale = ax__load_f64(ax__ptr(node->inputs[2]), node->inputs[2]->dtype) *
-                         ax__load_f64(ax__ptr(node->inputs[3]), node->inputs[3]->dtype);
+    const ax_array *sa = node->inputs[2], *sb = node->inputs[3];
     const ax_dtype ct = o->dtype == AX_FLOAT64 ? AX_FLOAT64 : AX_FLOAT32;
     const size_t es = ax_dtype_size(ct);
     if (M > INT32_MAX || N > INT32_MAX || K > INT32_MAX)
@@ -109,10 +116,15 @@ static ax_status k_fp8_matmul(ax_ctx *ctx, const ax_node *node, ax_array *const 
     }
     char *op = ax__ptr(o);
     const size_t os = ax_dtype_size(o->dtype);
-    for (int64_t i = 0; i < M * N; i++) {
-        double v = ct == AX_FLOAT32 ? (double)((float)scale * ((float *)dc)[i]) : scale * ((double *)dc)[i];
-        if (o->dtype == AX_FLOAT32) ((float *)op)[i] = (float)v;
-        else ax__store_f64(op + (size_t)i * os, o->dtype, v);
+    for (int64_t i = 0; i < M; i++) {
+        const double si = scale_at(sa, i);
+        for (int64_t j = 0; j < N; j++) {
+            const int64_t e = i * N + j;
+            const double scale = si * scale_at(sb, j);
+            double v = ct == AX_FLOAT32 ? (double)((float)scale * ((float *)dc)[e]) : scale * ((double *)dc)[e];
+            if (o->dtype == AX_FLOAT32) ((float *)op)[e] = (float)v;
+            else ax__store_f64(op + (size_t)e * os, o->dtype, v);
+        }
     }
     free(da), free(db), free(dc);
     return AX_OK;
