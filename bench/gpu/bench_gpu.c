@@ -3,7 +3,7 @@
  * row names and byte/FLOP counts below).
  *
  *   bench_gpu [--quick] [--cpu] [row ...]   rows: copy add sum softmax gemm_bf16
- *                                      gemm_tf32 gemm_fp8 chain chain_compiled latency
+ *                                      gemm_tf32 gemm_fp8 gemm_fp8_rowwise chain chain_compiled latency
  * (--cpu runs the same rows on the CPU: a check of this program on a machine
  * without a GPU, not a benchmark.)
  *
@@ -40,6 +40,8 @@
  *                   transpose of a row-major weight, K-contiguous) with float32
  *                   per-tensor scales, bfloat16 output (PyTorch: torch._scaled_mm,
  *                   same layouts); flops = 2 * 8192^3
+ *   gemm_fp8_rowwise the same with row-wise scales: scale_a (8192, 1), scale_b
+ *                   (1, 8192), float32 (PyTorch: torch._scaled_mm's row-wise mode)
  *   chain           y = gelu_tanh(x) * sigmoid(x), float32 [N], eager ops, where
  *                   gelu_tanh(x) = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))
  *                   and sigmoid(x) = 1 / (1 + exp(-x)); bytes = 2 * 4N (the
@@ -457,11 +459,24 @@ static ax_array *b_fp8_matmul(ax_ctx *ctx, ax_array *const *in, void *arg) {
     return ax_fp8_matmul(ctx, in[0], in[1], AX_FP8_E4M3, AX_FP8_E4M3, in[2], in[3], AX_BFLOAT16);
 }
 
-static void row_gemm_fp8(ax_ctx *ctx) {
+/* Row-wise scale k of n: 0.5 to 1.5 (scale_a), 2 to 6 (scale_b). */
+static float rowwise_scale(int which, int64_t k) {
+    return which == 0 ? 0.5f + (float)(k % 11) / 10.0f : 2.0f + (float)(k % 9) / 2.0f;
+}
+
+static void row_gemm_fp8(ax_ctx *ctx, bool rowwise) {
     const int64_t n = quick ? 1024 : 8192, shape[2] = {n, n};
     ax_array *in[4] = {make_codes(ctx, shape, 500), ax_transpose(ctx, make_codes(ctx, shape, 501), NULL, 0),
                        ax_array_from_data(ctx, &fp8_scales[0], AX_FLOAT32, NULL, 0),
                        ax_array_from_data(ctx, &fp8_scales[1], AX_FLOAT32, NULL, 0)};
+    if (rowwise) {
+        float *v = malloc(sizeof(float) * (size_t)(2 * n));
+        if (!v) die(ctx, "fp8 scales");
+        for (int64_t k = 0; k < n; k++) v[k] = rowwise_scale(0, k), v[n + k] = rowwise_scale(1, k);
+        in[2] = ax_array_from_data(ctx, v, AX_FLOAT32, (int64_t[]){n, 1}, 2);
+        in[3] = ax_array_from_data(ctx, v + n, AX_FLOAT32, (int64_t[]){1, n}, 2);
+        free(v);
+    }
     batch = 2;
     double sec = time_gpu(ctx, b_fp8_matmul, NULL, in, 1, 4, 3, 10, 200, quick ? 0.2 : 1.0);
     /* check C[i, j] at a few places against a float64 dot product of the decoded codes */
@@ -482,7 +497,9 @@ static void row_gemm_fp8(ax_ctx *ctx) {
         int64_t i = pos[k] / n, j = pos[k] % n;
         double want = 0, mag = 0;
         for (int64_t p = 0; p < n; p++) want += A[i * n + p] * B[p * n + j], mag += fabs(A[i * n + p] * B[p * n + j]);
-        want *= (double)fp8_scales[0] * fp8_scales[1], mag *= (double)fp8_scales[0] * fp8_scales[1];
+        const double scale = rowwise ? (double)rowwise_scale(0, i) * rowwise_scale(1, j)
+                                     : (double)fp8_scales[0] * fp8_scales[1];
+        want *= scale, mag *= scale;
         /* bf16 output rounding (2^-8 relative) plus float32 accumulation */
         if (!*why && !(fabs(got[k] - want) <= 4e-3 * fabs(want) + 1e-5 * mag))
             snprintf(why, sizeof why, "C[%lld, %lld]: got %.6g, want %.6g", (long long)i, (long long)j, got[k], want);
@@ -491,7 +508,8 @@ static void row_gemm_fp8(ax_ctx *ctx) {
     char size[64];
     snprintf(size, sizeof size, "%lld^3 float8_e4m3 -> bfloat16", (long long)n);
     const double flops = 2.0 * (double)n * (double)n * (double)n;
-    emit("gemm_fp8", "fp8 GEMM (scaled)", size, sec, "TFLOP/s", flops / sec / 1e12, flops, *why ? why : "ok");
+    emit(rowwise ? "gemm_fp8_rowwise" : "gemm_fp8", rowwise ? "fp8 GEMM (row-wise scales)" : "fp8 GEMM (scaled)", size,
+         sec, "TFLOP/s", flops / sec / 1e12, flops, *why ? why : "ok");
 }
 
 /* gemm_tf32 in a child process with AX_CUDA_TF32=1 (ax reads it once per
@@ -512,7 +530,7 @@ static void row_tf32_child(void) {
 }
 
 int main(int argc, char **argv) {
-    static const char *const all[] = {"copy", "add", "sum", "softmax", "gemm_bf16", "gemm_tf32", "gemm_fp8",
+    static const char *const all[] = {"copy", "add", "sum", "softmax", "gemm_bf16", "gemm_tf32", "gemm_fp8", "gemm_fp8_rowwise",
                                       "chain", "chain_compiled", "latency"};
     const char *rows[16];
     int nrows = 0;
@@ -548,7 +566,8 @@ int main(int argc, char **argv) {
             row_elementwise(ctx, row);
         else if (!strcmp(row, "softmax")) row_softmax(ctx);
         else if (!strcmp(row, "gemm_bf16")) row_gemm(ctx, row);
-        else if (!strcmp(row, "gemm_fp8")) row_gemm_fp8(ctx);
+        else if (!strcmp(row, "gemm_fp8")) row_gemm_fp8(ctx, false);
+        else if (!strcmp(row, "gemm_fp8_rowwise")) row_gemm_fp8(ctx, true);
         else if (!strcmp(row, "gemm_tf32")) {
             if (tf32 && !strcmp(tf32, "1")) row_gemm(ctx, row);
             else row_tf32_child();

@@ -22,7 +22,8 @@ import statistics
 import sys
 import time
 
-ROWS = ["copy", "add", "sum", "softmax", "gemm_bf16", "gemm_tf32", "gemm_fp8", "chain", "chain_compiled", "latency"]
+ROWS = ["copy", "add", "sum", "softmax", "gemm_bf16", "gemm_tf32", "gemm_fp8", "gemm_fp8_rowwise", "chain",
+        "chain_compiled", "latency"]
 
 
 def sync(torch):
@@ -151,20 +152,25 @@ def main():
                 emit(row, "bf16 GEMM" if bf16 else "tf32 GEMM",
                      f"{n}^3 {'bfloat16' if bf16 else 'float32 (tf32)'}", sec, "TFLOP/s", flops / sec / 1e12, flops)
                 del a, b
-            elif row == "gemm_fp8":
+            elif row in ("gemm_fp8", "gemm_fp8_rowwise"):
                 n = 1024 if quick else 8192
                 fp8 = getattr(torch, "float8_e4m3fn", None)
                 if fp8 is None or not hasattr(torch, "_scaled_mm"):
                     raise RuntimeError("this PyTorch has no float8_e4m3fn / _scaled_mm")
                 a = uniform((n, n), torch.float32, -1, 1).to(fp8)
                 b = uniform((n, n), torch.float32, -1, 1).to(fp8).t()  # column-major, as ax's K-contiguous b
-                sa = torch.tensor(0.5, device=dev)
-                sb = torch.tensor(4.0, device=dev)
+                if row == "gemm_fp8":
+                    sa = torch.tensor(0.5, device=dev)
+                    sb = torch.tensor(4.0, device=dev)
+                else:  # ax's row-wise scales (bench_gpu.c, rowwise_scale)
+                    k = torch.arange(n, device=dev)
+                    sa = (0.5 + (k % 11).float() / 10).reshape(n, 1).contiguous()
+                    sb = (2.0 + (k % 9).float() / 2).reshape(1, n).contiguous()
                 fn = lambda x, y: torch._scaled_mm(x, y, scale_a=sa, scale_b=sb, out_dtype=torch.bfloat16)  # noqa: E731
                 sec = median_sync(torch, fn, [(a, b)], max_reps=200, min_seconds=min_s, batch=2)
                 flops = 2.0 * n ** 3
-                emit(row, "fp8 GEMM (scaled)", f"{n}^3 float8_e4m3 -> bfloat16", sec, "TFLOP/s", flops / sec / 1e12,
-                     flops)
+                emit(row, "fp8 GEMM (scaled)" if row == "gemm_fp8" else "fp8 GEMM (row-wise scales)",
+                     f"{n}^3 float8_e4m3 -> bfloat16", sec, "TFLOP/s", flops / sec / 1e12, flops)
                 del a, b
             elif row == "latency":
                 sets = [(uniform((1,), torch.float32, 0, 1), uniform((1,), torch.float32, 0, 1)) for _ in range(8)]

@@ -25,7 +25,7 @@ import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-ORDER = ["copy", "add", "sum", "softmax", "gemm_bf16", "gemm_tf32", "gemm_fp8", "chain", "chain_compiled", "latency",
+ORDER = ["copy", "add", "sum", "softmax", "gemm_bf16", "gemm_tf32", "gemm_fp8", "gemm_fp8_rowwise", "chain", "chain_compiled", "latency",
          "latency_floor"]
 BW_ROWS = {"add", "sum", "softmax", "chain_compiled"}
 

@@ -16,12 +16,14 @@
  *   the device holds at once (each block then walks its ring of stages
  *   several times); rows with -inf, +inf, NaN and nothing but -inf.
  *
- *   fp8_matmul on the tensor cores (sm_89+) with the CPU fallback off, so a
+ *   fp8_matmul on the tensor cores (sm_89+), per-tensor and row-wise scales
+ *   (both GPU paths for the latter), with the CPU fallback off, so a
  *   decline is an error: b K-contiguous (read in place) and row-major
  *   (transposed first), E4M3 x E4M3 and E4M3 x E5M2, bfloat16 and float32
  *   outputs, against the CPU's decode + float32 product.
  *
  * Exits 77 (skipped) without a CUDA device. */
+#define _POSIX_C_SOURCE 200809L /* setenv */
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -96,8 +98,23 @@ static void check_softmax(ax_ctx *ctx, int64_t rows, int64_t R, ax_dtype t) {
     ax_scope_end(ctx);
 }
 
+/* How check_fp8_matmul scales: per-tensor; row-wise (M,) and (N,) vectors;
+ * row-wise as strided views (a column of an (M, 2) matrix, a row slice with
+ * step 2); a per-tensor scale_a with a row-wise scale_b. */
+typedef enum { FP8_TENSOR, FP8_ROWWISE, FP8_ROWWISE_STRIDED, FP8_MIXED } fp8_scaling;
+
+static ax_array *scale_vector(ax_ctx *ctx, int64_t n, float base, float step, int period, bool strided) {
+    float *v = malloc(sizeof(float) * (size_t)(2 * n));
+    for (int64_t i = 0; i < 2 * n; i++) v[i] = base + step * (float)((i / (strided ? 2 : 1)) % period);
+    ax_array *r = strided ? ax_reshape(ctx, ax_slice_axis(ctx, ax_array_from_data(ctx, v, AX_FLOAT32, (int64_t[]){n, 2}, 2),
+                                                          1, 0, 1, 1), &n, 1)
+                          : ax_array_from_data(ctx, v, AX_FLOAT32, &n, 1);
+    free(v);
+    return r;
+}
+
 static void check_fp8_matmul(ax_ctx *ctx, int64_t M, int64_t K, int64_t N, ax_fp8_format fb, bool b_kcontig,
-                             ax_dtype out) {
+                             ax_dtype out, fp8_scaling scaling) {
     ax_scope_begin(ctx);
     CHECK(ax_set_default_device(ctx, ax_cpu()) == AX_OK);
     float *v = malloc(sizeof(float) * (size_t)((M + N) * K));
@@ -112,13 +129,16 @@ static void check_fp8_matmul(ax_ctx *ctx, int64_t M, int64_t K, int64_t N, ax_fp
     free(v);
     float sc[2] = {0.5f, 3.0f};
     ax_array *sa = ax_array_from_data(ctx, &sc[0], AX_FLOAT32, NULL, 0), *sb = ax_array_from_data(ctx, &sc[1], AX_FLOAT32, NULL, 0);
+    const bool strided = scaling == FP8_ROWWISE_STRIDED;
+    if (scaling == FP8_ROWWISE || strided) sa = scale_vector(ctx, M, 0.25f, 0.125f, 7, strided);
+    if (scaling != FP8_TENSOR) sb = scale_vector(ctx, N, 1.0f, 0.5f, 5, strided);
     ax_array *want = ax_astype(ctx, ax_fp8_matmul(ctx, a, b, AX_FP8_E4M3, fb, sa, sb, AX_FLOAT32), AX_FLOAT64);
     CHECK(ax_eval1(ctx, want) == AX_OK);
     CHECK(ax_set_default_device(ctx, ax_gpu(0)) == AX_OK);
     ax_set_gpu_fallback(false);
     ax_array *got = ax_fp8_matmul(ctx, a, b, AX_FP8_E4M3, fb, sa, sb, out);
-    CHECK_MSG(ax_eval1(ctx, got) == AX_OK, "fp8_matmul (%lld, %lld, %lld) on the GPU: %s", (long long)M, (long long)K,
-              (long long)N, ax_error_message(ctx));
+    CHECK_MSG(ax_eval1(ctx, got) == AX_OK, "fp8_matmul (%lld, %lld, %lld) scaling %d on the GPU: %s", (long long)M,
+              (long long)K, (long long)N, (int)scaling, ax_error_message(ctx));
     ax_error_clear(ctx);
     ax_set_gpu_fallback(true);
     CHECK(ax_set_default_device(ctx, ax_cpu()) == AX_OK);
@@ -130,8 +150,9 @@ static void check_fp8_matmul(ax_ctx *ctx, int64_t M, int64_t K, int64_t N, ax_fp
      * fewer bits than float32 between its promotions to float32 (measured on
      * an H100: 1.6e-4 at K = 256, 2-3e-4 in the conformance shapes) */
     double bound = out == AX_BFLOAT16 ? 8e-3 : 2e-3;
-    CHECK_MSG(g && w && worst <= bound * wmax, "fp8_matmul (%lld, %lld, %lld) %s b %s: worst error %.3g of max %.3g",
-              (long long)M, (long long)K, (long long)N, ax_dtype_name(out), b_kcontig ? "K-contiguous" : "row-major",
+    CHECK_MSG(g && w && worst <= bound * wmax,
+              "fp8_matmul (%lld, %lld, %lld) %s b %s scaling %d: worst error %.3g of max %.3g", (long long)M,
+              (long long)K, (long long)N, ax_dtype_name(out), b_kcontig ? "K-contiguous" : "row-major", (int)scaling,
               worst, wmax);
     ax_scope_end(ctx);
 }
@@ -159,9 +180,19 @@ int main(void) {
         for (int li = 0; cases[ci].lens[li]; li++)
             for (int ri = 0; ri < 2; ri++) check_softmax(ctx, nrows[ri], cases[ci].lens[li], cases[ci].t);
     if (ax_gpu_compute_capability(0) >= 89) {
-        check_fp8_matmul(ctx, 256, 512, 128, AX_FP8_E4M3, true, AX_BFLOAT16);
-        check_fp8_matmul(ctx, 128, 256, 64, AX_FP8_E5M2, false, AX_FLOAT32);
-        check_fp8_matmul(ctx, 16, 16, 16, AX_FP8_E4M3, false, AX_FLOAT16);
+        check_fp8_matmul(ctx, 256, 512, 128, AX_FP8_E4M3, true, AX_BFLOAT16, FP8_TENSOR);
+        check_fp8_matmul(ctx, 128, 256, 64, AX_FP8_E5M2, false, AX_FLOAT32, FP8_TENSOR);
+        check_fp8_matmul(ctx, 16, 16, 16, AX_FP8_E4M3, false, AX_FLOAT16, FP8_TENSOR);
+        /* row-wise: cuBLASLt's outer-vector mode, then (AX_CUDA_FP8_OUTER_VEC=0)
+         * the unit-scale product and scaling pass it falls back on */
+        for (int pass = 0; pass < 2; pass++) {
+            if (pass) setenv("AX_CUDA_FP8_OUTER_VEC", "0", 1);
+            check_fp8_matmul(ctx, 256, 512, 128, AX_FP8_E4M3, true, AX_BFLOAT16, FP8_ROWWISE);
+            check_fp8_matmul(ctx, 128, 256, 64, AX_FP8_E5M2, false, AX_FLOAT32, FP8_ROWWISE_STRIDED);
+            check_fp8_matmul(ctx, 64, 128, 48, AX_FP8_E4M3, true, AX_FLOAT16, FP8_MIXED);
+            check_fp8_matmul(ctx, 16, 32, 16, AX_FP8_E4M3, true, AX_FLOAT32, FP8_ROWWISE);
+        }
+        unsetenv("AX_CUDA_FP8_OUTER_VEC");
     } else {
         printf("fp8_matmul on the tensor cores: skipped (needs compute capability 8.9)\n");
     }

@@ -3,8 +3,10 @@
  * TO_FP8 / FROM_FP8 run the CPU's codec on the device (kernels/fp8.cu): the
  * same bits. FP8_MATMUL runs on the fp8 tensor cores through cuBLASLt, on
  * devices of compute capability 8.9 and later, with float32 accumulation
- * (cuBLASLt's default, not its fast-accumulation mode) and the per-tensor
- * scales read from device memory. cuBLASLt's fp8 rules, as ours: it computes
+ * (cuBLASLt's default, not its fast-accumulation mode) and the scales read
+ * from device memory: per-tensor, or row-wise in cuBLASLt's outer-vector
+ * mode (where the library lacks it, a unit-scale float32 product and a
+ * scaling pass, k_fp8_scale_outer). cuBLASLt's fp8 rules, as ours: it computes
  * the column-major D^T = B^T A^T (cuBLASLt's "A" is our b), wants its A
  * transposed and its B not ("TN"), i.e. our b K-contiguous (the transpose of
  * an (N, K) row-major weight) and our a row-major; other layouts are copied
@@ -17,6 +19,7 @@
  * rounding (and the output's), not bitwise. */
 #include <cublasLt.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ax/device.h"
@@ -46,7 +49,7 @@ static ax_status k_codec(ax_ctx *ctx, const ax_node *node, ax_array *const *outs
 #define ALGO_SLOTS 32
 typedef struct fp8_algo {
     bool used;
-    int64_t key[10];
+    int64_t key[11];
     cublasLtMatmulAlgo_t algo;
 } fp8_algo;
 static fp8_algo algos[ALGO_SLOTS];
@@ -74,11 +77,15 @@ static void algo_put(const int64_t *key, const cublasLtMatmulAlgo_t *a) {
 
 static cudaDataType_t lt_fp8(int fmt) { return fmt == AX__FP8_E4M3 ? CUDA_R_8F_E4M3 : CUDA_R_8F_E5M2; }
 
+/* How lt_fp8_call scales: sa and sb each one float32 (per-tensor), vectors
+ * of M and N float32 (cuBLASLt's outer-vector mode), or no scales (1). */
+typedef enum { SCALE_TENSOR, SCALE_OUTER, SCALE_NONE } scale_mode;
+
 /* One cuBLASLt fp8 product: row-major d (M x N) = sa * sb * a @ b, a
  * row-major (row stride lda), b K-contiguous (column stride ldb). */
 static ax_status lt_fp8_call(ax_ctx *ctx, const ax_fp8_params *p, int64_t M, int64_t N, int64_t K, const void *a,
-                             int64_t lda, const void *b, int64_t ldb, void *d, ax_dtype out, const void *sa,
-                             const void *sb) {
+                             int64_t lda, const void *b, int64_t ldb, void *d, ax_dtype out, scale_mode mode,
+                             const void *sa, const void *sb) {
     void *hv = NULL;
     ax_status st = ax__cuda_lt_handle(ctx, &hv, "fp8_matmul");
     if (st != AX_OK) return st;
@@ -88,22 +95,33 @@ static ax_status lt_fp8_call(ax_ctx *ctx, const ax_fp8_params *p, int64_t M, int
     cublasLtMatmulDesc_t desc = NULL;
     cublasLtMatrixLayout_t lA = NULL, lB = NULL, lD = NULL;
     cublasLtMatmulPreference_t pref = NULL;
+    bool declined_early = false;
     cublasStatus_t s = cublasLtMatmulDescCreate(&desc, CUBLAS_COMPUTE_32F, CUDA_R_32F);
     if (s == CUBLAS_STATUS_SUCCESS) s = cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSA, &opA, sizeof opA);
     if (s == CUBLAS_STATUS_SUCCESS) s = cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSB, &opB, sizeof opB);
-    /* cuBLASLt's A is our b, its B our a: their scales swap too */
-    if (s == CUBLAS_STATUS_SUCCESS)
+    /* cuBLASLt's A is our b, its B our a: their scales swap too (its M is
+     * our N, so its A's outer vector is our column scales) */
+    if (s == CUBLAS_STATUS_SUCCESS && mode != SCALE_NONE)
         s = cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_A_SCALE_POINTER, &sb, sizeof sb);
-    if (s == CUBLAS_STATUS_SUCCESS)
+    if (s == CUBLAS_STATUS_SUCCESS && mode != SCALE_NONE)
         s = cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_B_SCALE_POINTER, &sa, sizeof sa);
+    if (s == CUBLAS_STATUS_SUCCESS && mode == SCALE_OUTER) {
+        const int32_t outer = CUBLASLT_MATMUL_MATRIX_SCALE_OUTER_VEC_32F;
+        s = cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_A_SCALE_MODE, &outer, sizeof outer);
+        if (s == CUBLAS_STATUS_SUCCESS)
+            s = cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_B_SCALE_MODE, &outer, sizeof outer);
+        /* an older cuBLASLt without the mode: the two-step path instead */
+        if (s == CUBLAS_STATUS_INVALID_VALUE || s == CUBLAS_STATUS_NOT_SUPPORTED) declined_early = true;
+    }
     if (s == CUBLAS_STATUS_SUCCESS) s = cublasLtMatrixLayoutCreate(&lA, lt_fp8(p->fmt_b), (uint64_t)K, (uint64_t)N, ldb);
     if (s == CUBLAS_STATUS_SUCCESS) s = cublasLtMatrixLayoutCreate(&lB, lt_fp8(p->fmt), (uint64_t)K, (uint64_t)M, lda);
     if (s == CUBLAS_STATUS_SUCCESS) s = cublasLtMatrixLayoutCreate(&lD, dt, (uint64_t)N, (uint64_t)M, N);
-    int64_t key[10] = {ax__cuda_device(), p->fmt, p->fmt_b, M, N, K, lda, ldb, out,
-                       ((uintptr_t)a | (uintptr_t)b | (uintptr_t)d) % 256};
+    int64_t key[11] = {ax__cuda_device(), p->fmt, p->fmt_b, M, N, K, lda, ldb, out,
+                       ((uintptr_t)a | (uintptr_t)b | (uintptr_t)d) % 256, mode};
     cublasLtMatmulAlgo_t algo;
-    bool declined = false;
-    if (s == CUBLAS_STATUS_SUCCESS && !algo_get(key, &algo)) {
+    bool declined = declined_early;
+    if (declined) s = CUBLAS_STATUS_SUCCESS;
+    if (s == CUBLAS_STATUS_SUCCESS && !declined && !algo_get(key, &algo)) {
         size_t wsb = WORKSPACE;
         s = cublasLtMatmulPreferenceCreate(&pref);
         if (s == CUBLAS_STATUS_SUCCESS)
@@ -134,6 +152,51 @@ static ax_status lt_fp8_call(ax_ctx *ctx, const ax_fp8_params *p, int64_t M, int
     if (declined) return AX__DECLINE;
     if (st != AX_OK) return st;
     return ax__cuda_lib_check(ctx, (int)s, "cublasLt", "fp8_matmul");
+}
+
+/* A scale vector's float32 values, dense on the device: the array's own
+ * memory, or a copy (*copy, freed by the caller). */
+static ax_status dense_vector(ax_ctx *ctx, const ax_array *v, const float **ptr, void **copy) {
+    const int64_t stride = v->shape[0] > 1 ? v->strides[0] : v->strides[1];
+    *copy = NULL;
+    if (v->size <= 1 || stride == 1) {
+        *ptr = (const float *)ax__dptr(v);
+        return AX_OK;
+    }
+    ax_status st = ax__cuda_dense_copy(ctx, v, copy, "fp8_matmul");
+    *ptr = *copy;
+    return st;
+}
+
+/* Row-wise scales: cuBLASLt's outer-vector mode where it has one (not with
+ * AX_CUDA_FP8_OUTER_VEC=0, which tests use to reach the other path), else a
+ * unit-scale float32 product and a scaling pass (k_fp8_scale_outer). */
+static ax_status rowwise(ax_ctx *ctx, const ax_fp8_params *p, int64_t M, int64_t N, int64_t K, const void *a,
+                         int64_t lda, const void *b, int64_t ldb, ax_array *o, const ax_array *va, const ax_array *vb) {
+    const float *sa = NULL, *sb = NULL;
+    void *ca = NULL, *cb = NULL, *tmp = NULL;
+    ax_status st = dense_vector(ctx, va, &sa, &ca);
+    if (st == AX_OK) st = dense_vector(ctx, vb, &sb, &cb);
+    const char *env = getenv("AX_CUDA_FP8_OUTER_VEC");
+    bool outer = !(env && strcmp(env, "0") == 0);
+    if (st == AX_OK && outer) {
+        st = lt_fp8_call(ctx, p, M, N, K, a, lda, b, ldb, ax__dptr(o), o->dtype, SCALE_OUTER, sa, sb);
+        outer = st != AX__DECLINE;
+        if (st == AX__DECLINE) st = AX_OK;
+    }
+    if (st == AX_OK && !outer) {
+        tmp = ax__cuda_malloc(ctx, (size_t)(M * N) * sizeof(float), "fp8_matmul");
+        if (!tmp) st = ctx->status != AX_OK ? ctx->status : AX_ERR_OOM;
+        if (st == AX_OK) st = lt_fp8_call(ctx, p, M, N, K, a, lda, b, ldb, tmp, AX_FLOAT32, SCALE_NONE, NULL, NULL);
+        if (st == AX_OK)
+            st = ax__cuda_check(ctx, ax_cu_fp8_scale_outer(ax__dptr(o), (int)o->dtype, tmp, sa, sb, M, N,
+                                                           ax__cuda_stream()),
+                                "fp8_matmul");
+    }
+    if (tmp) ax__cuda_free(tmp);
+    if (ca) ax__cuda_free(ca);
+    if (cb) ax__cuda_free(cb);
+    return st;
 }
 
 static bool has_fp8_cores(void) { return ax_gpu_compute_capability(ax__cuda_device()) >= 89; }
@@ -174,9 +237,11 @@ static ax_status k_fp8_matmul(ax_ctx *ctx, const ax_node *node, ax_array *const 
         if (dense) ax__cuda_free(dense);
         pb = cb, ldb = K;
     }
-    if (st == AX_OK)
-        st = lt_fp8_call(ctx, p, M, N, K, pa, lda, pb, ldb, ax__dptr(o), o->dtype, ax__dptr(node->inputs[2]),
-                         ax__dptr(node->inputs[3]));
+    if (st == AX_OK && node->inputs[2]->ndim == 0)
+        st = lt_fp8_call(ctx, p, M, N, K, pa, lda, pb, ldb, ax__dptr(o), o->dtype, SCALE_TENSOR,
+                         ax__dptr(node->inputs[2]), ax__dptr(node->inputs[3]));
+    else if (st == AX_OK)
+        st = rowwise(ctx, p, M, N, K, pa, lda, pb, ldb, o, node->inputs[2], node->inputs[3]);
     if (ca) ax__cuda_free(ca);
     if (cb) ax__cuda_free(cb);
     return st;

@@ -74,3 +74,27 @@ extern "C" cudaError_t ax_cu_transpose_u8(uint8_t *dst, const uint8_t *src, int6
     k_transpose_u8<<<grid, block, 0, stream>>>(dst, src, rows, cols, src_ld);
     return cudaGetLastError();
 }
+
+// Row-wise scaling after a unit-scale product: out[i, j] = (float)(sa[i] *
+// sb[j] in double) * p[i, j], rounded once to the output dtype (the CPU's
+// order of operations).
+__global__ void k_fp8_scale_outer(void *out, int odt, const float *p, const float *sa, const float *sb, int64_t M,
+                                  int64_t N) {
+    const int64_t n = M * N;
+    for (int64_t e = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; e < n; e += (int64_t)gridDim.x * blockDim.x) {
+        const int64_t i = e / N, j = e - i * N;
+        const float v = (float)((double)sa[i] * (double)sb[j]) * p[e];
+        switch (odt) {
+        case AX_CU_FLOAT32: ((float *)out)[e] = v; break;
+        case AX_CU_FLOAT16: ((__half *)out)[e] = __float2half_rn(v); break;
+        default: ((__nv_bfloat16 *)out)[e] = __float2bfloat16_rn(v); break;
+        }
+    }
+}
+
+extern "C" cudaError_t ax_cu_fp8_scale_outer(void *out, int out_dtype, const float *p, const float *sa,
+                                             const float *sb, int64_t M, int64_t N, cudaStream_t stream) {
+    if (M <= 0 || N <= 0) return cudaSuccess;
+    k_fp8_scale_outer<<<ax_cu_blocks(M * N, 4), AX_CU_THREADS, 0, stream>>>(out, out_dtype, p, sa, sb, M, N);
+    return cudaGetLastError();
+}
