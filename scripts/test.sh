@@ -44,7 +44,7 @@ fi
 # without a GPU its tests report "skipped: no CUDA device"); the sanitized
 # build checks that ax builds and passes with CUDA switched off.
 release() {
-    cmake -S . -B "$bdir/release" -DCMAKE_BUILD_TYPE=Release -DAX_BUILD_TESTS=ON \
+    cmake -S . -B "$bdir/release" -DCMAKE_BUILD_TYPE=Release -DAX_BUILD_TESTS=ON -DAX_WERROR=ON \
         -DAX_CUDA="$AX_CUDA" -DAX_CUDA_ARCHITECTURES=90a-real \
         -DAX_BUILD_EXAMPLES=ON -DAX_BUILD_BENCH=ON >/dev/null
     cmake --build "$bdir/release" -j"$jobs"
@@ -52,7 +52,7 @@ release() {
 }
 
 sanitized() {
-    cmake -S . -B "$bdir/asan" -DCMAKE_BUILD_TYPE=Debug -DAX_SANITIZE=ON -DAX_BUILD_TESTS=ON -DAX_CUDA=OFF \
+    cmake -S . -B "$bdir/asan" -DCMAKE_BUILD_TYPE=Debug -DAX_SANITIZE=ON -DAX_BUILD_TESTS=ON -DAX_CUDA=OFF -DAX_WERROR=ON \
         -DAX_BUILD_EXAMPLES=ON -DAX_BUILD_BENCH=ON >/dev/null
     cmake --build "$bdir/asan" -j"$jobs"
     ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:strict_string_checks=1:detect_stack_use_after_return=1" \
