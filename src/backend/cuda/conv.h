@@ -4,7 +4,12 @@
 #ifndef AX_CUDA_CONV_H
 #define AX_CUDA_CONV_H
 
+#include <cublasLt.h>
+
 #include "backend/cuda/cuda.h"
+
+/* Workspace of every cuBLASLt call (from the caching allocator). */
+#define AX_CUDA_LT_WORKSPACE ((size_t)32 << 20)
 
 /* Registers CONV, MAX_POOL and AVG_POOL (called by ax__cuda_register_matmul). */
 void ax__cuda_register_conv(ax_kernel *table);
@@ -48,5 +53,18 @@ ax_status ax__cuda_dense_copy(ax_ctx *ctx, const ax_array *x, void **dst, const 
 /* The current device's cuBLASLt handle (a cublasLtHandle_t), made on first
  * use; AX__DECLINE for a device index beyond the handle table. */
 ax_status ax__cuda_lt_handle(ax_ctx *ctx, void **h, const char *op);
+
+/* The algorithm cuBLASLt's heuristic picks for a problem (workspace up to
+ * AX_CUDA_LT_WORKSPACE; align: the least alignment of A, B and D in bytes,
+ * or NULL), cached (a query costs tens of microseconds) under `key`: n_key
+ * (<= AX_CUDA_LT_KEY) words that identify the problem for the caller,
+ * `family` telling callers' keys apart. CUBLAS_STATUS_SUCCESS with *found
+ * false when there is none (the caller declines). */
+#define AX_CUDA_LT_KEY 23
+enum { AX_CUDA_LT_GEMM, AX_CUDA_LT_FP8 };
+cublasStatus_t ax__cuda_lt_algo(cublasLtHandle_t h, cublasLtMatmulDesc_t desc, cublasLtMatrixLayout_t lA,
+                                cublasLtMatrixLayout_t lB, cublasLtMatrixLayout_t lD, const uint32_t *align,
+                                int family, const int64_t *key, int n_key, cublasLtMatmulAlgo_t *algo,
+                                bool *found);
 
 #endif

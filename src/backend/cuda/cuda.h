@@ -25,6 +25,11 @@
 #include "core/device.h"
 #include "core/internal.h"
 
+/* Devices and streams per device the runtime serves (runtime.c; the stream
+ * wait keeps one mapped word per stream, stream_wait.c). */
+#define AX_CUDA_MAX_DEVICES 16
+#define AX_CUDA_MAX_STREAMS 32
+
 /* ---------------------------------------------------------------- kernel table */
 
 typedef void (*ax_cuda_register_fn)(ax_kernel *table);

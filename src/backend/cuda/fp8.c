@@ -18,7 +18,6 @@
  * Accumulation order differs from the CPU's BLAS: results agree to float
  * rounding (and the output's), not bitwise. */
 #include <cublasLt.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,8 +26,6 @@
 #include "backend/cuda/kernels/fp8.h"
 #include "backend/fp8_codec.h"
 #include "ops/fp8_params.h"
-
-#define WORKSPACE ((size_t)32 << 20)
 
 /* TO_FP8 and FROM_FP8: operand 1 coded into, or decoded from, operand 0. */
 static ax_status k_codec(ax_ctx *ctx, const ax_node *node, ax_array *const *outs) {
@@ -43,37 +40,6 @@ static ax_status k_codec(ax_ctx *ctx, const ax_node *node, ax_array *const *outs
 }
 
 /* ---------------------------------------------------------------- products */
-
-/* The heuristic's algorithm per problem, kept (a query costs tens of
- * microseconds). */
-#define ALGO_SLOTS 32
-typedef struct fp8_algo {
-    bool used;
-    int64_t key[11];
-    cublasLtMatmulAlgo_t algo;
-} fp8_algo;
-static fp8_algo algos[ALGO_SLOTS];
-static int algo_next;
-static pthread_mutex_t algo_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static bool algo_get(const int64_t *key, cublasLtMatmulAlgo_t *a) {
-    bool hit = false;
-    pthread_mutex_lock(&algo_lock);
-    for (int i = 0; i < ALGO_SLOTS && !hit; i++)
-        if (algos[i].used && !memcmp(algos[i].key, key, sizeof algos[i].key)) *a = algos[i].algo, hit = true;
-    pthread_mutex_unlock(&algo_lock);
-    return hit;
-}
-
-static void algo_put(const int64_t *key, const cublasLtMatmulAlgo_t *a) {
-    pthread_mutex_lock(&algo_lock);
-    fp8_algo *s = &algos[algo_next];
-    algo_next = (algo_next + 1) % ALGO_SLOTS;
-    s->used = true;
-    memcpy(s->key, key, sizeof s->key);
-    s->algo = *a;
-    pthread_mutex_unlock(&algo_lock);
-}
 
 static cudaDataType_t lt_fp8(int fmt) { return fmt == AX__FP8_E4M3 ? CUDA_R_8F_E4M3 : CUDA_R_8F_E5M2; }
 
@@ -94,7 +60,6 @@ static ax_status lt_fp8_call(ax_ctx *ctx, const ax_fp8_params *p, int64_t M, int
     cublasOperation_t opA = CUBLAS_OP_T, opB = CUBLAS_OP_N;
     cublasLtMatmulDesc_t desc = NULL;
     cublasLtMatrixLayout_t lA = NULL, lB = NULL, lD = NULL;
-    cublasLtMatmulPreference_t pref = NULL;
     bool declined_early = false;
     cublasStatus_t s = cublasLtMatmulDescCreate(&desc, CUBLAS_COMPUTE_32F, CUDA_R_32F);
     if (s == CUBLAS_STATUS_SUCCESS) s = cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSA, &opA, sizeof opA);
@@ -116,35 +81,25 @@ static ax_status lt_fp8_call(ax_ctx *ctx, const ax_fp8_params *p, int64_t M, int
     if (s == CUBLAS_STATUS_SUCCESS) s = cublasLtMatrixLayoutCreate(&lA, lt_fp8(p->fmt_b), (uint64_t)K, (uint64_t)N, ldb);
     if (s == CUBLAS_STATUS_SUCCESS) s = cublasLtMatrixLayoutCreate(&lB, lt_fp8(p->fmt), (uint64_t)K, (uint64_t)M, lda);
     if (s == CUBLAS_STATUS_SUCCESS) s = cublasLtMatrixLayoutCreate(&lD, dt, (uint64_t)N, (uint64_t)M, N);
-    int64_t key[11] = {ax__cuda_device(), p->fmt, p->fmt_b, M, N, K, lda, ldb, out,
-                       ((uintptr_t)a | (uintptr_t)b | (uintptr_t)d) % 256, mode};
+    const int64_t key[] = {ax__cuda_device(), p->fmt, p->fmt_b, M, N, K, lda, ldb, out,
+                           ((uintptr_t)a | (uintptr_t)b | (uintptr_t)d) % 256, mode};
     cublasLtMatmulAlgo_t algo;
-    bool declined = declined_early;
+    bool found = false;
+    if (s == CUBLAS_STATUS_SUCCESS && !declined_early)
+        s = ax__cuda_lt_algo(h, desc, lA, lB, lD, NULL, AX_CUDA_LT_FP8, key, (int)(sizeof key / sizeof *key), &algo,
+                             &found);
+    const bool declined = declined_early || (s == CUBLAS_STATUS_SUCCESS && !found);
     if (declined) s = CUBLAS_STATUS_SUCCESS;
-    if (s == CUBLAS_STATUS_SUCCESS && !declined && !algo_get(key, &algo)) {
-        size_t wsb = WORKSPACE;
-        s = cublasLtMatmulPreferenceCreate(&pref);
-        if (s == CUBLAS_STATUS_SUCCESS)
-            s = cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &wsb, sizeof wsb);
-        cublasLtMatmulHeuristicResult_t res;
-        int n = 0;
-        if (s == CUBLAS_STATUS_SUCCESS) s = cublasLtMatmulAlgoGetHeuristic(h, desc, lA, lB, lD, lD, pref, 1, &res, &n);
-        if (s == CUBLAS_STATUS_NOT_SUPPORTED || (s == CUBLAS_STATUS_SUCCESS && (n < 1 || res.state != CUBLAS_STATUS_SUCCESS)))
-            declined = true, s = CUBLAS_STATUS_SUCCESS;
-        else if (s == CUBLAS_STATUS_SUCCESS)
-            algo = res.algo, algo_put(key, &algo);
-    }
     void *ws = NULL;
     if (s == CUBLAS_STATUS_SUCCESS && !declined) {
-        ws = ax__cuda_malloc(ctx, WORKSPACE, "fp8_matmul");
+        ws = ax__cuda_malloc(ctx, AX_CUDA_LT_WORKSPACE, "fp8_matmul");
         if (!ws) st = ctx->status != AX_OK ? ctx->status : AX_ERR_OOM;
     }
     if (s == CUBLAS_STATUS_SUCCESS && !declined && ws) {
         const float one = 1.0f, zero = 0.0f;
-        s = cublasLtMatmul(h, desc, &one, b, lA, a, lB, &zero, d, lD, d, lD, &algo, ws, WORKSPACE, ax__cuda_stream());
+        s = cublasLtMatmul(h, desc, &one, b, lA, a, lB, &zero, d, lD, d, lD, &algo, ws, AX_CUDA_LT_WORKSPACE, ax__cuda_stream());
     }
     if (ws) ax__cuda_free(ws);
-    if (pref) cublasLtMatmulPreferenceDestroy(pref);
     if (lD) cublasLtMatrixLayoutDestroy(lD);
     if (lB) cublasLtMatrixLayoutDestroy(lB);
     if (lA) cublasLtMatrixLayoutDestroy(lA);

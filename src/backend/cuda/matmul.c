@@ -41,7 +41,8 @@
  * Handles: one cuBLASLt handle per device, created on first use under a
  * lock. Algorithms: the heuristic's first choice, cached per problem
  * (device, dtype, precision, transposes, sizes, leading dims, batch, strides,
- * pointer alignments) in a small hash table. Workspace: WORKSPACE bytes from the
+ * pointer alignments) in a small hash table shared with fp8.c (ax__cuda_lt_algo).
+ * Workspace: AX_CUDA_LT_WORKSPACE bytes from the
  * caching allocator per call (stream-ordered, so reuse is cheap). */
 #include <cublasLt.h>
 #include <pthread.h>
@@ -54,7 +55,6 @@
 
 #define MM_MAX_DIM 64
 #define MAX_DEVICES 64
-#define WORKSPACE ((size_t)32 << 20)
 /* cuBLASLt batch count per call (kept within grid limits). */
 #define MAX_BATCH 65535
 #define CACHE_SIZE 256
@@ -92,7 +92,7 @@ ax_status ax__cuda_lt_handle(ax_ctx *ctx, void **h, const char *op) {
 /* ---------------------------------------------------------------- algorithm cache */
 
 typedef struct algo_key {
-    int64_t v[24];
+    int64_t v[AX_CUDA_LT_KEY + 1]; /* family, then the caller's words */
 } algo_key;
 
 typedef struct algo_entry {
@@ -144,6 +144,39 @@ static void cache_put(const algo_key *k, const cublasLtMatmulAlgo_t *algo) {
     e->key = *k;
     e->algo = *algo;
     pthread_mutex_unlock(&lt_lock);
+}
+
+cublasStatus_t ax__cuda_lt_algo(cublasLtHandle_t h, cublasLtMatmulDesc_t desc, cublasLtMatrixLayout_t lA,
+                                cublasLtMatrixLayout_t lB, cublasLtMatrixLayout_t lD, const uint32_t *align,
+                                int family, const int64_t *key, int n_key, cublasLtMatmulAlgo_t *algo,
+                                bool *found) {
+    algo_key k;
+    memset(&k, 0, sizeof k);
+    k.v[0] = family;
+    memcpy(k.v + 1, key, sizeof(int64_t) * (size_t)(n_key < AX_CUDA_LT_KEY ? n_key : AX_CUDA_LT_KEY));
+    *found = cache_get(&k, algo);
+    if (*found) return CUBLAS_STATUS_SUCCESS;
+    cublasLtMatmulPreference_t pref = NULL;
+    size_t wsb = AX_CUDA_LT_WORKSPACE;
+    cublasStatus_t s = cublasLtMatmulPreferenceCreate(&pref);
+    if (s == CUBLAS_STATUS_SUCCESS)
+        s = cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &wsb, sizeof wsb);
+    static const cublasLtMatmulPreferenceAttributes_t align_attr[4] = {
+        CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES,
+        CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES};
+    for (int i = 0; i < 4 && align && s == CUBLAS_STATUS_SUCCESS; i++) /* C is D */
+        s = cublasLtMatmulPreferenceSetAttribute(pref, align_attr[i], &align[i < 3 ? i : 2], sizeof align[0]);
+    cublasLtMatmulHeuristicResult_t res;
+    int n = 0;
+    if (s == CUBLAS_STATUS_SUCCESS) s = cublasLtMatmulAlgoGetHeuristic(h, desc, lA, lB, lD, lD, pref, 1, &res, &n);
+    if (pref) cublasLtMatmulPreferenceDestroy(pref);
+    if (s == CUBLAS_STATUS_NOT_SUPPORTED) return CUBLAS_STATUS_SUCCESS; /* none */
+    if (s == CUBLAS_STATUS_SUCCESS && n >= 1 && res.state == CUBLAS_STATUS_SUCCESS) {
+        *algo = res.algo;
+        *found = true;
+        cache_put(&k, algo);
+    }
+    return s;
 }
 
 /* ---------------------------------------------------------------- GEMM */
@@ -221,7 +254,6 @@ static ax_status gemm_call(ax_ctx *ctx, cublasLtHandle_t h, const ax_cuda_gemm *
     int64_t bsD = batch > 1 ? g->d_bs : 0;
     cublasLtMatmulDesc_t desc = NULL;
     cublasLtMatrixLayout_t lA = NULL, lB = NULL, lD = NULL;
-    cublasLtMatmulPreference_t pref = NULL;
     cublasStatus_t s = cublasLtMatmulDescCreate(&desc, ty.compute, ty.scale);
     if (s == CUBLAS_STATUS_SUCCESS)
         s = cublasLtMatmulDescSetAttribute(desc, CUBLASLT_MATMUL_DESC_TRANSA, &opA, sizeof opA);
@@ -237,44 +269,15 @@ static ax_status gemm_call(ax_ctx *ctx, cublasLtHandle_t h, const ax_cuda_gemm *
     int64_t vd[] = {(int64_t)(uintptr_t)d, bsD * es, g->d_ld * es};
     uint32_t alA = (uint32_t)alignment(va, 3), alB = (uint32_t)alignment(vb, 3);
     uint32_t alD = (uint32_t)alignment(vd, 3);
-    algo_key key;
-    memset(&key, 0, sizeof key);
-    int64_t kv[] = {ax__cuda_device(), g->dtype, tf32, ta, tb, g->M, g->N, g->K, lda, ldb,
-                    g->d_ld, batch, bsA, bsB, bsD, alA, alB, alD, g->beta != 0};
-    memcpy(key.v, kv, sizeof kv);
-
+    int64_t key[] = {ax__cuda_device(), g->dtype, tf32, ta, tb, g->M, g->N, g->K, lda, ldb,
+                     g->d_ld, batch, bsA, bsB, bsD, alA, alB, alD, g->beta != 0};
+    const uint32_t align[3] = {alA, alB, alD};
     cublasLtMatmulAlgo_t algo;
-    bool declined = false;
-    if (s == CUBLAS_STATUS_SUCCESS && !cache_get(&key, &algo)) {
-        size_t wsb = WORKSPACE;
-        s = cublasLtMatmulPreferenceCreate(&pref);
-        if (s == CUBLAS_STATUS_SUCCESS)
-            s = cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES,
-                                                     &wsb, sizeof wsb);
-        if (s == CUBLAS_STATUS_SUCCESS)
-            s = cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_A_BYTES,
-                                                     &alA, sizeof alA);
-        if (s == CUBLAS_STATUS_SUCCESS)
-            s = cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_B_BYTES,
-                                                     &alB, sizeof alB);
-        if (s == CUBLAS_STATUS_SUCCESS)
-            s = cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_C_BYTES,
-                                                     &alD, sizeof alD);
-        if (s == CUBLAS_STATUS_SUCCESS)
-            s = cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MIN_ALIGNMENT_D_BYTES,
-                                                     &alD, sizeof alD);
-        cublasLtMatmulHeuristicResult_t res;
-        int n = 0;
-        if (s == CUBLAS_STATUS_SUCCESS)
-            s = cublasLtMatmulAlgoGetHeuristic(h, desc, lA, lB, lD, lD, pref, 1, &res, &n);
-        if (s == CUBLAS_STATUS_NOT_SUPPORTED ||
-            (s == CUBLAS_STATUS_SUCCESS && (n < 1 || res.state != CUBLAS_STATUS_SUCCESS)))
-            declined = true; /* no algorithm for this problem: the CPU runs it */
-        if (s == CUBLAS_STATUS_SUCCESS && !declined) {
-            algo = res.algo;
-            cache_put(&key, &algo);
-        }
-    }
+    bool found = false;
+    if (s == CUBLAS_STATUS_SUCCESS)
+        s = ax__cuda_lt_algo(h, desc, lA, lB, lD, align, AX_CUDA_LT_GEMM, key, (int)(sizeof key / sizeof *key),
+                             &algo, &found);
+    const bool declined = s == CUBLAS_STATUS_SUCCESS && !found; /* the CPU runs it */
     if (s == CUBLAS_STATUS_SUCCESS && !declined) {
         /* scale type: float (float16/bfloat16/float32), double, or complex float */
         float af[2] = {(float)g->alpha, 0}, bf[2] = {(float)g->beta, 0};
@@ -282,9 +285,8 @@ static ax_status gemm_call(ax_ctx *ctx, cublasLtHandle_t h, const ax_cuda_gemm *
         bool dbl = ty.scale == CUDA_R_64F;
         s = cublasLtMatmul(h, desc, dbl ? (const void *)&ad : (const void *)af, b, lA, a, lB,
                            dbl ? (const void *)&bd : (const void *)bf, d, lD, d, lD, &algo, ws,
-                           WORKSPACE, ax__cuda_stream());
+                           AX_CUDA_LT_WORKSPACE, ax__cuda_stream());
     }
-    if (pref) cublasLtMatmulPreferenceDestroy(pref);
     if (lD) cublasLtMatrixLayoutDestroy(lD);
     if (lB) cublasLtMatrixLayoutDestroy(lB);
     if (lA) cublasLtMatrixLayoutDestroy(lA);
@@ -306,7 +308,7 @@ ax_status ax__cuda_gemm(ax_ctx *ctx, const ax_cuda_gemm *g, const char *op) {
     cublasLtHandle_t h;
     ax_status st = lt_handle(ctx, &h, &tf32, op);
     if (st != AX_OK) return st;
-    void *ws = ax__cuda_malloc(ctx, WORKSPACE, op);
+    void *ws = ax__cuda_malloc(ctx, AX_CUDA_LT_WORKSPACE, op);
     if (!ws) return ctx->status != AX_OK ? ctx->status : AX_ERR_OOM;
     int64_t es = (int64_t)ax_dtype_size(g->dtype);
     for (int64_t t0 = 0; t0 < g->batch && st == AX_OK; t0 += MAX_BATCH) {

@@ -14,8 +14,8 @@
 
 #include "backend/cuda/cuda.h"
 
-#define MAX_DEVICES 16
-#define MAX_STREAMS 32
+#define MAX_DEVICES AX_CUDA_MAX_DEVICES
+#define MAX_STREAMS AX_CUDA_MAX_STREAMS
 
 typedef struct gpu_state {
     pthread_mutex_t lock;

@@ -21,8 +21,6 @@
 
 #include "backend/cuda/cuda.h"
 
-#define MAX_WAIT_DEVICES 16
-#define MAX_WAIT_STREAMS 32 /* runtime.c's MAX_STREAMS */
 #define POLL_NS 20000       /* stream state checked every 20 us of spinning */
 #define SPIN_NS 200000      /* after 200 us, block in cudaStreamSynchronize */
 
@@ -43,13 +41,13 @@ static void find_write_value(void) {
 }
 
 typedef struct wait_slots {
-    unsigned *host; /* MAX_WAIT_STREAMS words of mapped host memory, one per stream */
+    unsigned *host; /* AX_CUDA_MAX_STREAMS words of mapped host memory, one per stream */
     unsigned *dev;  /* the same words as the device addresses them */
-    unsigned seq[MAX_WAIT_STREAMS];
+    unsigned seq[AX_CUDA_MAX_STREAMS];
     int state; /* 0 not tried, 1 ready, -1 unavailable */
 } wait_slots;
 
-static wait_slots slots[MAX_WAIT_DEVICES];
+static wait_slots slots[AX_CUDA_MAX_DEVICES];
 static pthread_mutex_t slots_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int64_t now_ns(void) {
@@ -61,7 +59,7 @@ static int64_t now_ns(void) {
 /* Mapped words for device dev (selected), made at first use; NULL if the
  * device cannot map host memory. */
 static wait_slots *slots_of(int dev) {
-    if (dev < 0 || dev >= MAX_WAIT_DEVICES) return NULL;
+    if (dev < 0 || dev >= AX_CUDA_MAX_DEVICES) return NULL;
     wait_slots *w = &slots[dev];
     int state = __atomic_load_n(&w->state, __ATOMIC_ACQUIRE);
     if (state) return state > 0 ? w : NULL;
@@ -69,9 +67,9 @@ static wait_slots *slots_of(int dev) {
     if (!w->state) {
         void *host = NULL, *devp = NULL;
         int made = -1;
-        if (cudaHostAlloc(&host, MAX_WAIT_STREAMS * sizeof(unsigned), cudaHostAllocMapped) == cudaSuccess) {
+        if (cudaHostAlloc(&host, AX_CUDA_MAX_STREAMS * sizeof(unsigned), cudaHostAllocMapped) == cudaSuccess) {
             if (cudaHostGetDevicePointer(&devp, host, 0) == cudaSuccess) {
-                memset(host, 0, MAX_WAIT_STREAMS * sizeof(unsigned));
+                memset(host, 0, AX_CUDA_MAX_STREAMS * sizeof(unsigned));
                 w->host = host;
                 w->dev = devp;
                 made = 1;
@@ -101,7 +99,7 @@ const char *ax__cuda_stream_wait_kind(void) {
 
 ax_status ax__cuda_stream_wait(ax_ctx *ctx, int dev, cudaStream_t s, int index, const char *op) {
     pthread_once(&write_value_once, find_write_value);
-    wait_slots *w = write_value && index >= 0 && index < MAX_WAIT_STREAMS ? slots_of(dev) : NULL;
+    wait_slots *w = write_value && index >= 0 && index < AX_CUDA_MAX_STREAMS ? slots_of(dev) : NULL;
     if (!w) return ax__cuda_check(ctx, cudaStreamSynchronize(s), op);
     unsigned seq = __atomic_add_fetch(&w->seq[index], 1, __ATOMIC_RELAXED);
     /* Flags 0: the write waits for the work before it and follows its
