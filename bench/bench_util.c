@@ -33,6 +33,11 @@ static int cmp_double(const void *a, const void *b) {
 
 double bench_time(bench_fn fn, void *arg, int warmup, int min_reps, int max_reps,
                   double min_seconds) {
+    return bench_time_best(fn, arg, warmup, min_reps, max_reps, min_seconds, NULL);
+}
+
+double bench_time_best(bench_fn fn, void *arg, int warmup, int min_reps, int max_reps,
+                       double min_seconds, double *best) {
     for (int i = 0; i < warmup; i++) fn(arg);
     double *t = malloc(sizeof(double) * (size_t)max_reps);
     if (!t) return -1;
@@ -44,6 +49,7 @@ double bench_time(bench_fn fn, void *arg, int warmup, int min_reps, int max_reps
         t[n++] = bench_now() - t0;
     }
     qsort(t, (size_t)n, sizeof(double), cmp_double);
+    if (best) *best = t[0];
     double med = n % 2 ? t[n / 2] : 0.5 * (t[n / 2 - 1] + t[n / 2]);
     free(t);
     return med;
@@ -546,10 +552,15 @@ ax_array *bench_ax_once(ax_ctx *ctx, bench_build_fn build, ax_array *const *in) 
 
 double bench_ax(ax_ctx *ctx, bench_build_fn build, ax_array *const *in, int min_reps,
                 double min_seconds) {
+    return bench_ax_best(ctx, build, in, min_reps, min_seconds, NULL);
+}
+
+double bench_ax_best(ax_ctx *ctx, bench_build_fn build, ax_array *const *in, int min_reps,
+                     double min_seconds, double *best) {
     ax_job j = {ctx, build, in};
     ax_job_run(&j);
     bench_check(ctx, "benchmark workload");
-    return bench_time(ax_job_run, &j, 1, min_reps, 200, min_seconds);
+    return bench_time_best(ax_job_run, &j, 1, min_reps, 200, min_seconds, best);
 }
 
 ax_array *bench_uniform_array(ax_ctx *ctx, const int64_t *shape, int ndim, float lo, float hi,

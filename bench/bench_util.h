@@ -24,6 +24,10 @@ int bench_parse_args(int argc, char **argv);
 typedef void (*bench_fn)(void *arg);
 double bench_time(bench_fn fn, void *arg, int warmup, int min_reps, int max_reps,
                   double min_seconds);
+/* The same, also storing the fastest call in *best (bandwidth fractions
+ * compare it with the floors, which are best-of too: STREAM's convention). */
+double bench_time_best(bench_fn fn, void *arg, int warmup, int min_reps, int max_reps,
+                       double min_seconds, double *best);
 
 /* Measured floors of this machine, with `threads` threads:
  * copy: between two 256 MiB buffers (2 MiB pages), the faster of memcpy and a
@@ -68,6 +72,8 @@ void bench_check(ax_ctx *ctx, const char *what);
 typedef ax_array *(*bench_build_fn)(ax_ctx *ctx, ax_array *const *in);
 double bench_ax(ax_ctx *ctx, bench_build_fn build, ax_array *const *in, int min_reps,
                 double min_seconds);
+double bench_ax_best(ax_ctx *ctx, bench_build_fn build, ax_array *const *in, int min_reps,
+                     double min_seconds, double *best);
 /* Build and evaluate once; the result is owned by the current scope. */
 ax_array *bench_ax_once(ax_ctx *ctx, bench_build_fn build, ax_array *const *in);
 
