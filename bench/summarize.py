@@ -36,31 +36,35 @@ def mark(ok):
 def main():
     host = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("AX_BENCH_HOST") or socket.gethostname()
     docs = {n: load(n, host) for n in ("floor", "elementwise", "reduce", "softmax", "matmul", "overhead")}
-    any_doc = next((d for d in docs.values() if d), None)
+    # every result file of the host (a host may have only some programs' results)
+    all_docs = {p.name[: -len(f"-{host}.json")]: json.loads(p.read_text())
+                for p in sorted(RES.glob(f"*-{host}.json"))}
+    any_doc = next((d for d in docs.values() if d), None) or next(iter(all_docs.values()), None)
     if not any_doc:
         print(f"no results for host {host} in {RES}")
         return 1
     out = [f"# Benchmark summary: {host}", ""]
     out.append(f"- machine: {any_doc['cpu']} ({any_doc.get('cpu_features', '')}), "
                f"{any_doc['cores']} cores, {any_doc['memory_gib']} GiB, {any_doc['os']}")
-    commits = {n: d["commit"] for n, d in docs.items() if d}
+    commits = {n: d["commit"] for n, d in all_docs.items()}
     if len(set(commits.values())) == 1:
         at = f"at commit {any_doc['commit']}"
     else:
         at = "at commits " + ", ".join(f"{c} ({n})" for n, c in commits.items())
     out.append(f"- ax {any_doc['ax_version']} {at}, "
                f"{any_doc['ax_threads']} threads; NumPy {any_doc['numpy_version']} (same run)")
-    dates = sorted(d["date"] for d in docs.values() if d)
+    dates = sorted(d["date"] for d in all_docs.values())
     out.append(f"- measured {dates[0]} .. {dates[-1]}; 1-min load average at start of each "
-               f"program: {', '.join(str(d['loadavg_1min_at_start']) for d in docs.values() if d)}")
+               f"program: {', '.join(str(d['loadavg_1min_at_start']) for d in all_docs.values())}")
     fl = docs["floor"]
     if fl:
         for row in fl["rows"]:
             out.append(f"- floor, {row['threads']} thread(s): copy {row['copy_gbs']:.1f} GB/s, "
                        f"read {row['read_gbs']:.1f} GB/s, fp32 FMA {row['fma_gflops']:.0f} GFLOP/s")
     out.append("")
-    out.append("| workload | size | ax | NumPy | ax/NumPy | ax/copy bw | target met |")
-    out.append("|---|---|---|---|---|---|---|")
+    if any(docs[n] for n in ("elementwise", "reduce", "softmax", "matmul", "overhead")):
+        out.append("| workload | size | ax | NumPy | ax/NumPy | ax/copy bw | target met |")
+        out.append("|---|---|---|---|---|---|---|")
     n_ok = n_all = 0
     for name in ("elementwise", "reduce", "softmax"):
         d = docs[name]
