@@ -24,22 +24,17 @@ import sys
 RES = pathlib.Path(os.environ.get("AX_BENCH_RESULTS") or pathlib.Path(__file__).parent / "results")
 
 
-def load(name, host):
-    p = RES / f"{name}-{host}.json"
-    return json.loads(p.read_text()) if p.exists() else None
-
-
 def mark(ok):
     return "yes" if ok else "**no**"
 
 
 def main():
     host = sys.argv[1] if len(sys.argv) > 1 else os.environ.get("AX_BENCH_HOST") or socket.gethostname()
-    docs = {n: load(n, host) for n in ("floor", "elementwise", "reduce", "softmax", "matmul", "overhead")}
     # every result file of the host (a host may have only some programs' results)
     all_docs = {p.name[: -len(f"-{host}.json")]: json.loads(p.read_text())
                 for p in sorted(RES.glob(f"*-{host}.json"))}
-    any_doc = next((d for d in docs.values() if d), None) or next(iter(all_docs.values()), None)
+    docs = {n: all_docs.get(n) for n in ("floor", "elementwise", "reduce", "softmax", "matmul", "overhead")}
+    any_doc = next(iter(all_docs.values()), None)
     if not any_doc:
         print(f"no results for host {host} in {RES}")
         return 1
@@ -97,11 +92,9 @@ def main():
         out.append(f"| 0-d add + eval | 1 | {r['ax_us']:.2f} us/op | {r['numpy_us']:.2f} us/op | "
                    f"{r['ax_vs_numpy']:.2f}x | - | {mark(ok)} |")
     extra = []
-    for p in sorted(RES.glob(f"*-{host}.json")):
-        name = p.name[: -len(f"-{host}.json")]
+    for name, d in all_docs.items():
         if name in docs:
             continue
-        d = json.loads(p.read_text())
         for r in d.get("rows", []):
             if "ax_vs_best_peer" not in r:
                 continue
